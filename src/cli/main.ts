@@ -1,0 +1,21 @@
+/** The `wemoe` command line: each command lives in cli/commands/<name>.ts and registers itself here. */
+import { Command, CommanderError } from 'commander';
+import { WemoeError } from '../errors.js';
+import { registerDemo } from './commands/demo.js';
+
+const program = new Command()
+  .name('wemoe')
+  .description('Multi-task model merging: task arithmetic, Ties, DARE, AdaMerging, Weight-Ensembling MoE')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const message = error instanceof WemoeError ? error.message : String(error instanceof Error ? error.stack : error);
+  process.stderr.write(`wemoe: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,28 @@
+import type { DType, Tensor } from '../tensor/tensor.js';
+
+/** Name, dtype and shape of one stored tensor, known without reading its bytes. */
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+/**
+ * A lazily read collection of named tensors (one safetensors file, a sharded checkpoint, a folder).
+ * Reads are synchronous and by byte range: listing or reading one tensor never loads the whole file.
+ */
+export interface TensorSource {
+  /** The file or folder it reads, for error messages. */
+  readonly path: string;
+  /** `__metadata__` (string → string); empty when absent. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Tensor names in stored order. */
+  names(): string[];
+  has(name: string): boolean;
+  info(name: string): TensorInfo;
+  /** The tensor in its stored dtype. */
+  read(name: string): Tensor;
+  /** The tensor converted to float32 (F16/BF16/F64 and integer types). */
+  readF32(name: string): Float32Array;
+  close(): void;
+}
