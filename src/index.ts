@@ -1,4 +1,9 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
 export { WemoeError } from './errors.js';
-export * from './tensor/tensor.js';
+export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
+export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
+export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
+export { convertTensor, toFloat32 } from './tensor/convert.js';
+export * from './tensor/f16.js';
+export * from './tensor/tensor.js';
