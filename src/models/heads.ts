@@ -6,6 +6,8 @@
  * logits = exp(logit_scale)·normalize(visual_projection·pooler)·Wᵀ (+ b), W rows = text embeddings.
  */
 import { WemoeError } from '../errors.js';
+import { openSafetensors } from '../io/safetensors-reader.js';
+import { saveSafetensors } from '../io/safetensors-writer.js';
 import type { TensorSource } from '../io/tensor-source.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
 
@@ -163,4 +165,21 @@ export function headsToTensors(heads: Heads): {
     tensors.set(LOGIT_SCALE, { dtype: 'F32', shape: [], data: Float32Array.of(heads.logitScale) });
   }
   return { tensors, metadata };
+}
+
+/** Reads and validates heads.safetensors; `hiddenSize` (D) checks that the heads fit the model. */
+export function loadHeads(file: string, hiddenSize?: number): Heads {
+  const source = openSafetensors(file);
+  try {
+    return headsFromSource(source, hiddenSize);
+  } finally {
+    source.close();
+  }
+}
+
+/** Validates and writes heads.safetensors (via a temporary file). */
+export function saveHeads(file: string, heads: Heads): void {
+  validateHeads(heads, file);
+  const { tensors, metadata } = headsToTensors(heads);
+  saveSafetensors(file, Object.fromEntries(tensors), metadata);
 }

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TensorSource } from '../../src/io/tensor-source.js';
 import {
   type Heads,
   headsFromSource,
   headsToTensors,
+  loadHeads,
+  saveHeads,
   taskHead,
   validateHeads,
 } from '../../src/models/heads.js';
@@ -110,5 +115,24 @@ describe('heads', () => {
     const wide = { ...zeroshot, tasks: new Map([['dtd', { weight: float32([2, 5]), classes: ['x', 'y'] }]]) };
     expect(() => validateHeads(wide, 'h')).toThrow('dtd.weight is [2, 5], expected [K, 3]');
     expect(() => validateHeads({ ...linear, logitScale: 1 }, 'h')).toThrow(/kind linear must not hold/);
+  });
+});
+
+describe('heads files', () => {
+  it('saves and loads heads.safetensors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wemoe-heads-'));
+    try {
+      const file = join(dir, 'heads.safetensors');
+      saveHeads(file, zeroshot);
+      const back = loadHeads(file, 4);
+      expect(back.kind).toBe('clip_zeroshot');
+      expect(back.tasks.get('dtd')!.classes).toEqual(['x', 'y']);
+      expect(back.logitScale).toBeCloseTo(Math.log(100), 5);
+      expect(() => loadHeads(file, 7)).toThrow(
+        `${file}: visual_projection.weight is [3, 4], expected [E, 7]`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
