@@ -1,7 +1,15 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
 export { WemoeError } from './errors.js';
+export {
+  type CheckpointWriterOptions,
+  createCheckpointWriter,
+  openCheckpoint,
+  readConfig,
+  writeConfig,
+} from './io/checkpoint.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
 export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
+export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
 export { convertTensor, toFloat32 } from './tensor/convert.js';
