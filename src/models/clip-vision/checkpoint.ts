@@ -2,11 +2,8 @@
  * A CLIP vision model as a Hugging Face folder (config.json + model.safetensors): load with every key
  * and shape checked, save so that transformers' CLIPVisionModel loads it.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WemoeError } from '../../errors.js';
-import { openSafetensors } from '../../io/safetensors-reader.js';
-import { saveSafetensors } from '../../io/safetensors-writer.js';
+import { createCheckpointWriter, openCheckpoint, writeConfig } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type ClipVisionConfig, clipVisionConfigJson, readClipVisionConfig } from './config.js';
@@ -70,10 +67,10 @@ function readExtra(source: TensorSource, key: string): Tensor | undefined {
   return { dtype: 'F32', shape: source.info(key).shape, data: source.readF32(key) };
 }
 
-/** Loads `dir` (config.json + model.safetensors); a full CLIPModel folder gives its vision part. */
+/** Loads `dir` (config.json + model.safetensors or shards); a full CLIPModel folder gives its vision part. */
 export function loadClipVision(dir: string): ClipVisionModel {
   const config = readClipVisionConfig(dir);
-  const source = openSafetensors(join(dir, 'model.safetensors'));
+  const source = openCheckpoint(dir);
   try {
     const params = clipParamsFromSource(config, source);
     return {
@@ -87,14 +84,23 @@ export function loadClipVision(dir: string): ClipVisionModel {
   }
 }
 
-/** Writes config.json and model.safetensors (F32, `format: pt`), each via a temporary file. */
-export function saveClipVision(dir: string, config: ClipVisionConfig, params: ClipParams): void {
-  checkParamShapes(clipParamShapes(config), new Map([...params].map(([n, t]) => [n, t.shape])), dir);
-  mkdirSync(dir, { recursive: true });
-  const tensors: Record<string, Tensor> = {};
-  for (const name of clipParamShapes(config).keys()) tensors[name] = params.get(name)!;
-  saveSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  const configPath = join(dir, 'config.json');
-  writeFileSync(`${configPath}.tmp`, `${JSON.stringify(clipVisionConfigJson(config), null, 2)}\n`);
-  renameSync(`${configPath}.tmp`, configPath);
+/** Writes model.safetensors (F32, `format: pt`; shards above `maxShardBytes`) and config.json, atomically. */
+export function saveClipVision(
+  dir: string,
+  config: ClipVisionConfig,
+  params: ClipParams,
+  maxShardBytes?: number,
+): void {
+  const shapes = clipParamShapes(config);
+  checkParamShapes(shapes, new Map([...params].map(([n, t]) => [n, t.shape])), dir);
+  writeConfig(dir, clipVisionConfigJson(config));
+  const entries = [...shapes].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape }));
+  const sink = createCheckpointWriter(dir, entries, { maxShardBytes });
+  try {
+    for (const { name } of entries) sink.write(name, params.get(name)!);
+    sink.finish();
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
 }

@@ -3,10 +3,10 @@
  * `clip_vision_model` config or a full CLIPModel config with the vision part under `vision_config`.
  * Missing fields take Hugging Face's CLIPVisionConfig defaults (ViT-B/32).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { WemoeError } from '../../errors.js';
+import { CONFIG_FILE, readConfig } from '../../io/checkpoint.js';
 
 export type HiddenAct = 'quick_gelu' | 'gelu';
 
@@ -129,20 +129,7 @@ export function parseClipVisionConfig(json: unknown, source = 'config.json'): Cl
 
 /** Reads and validates `dir/config.json`. */
 export function readClipVisionConfig(dir: string): ClipVisionConfig {
-  const file = join(dir, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    fail(file, 'cannot read the model config (expected a Hugging Face folder with config.json)');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    fail(file, `invalid JSON (${(error as Error).message})`);
-  }
-  return parseClipVisionConfig(json, file);
+  return parseClipVisionConfig(readConfig(dir), join(dir, CONFIG_FILE));
 }
 
 /** The config.json object Hugging Face's CLIPVisionModel loads. */
@@ -192,3 +179,15 @@ export const CLIP_VIT_L_14: ClipVisionConfig = clipVisionConfig({
   patchSize: 14,
   projectionDim: 768,
 });
+
+/**
+ * Floating-point operations (multiply + add = 2) of one image's forward: patch embedding, and per block
+ * the four D×D projections, the two attention matmuls and the MLP (norms and softmax are negligible).
+ */
+export function clipForwardFlops(config: ClipVisionConfig): number {
+  const { hiddenSize: d, intermediateSize: i, numChannels: c, patchSize: p } = config;
+  const n = numPatches(config);
+  const t = n + 1;
+  const perBlock = 2 * t * d * d * 4 + 2 * t * t * d * 2 + 2 * t * d * i * 2;
+  return 2 * n * d * c * p * p + config.numHiddenLayers * perBlock;
+}
