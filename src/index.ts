@@ -7,6 +7,13 @@ export {
   readConfig,
   writeConfig,
 } from './io/checkpoint.js';
+export {
+  CLIP_VISION_DEFAULTS,
+  type ClipLayout,
+  type ClipVisionSource,
+  clipVisionConfig,
+  clipVisionView,
+} from './io/clip-keys.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
 export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
