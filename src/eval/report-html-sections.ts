@@ -1,0 +1,204 @@
+/** The optional parts of report.html: adaptation curves, routing heatmaps, generalization, robustness. */
+import { bestMask, percent, taskLabel } from './format.js';
+import { type Cell, htmlTable, legendHtml, paragraph, type Row, section } from './html/page.js';
+import type {
+  GeneralizationExperiment,
+  MethodResult,
+  RobustnessExperiment,
+  RunReport,
+} from './report-types.js';
+import { groupedBarChart } from './svg/bar-chart.js';
+import { methodColors } from './svg/color.js';
+import { colorLegend, heatmap } from './svg/heatmap.js';
+import { lineChart } from './svg/line-chart.js';
+import { escapeXml } from './svg/svg.js';
+
+const formatLossValue = (value: number) => value.toFixed(4);
+
+/** Per-task curves of one method: one line per task that was recorded. */
+function perTaskCurves(result: MethodResult, labels: Record<string, string> | undefined): string {
+  const curve = result.tta?.loss_curve ?? [];
+  const tasks = [...new Set(curve.flatMap((p) => Object.keys(p.per_task ?? {})))];
+  if (tasks.length === 0) return '';
+  const colors = methodColors(tasks.map((method) => ({ method })));
+  const series = tasks.map((task) => ({
+    label: taskLabel(labels, task),
+    color: colors.get(task)!,
+    points: curve
+      .filter((p) => p.per_task?.[task] !== undefined)
+      .map((p) => ({ x: p.step, y: p.per_task![task] })),
+  }));
+  const chart = lineChart({
+    title: `${result.label}: adaptation loss per task`,
+    series,
+    xLabel: 'step',
+    yLabel: 'entropy',
+    format: formatLossValue,
+    width: 480,
+    height: 240,
+  });
+  return `<div><h3>${escapeXml(result.label)}: per task</h3>${legendHtml(series)}${chart}</div>`;
+}
+
+export function ttaSection(report: RunReport, colors: Map<string, string>): string {
+  const adapted = report.methods.filter((m) => (m.tta?.loss_curve.length ?? 0) > 0);
+  if (adapted.length === 0) return '';
+  const series = adapted.map((m) => ({
+    label: m.label,
+    color: colors.get(m.method)!,
+    points: m.tta!.loss_curve.map((p) => ({ x: p.step, y: p.loss })),
+  }));
+  const chart = lineChart({
+    title: 'Test-time adaptation loss',
+    series,
+    xLabel: 'adaptation step',
+    yLabel: 'loss (sum of mean entropies)',
+    format: formatLossValue,
+    width: 960,
+    height: 320,
+  });
+  const perTask = adapted.map((m) => perTaskCurves(m, report.task_labels)).filter((html) => html !== '');
+  return section(
+    'Test-time adaptation',
+    paragraph('Objective on unlabeled test images: sum over tasks of the mean prediction entropy.', 'note'),
+    legendHtml(series),
+    chart,
+    perTask.length > 0 ? `<div class="grid-charts">${perTask.join('\n')}</div>` : '',
+  );
+}
+
+function routingHeatmaps(result: MethodResult, labels: Record<string, string> | undefined): string {
+  const routing = result.routing!;
+  const all = routing.mean_weights.flat(2);
+  const domain: [number, number] = [Math.min(...all), Math.max(...all)];
+  if (domain[1] - domain[0] < 1e-6) domain[1] = domain[0] + 1e-6;
+  const format = (v: number) => v.toFixed(2);
+  const maps = routing.layers.map((layer, l) =>
+    heatmap({
+      title: `layer ${layer}`,
+      rowLabels: routing.tasks.map((t) => taskLabel(labels, t)),
+      colLabels: routing.experts.map((t) => taskLabel(labels, t)),
+      values: routing.mean_weights[l],
+      domain,
+      format,
+      showValues: routing.experts.length <= 10,
+      rowName: 'samples of',
+      colName: 'expert',
+    }),
+  );
+  const legend = colorLegend({ title: 'mean routing weight', domain, format });
+  return `<h3>${escapeXml(result.label)}</h3>\n${legend}\n<div class="grid-charts">${maps.join('\n')}</div>`;
+}
+
+export function routingSection(report: RunReport): string {
+  const routed = report.methods.filter((m) => m.routing && m.routing.layers.length > 0);
+  if (routed.length === 0) return '';
+  return section(
+    'Routing analysis',
+    paragraph(
+      'Mean routing weight of each expert (columns) over the test samples of each task (rows), per upscaled ' +
+        'layer. A diagonal means the router recognises the task of its input.',
+      'note',
+    ),
+    ...routed.map((m) => routingHeatmaps(m, report.task_labels)),
+  );
+}
+
+function generalizationHtml(
+  experiment: GeneralizationExperiment,
+  report: RunReport,
+  colors: Map<string, string>,
+) {
+  const label = (t: string) => taskLabel(report.task_labels, t);
+  const tasks = [...experiment.seen, ...experiment.unseen];
+  const header: Cell[] = [
+    { text: 'Method' },
+    ...experiment.seen.map((t) => ({ text: label(t), numeric: true })),
+    ...experiment.unseen.map((t) => ({ text: `${label(t)} (unseen)`, numeric: true })),
+    { text: 'Seen avg.', numeric: true },
+    { text: 'Unseen avg.', numeric: true },
+  ];
+  const texts = experiment.methods.map((m) =>
+    [...tasks.map((t) => m.per_task[t]), m.seen_average, m.unseen_average].map((s) => percent(s.accuracy)),
+  );
+  const eligible = experiment.methods.map(() => true);
+  const best = header.slice(1).map((_, c) =>
+    bestMask(
+      texts.map((row) => row[c]),
+      eligible,
+    ),
+  );
+  const rows: Row[] = experiment.methods.map((m, r) => ({
+    cells: [{ text: m.label }, ...texts[r].map((text, c) => ({ text, numeric: true, best: best[c][r] }))],
+  }));
+  const series = experiment.methods.map((m) => ({
+    label: m.label,
+    color: colors.get(m.method)!,
+    values: [m.seen_average.accuracy * 100, m.unseen_average.accuracy * 100],
+  }));
+  const chart = groupedBarChart({
+    title: 'Seen and unseen average accuracy',
+    groups: ['Seen avg.', 'Unseen avg.'],
+    series,
+    yLabel: 'accuracy (%)',
+    yDomain: [0, 100],
+    format: (v) => `${v.toFixed(1)}%`,
+    width: 560,
+    height: 260,
+  });
+  const text = `Merged on ${experiment.seen.map(label).join(', ')}; unseen: ${experiment.unseen.map(label).join(', ')} (each with its own head). Accuracy (%).`;
+  return section(
+    'Generalization to unseen tasks',
+    paragraph(text, 'note'),
+    htmlTable(header, rows),
+    legendHtml(series),
+    chart,
+  );
+}
+
+function robustnessHtml(experiment: RobustnessExperiment, report: RunReport, colors: Map<string, string>) {
+  const header: Cell[] = [
+    { text: 'Test set' },
+    ...experiment.methods.map((m) => ({ text: m.label, numeric: true })),
+  ];
+  const rows: Row[] = experiment.conditions.map((condition) => {
+    const texts = experiment.methods.map((m) => percent(condition.results[m.method].average.accuracy));
+    const best = bestMask(
+      texts,
+      texts.map(() => true),
+    );
+    return {
+      cells: [{ text: condition.label }, ...texts.map((text, i) => ({ text, numeric: true, best: best[i] }))],
+    };
+  });
+  const series = experiment.methods.map((m) => ({
+    label: m.label,
+    color: colors.get(m.method)!,
+    values: experiment.conditions.map((c) => c.results[m.method].average.accuracy * 100),
+  }));
+  const chart = groupedBarChart({
+    title: 'Average accuracy per test set',
+    groups: experiment.conditions.map((c) => c.label),
+    series,
+    yLabel: 'accuracy (%)',
+    yDomain: [0, 100],
+    format: (v) => `${v.toFixed(1)}%`,
+  });
+  const tasks = experiment.tasks.map((t) => taskLabel(report.task_labels, t)).join(', ');
+  const text = `Average accuracy (%) over ${tasks} at severity ${experiment.severity}; each method merged and adapted on each test set. Best per row in bold.`;
+  return section(
+    'Robustness to corrupted test data',
+    paragraph(text, 'note'),
+    htmlTable(header, rows),
+    legendHtml(series),
+    chart,
+  );
+}
+
+export function experimentSections(report: RunReport, colors: Map<string, string>): string[] {
+  const { generalization, robustness } = report.experiments ?? {};
+  const sections: string[] = [];
+  if (generalization) sections.push(generalizationHtml(generalization, report, colors));
+  if (robustness) sections.push(robustnessHtml(robustness, report, colors));
+  return sections;
+}
