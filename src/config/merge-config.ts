@@ -1,0 +1,204 @@
+/**
+ * The YAML merge config of contracts.md: parsed with `yaml`, validated with `zod`, `--set key=value`
+ * overrides applied (dotted keys, values parsed as YAML), the method's parameters filled with their
+ * defaults, and relative paths resolved against the config file's folder (override paths: the current
+ * folder). Every error is one line naming the file and the key.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { WemoeError } from '../errors.js';
+import { getMethod, issueMessage, methodNames, parseMethodParams } from '../merge/registry.js';
+
+export const OUTPUT_DTYPES = ['f32', 'f16', 'bf16'] as const;
+export type OutputDTypeName = (typeof OUTPUT_DTYPES)[number];
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+};
+
+/** Bytes from a number or a size such as "5GB", "500MB", "2GiB" (decimal units as Hugging Face's). */
+export function parseByteSize(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*$/i.exec(value);
+  if (!match) return undefined;
+  const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
+  return bytes > 0 ? bytes : undefined;
+}
+
+const taskSchema = z.looseObject({
+  /** A dataset folder or file (see data/). */
+  data: z.string(),
+  split: z.string().default('test'),
+});
+
+const schema = z.strictObject({
+  method: z.string(),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  models: z.strictObject({
+    pretrained: z.string(),
+    experts: z
+      .record(z.string(), z.string())
+      .refine((e) => Object.keys(e).length > 0, 'expected at least one expert'),
+  }),
+  /** Per task: its data; needed by test-time methods and by evaluation. Extra keys are kept for them. */
+  tasks: z.record(z.string(), taskSchema).optional(),
+  heads: z.string().optional(),
+  output: z.string(),
+  seed: z.number().int().default(42),
+  /** dtype of the merged floating-point tensors. */
+  dtype: z.enum(OUTPUT_DTYPES).default('f32'),
+  /** Shard the output past this size: bytes or "5GB"-style. */
+  max_shard_size: z
+    .union([z.number(), z.string()])
+    .default('5GB')
+    .refine(
+      (v) => parseByteSize(v) !== undefined,
+      'expected a positive size such as 5GB, 500MB or a byte count',
+    ),
+});
+
+export type MergeConfig = z.output<typeof schema> & {
+  /** The config file it was read from, when there is one (for error messages). */
+  readonly source?: string;
+};
+
+/** `key.path=value` → [['key', 'path'], parsed value]. */
+export function parseOverride(text: string): [string[], unknown] {
+  const eq = text.indexOf('=');
+  const key = eq > 0 ? text.slice(0, eq).trim() : '';
+  if (key === '' || key.split('.').some((part) => part === '')) {
+    throw new WemoeError(
+      `--set ${text}: expected key=value with a dotted key such as parameters.scaling_factor=0.5`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text.slice(eq + 1));
+  } catch {
+    throw new WemoeError(`--set ${text}: the value is not valid YAML`);
+  }
+  return [key.split('.'), value ?? null];
+}
+
+const PATH_KEYS = [
+  /^output$/,
+  /^heads$/,
+  /^models\.pretrained$/,
+  /^models\.experts\.[^.]+$/,
+  /^tasks\.[^.]+\.data$/,
+];
+
+function isPathKey(key: readonly string[]): boolean {
+  const dotted = key.join('.');
+  return PATH_KEYS.some((pattern) => pattern.test(dotted));
+}
+
+/** Sets a dotted key in a plain-object tree, creating objects on the way. */
+function applyOverride(doc: Record<string, unknown>, key: string[], value: unknown, where: string): void {
+  let node: Record<string, unknown> = doc;
+  for (const part of key.slice(0, -1)) {
+    const next = node[part];
+    if (next === undefined || next === null) node[part] = {};
+    else if (typeof next !== 'object' || Array.isArray(next)) {
+      throw new WemoeError(`${where}: --set ${key.join('.')}: '${part}' is not a mapping`);
+    }
+    node = node[part] as Record<string, unknown>;
+  }
+  const resolvedValue = typeof value === 'string' && isPathKey(key) ? resolve(value) : value;
+  node[key[key.length - 1]] = resolvedValue;
+}
+
+export interface ParseConfigOptions {
+  /** Where relative paths point from (default: the current folder). */
+  readonly baseDir?: string;
+  /** The file name used in errors. */
+  readonly source?: string;
+  /** `key=value` overrides (as given to --set). */
+  readonly overrides?: readonly string[];
+}
+
+/** Validates an already parsed YAML document (or an object built in code) into a resolved MergeConfig. */
+export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {}): MergeConfig {
+  const where = options.source ?? 'merge config';
+  const doc = structuredClone(raw ?? {}) as Record<string, unknown>;
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new WemoeError(`${where}: expected a YAML mapping`);
+  for (const text of options.overrides ?? []) {
+    const [key, value] = parseOverride(text);
+    applyOverride(doc, key, value, where);
+  }
+  const result = schema.safeParse(doc);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+    throw new WemoeError(`${where}: ${key}: ${issueMessage(issue)}`);
+  }
+  const config = result.data;
+  if (!methodNames().includes(config.method)) {
+    throw new WemoeError(
+      `${where}: method: unknown merge method '${config.method}'; known methods: ${methodNames().join(', ')}`,
+    );
+  }
+  const parameters = parseMethodParams(getMethod(config.method), config.parameters, where) as Record<
+    string,
+    unknown
+  >;
+  return resolvePaths({ ...config, parameters, source: options.source }, options.baseDir ?? process.cwd());
+}
+
+function resolvePaths(config: MergeConfig, base: string): MergeConfig {
+  const at = (p: string) => resolve(base, p);
+  return {
+    ...config,
+    models: {
+      pretrained: at(config.models.pretrained),
+      experts: Object.fromEntries(Object.entries(config.models.experts).map(([task, p]) => [task, at(p)])),
+    },
+    tasks:
+      config.tasks &&
+      Object.fromEntries(Object.entries(config.tasks).map(([task, t]) => [task, { ...t, data: at(t.data) }])),
+    heads: config.heads === undefined ? undefined : at(config.heads),
+    output: at(config.output),
+  };
+}
+
+/** Reads, overrides, validates and resolves a merge config file. */
+export function loadMergeConfig(path: string, overrides: readonly string[] = []): MergeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new WemoeError(
+      `${path}: cannot read the merge config (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
+  }
+  return parseMergeConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
+}
+
+/** The resolved config as YAML (written next to the merged model). */
+export function mergeConfigToYaml(config: MergeConfig): string {
+  const { source: _source, ...plain } = config;
+  return stringifyYaml(plain);
+}
+
+/** Bytes of the config's max_shard_size. */
+export function maxShardBytes(config: MergeConfig): number {
+  return parseByteSize(config.max_shard_size)!;
+}

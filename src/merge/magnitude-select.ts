@@ -1,0 +1,105 @@
+/**
+ * The exact k-th smallest magnitude of a stream of float32 values, in bounded memory: two streaming passes
+ * of radix selection over the bit patterns. For finite x, the bits of |x| read as uint32 are ordered like
+ * |x|, so pass 1 counts the high 16 bits (65536 buckets) and finds the bucket holding the k-th value;
+ * pass 2 counts the low 16 bits of the values in that bucket only and pins the exact value.
+ */
+
+const BUCKETS = 1 << 16;
+const MAGNITUDE_MASK = 0x7fffffff;
+
+/** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
+export function bitsView(values: Float32Array): Uint32Array {
+  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+}
+
+export class MagnitudeSelector {
+  private readonly coarse = new Float64Array(BUCKETS);
+  private fine: Float64Array | null = null;
+  /** High 16 bits of the k-th magnitude, known after `endCoarse`. */
+  bucket = -1;
+  private rankInBucket = 0;
+  private seen = 0;
+
+  /** @param kth 1-based rank among all values that will be counted (as torch.kthvalue). */
+  constructor(readonly kth: number) {}
+
+  /** Pass 1: counts every value. */
+  countCoarse(values: Float32Array): void {
+    const bits = bitsView(values);
+    const coarse = this.coarse;
+    for (let i = 0; i < bits.length; i++) coarse[(bits[i] & MAGNITUDE_MASK) >>> 16]++;
+    this.seen += values.length;
+  }
+
+  /** Whether pass 1 saw a NaN or an infinity (their bit patterns sit above the largest finite one). */
+  sawNonFinite(): boolean {
+    for (let b = 0x7f80; b < 0x8000; b++) if (this.coarse[b] > 0) return true;
+    return false;
+  }
+
+  endCoarse(): void {
+    if (this.kth < 1 || this.kth > this.seen) {
+      throw new RangeError(`magnitude selection: rank ${this.kth} is outside 1..${this.seen}`);
+    }
+    let below = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      if (below + this.coarse[b] >= this.kth) {
+        this.bucket = b;
+        this.rankInBucket = this.kth - below;
+        this.fine = new Float64Array(BUCKETS);
+        return;
+      }
+      below += this.coarse[b];
+    }
+  }
+
+  /** How many values fall in the selected bucket (known after pass 1). */
+  bucketCount(): number {
+    return this.coarse[this.bucket];
+  }
+
+  /** Pass 2: counts the values of the selected bucket; the same values as pass 1, in any order. */
+  countFine(values: Float32Array): void {
+    const bits = bitsView(values);
+    const fine = this.fine!;
+    const bucket = this.bucket;
+    for (let i = 0; i < bits.length; i++) {
+      const magnitude = bits[i] & MAGNITUDE_MASK;
+      if (magnitude >>> 16 === bucket) fine[magnitude & 0xffff]++;
+    }
+  }
+
+  /** Counts one bit pattern of the selected bucket (for callers that classify values themselves). */
+  countFineBits(magnitudeBits: number): void {
+    this.fine![magnitudeBits & 0xffff]++;
+  }
+
+  /** The exact k-th smallest magnitude. */
+  endFine(): number {
+    const fine = this.fine!;
+    let below = 0;
+    for (let low = 0; low < BUCKETS; low++) {
+      below += fine[low];
+      if (below >= this.rankInBucket) return bitsToFloat((this.bucket << 16) | low);
+    }
+    throw new RangeError('magnitude selection: pass 2 saw fewer values than pass 1');
+  }
+}
+
+const scratch = new Float32Array(1);
+const scratchBits = bitsView(scratch);
+
+export function bitsToFloat(bits: number): number {
+  scratchBits[0] = bits;
+  return scratch[0];
+}
+
+/** The exact k-th smallest |x| (1-based) of an in-memory array: both passes over the same values. */
+export function kthSmallestMagnitude(values: Float32Array, kth: number): number {
+  const selector = new MagnitudeSelector(kth);
+  selector.countCoarse(values);
+  selector.endCoarse();
+  selector.countFine(values);
+  return selector.endFine();
+}

@@ -1,0 +1,70 @@
+/**
+ * The core shared by task arithmetic, Ties and DARE: task vectors τt = θt − θ0 of one tensor, computed
+ * into reusable buffers, and θ = θ0 + λ·merged.
+ */
+import { WemoeError } from '../errors.js';
+import type { MergeTensors } from './method.js';
+
+/** Edits task t's vector in place after it is computed (DARE's drop and rescale). */
+export type TaskVectorTransform = (tau: Float32Array, task: string, tensorName: string) => void;
+
+/** Reusable task-vector buffers, one per task, grown to the largest tensor seen. */
+export class TaskVectors {
+  private buffers: Float32Array[] = [];
+
+  /** τt for every task of `tensors` (views valid until the next call), optionally transformed. */
+  compute(tensors: MergeTensors, transform?: TaskVectorTransform): Float32Array[] {
+    const n = tensors.pretrained.length;
+    const out: Float32Array[] = [];
+    for (let t = 0; t < tensors.experts.length; t++) {
+      if (this.buffers.length <= t || this.buffers[t].length < n) this.buffers[t] = new Float32Array(n);
+      const tau = this.buffers[t].subarray(0, n);
+      subtractInto(tau, tensors.experts[t], tensors.pretrained);
+      if (!isAllFinite(tau)) throw nonFiniteError(tensors, t);
+      transform?.(tau, tensors.tasks[t], tensors.name);
+      out.push(tau);
+    }
+    return out;
+  }
+}
+
+/** out = a − b. */
+export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+}
+
+/** θ0 + λ·merged, as a new array. */
+export function addScaled(pretrained: Float32Array, merged: ArrayLike<number>, lambda: number): Float32Array {
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) out[i] = pretrained[i] + lambda * merged[i];
+  return out;
+}
+
+export function isAllFinite(values: Float32Array): boolean {
+  // x − x is NaN exactly when x is NaN or ±Inf, and NaN survives the sum: one branch for the whole tensor.
+  let probe = 0;
+  for (let i = 0; i < values.length; i++) probe += values[i] - values[i];
+  return probe === 0;
+}
+
+export function countNonFinite(values: Float32Array): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+  return count;
+}
+
+/** Names the models whose copy of the tensor holds NaN/Inf (or an overflow when none does). */
+export function nonFiniteError(tensors: MergeTensors, task?: number): WemoeError {
+  const culprits: string[] = [];
+  const pretrainedBad = countNonFinite(tensors.pretrained);
+  if (pretrainedBad > 0) culprits.push(`pretrained (${pretrainedBad} of ${tensors.pretrained.length})`);
+  tensors.experts.forEach((expert, t) => {
+    const bad = countNonFinite(expert);
+    if (bad > 0) culprits.push(`expert '${tensors.tasks[t]}' (${bad} of ${expert.length})`);
+  });
+  const where =
+    culprits.length > 0
+      ? `non-finite values in ${culprits.join(', ')}`
+      : `a non-finite result${task === undefined ? '' : ` in the task vector of '${tensors.tasks[task]}'`} (overflow)`;
+  return new WemoeError(`merge: tensor '${tensors.name}': ${where}; expected finite weights`);
+}
