@@ -1,0 +1,133 @@
+/** The ONNX emitter: the values needed by named outputs become one ModelProto (opset 18). */
+import onnxProto from 'onnx-proto';
+import { WemoeError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { Value } from '../graph.js';
+import { ancestorsInOrder } from '../interpret.js';
+import { opDef } from '../ops/registry.js';
+import type { Dim, GraphDType } from '../types.js';
+import { EmitContext } from './emit-context.js';
+import { ONNX_DTYPE } from './lower-context.js';
+
+const { onnx } = onnxProto;
+export const OPSET = 18;
+/** Protobuf messages cannot exceed 2 GiB; above this many constant bytes they go to external data. */
+const AUTO_EXTERNAL_BYTES = 1 << 30;
+/** Constants smaller than this stay inline even when the model uses external data. */
+const MIN_EXTERNAL_BYTES = 1024;
+
+export interface EmitOptions {
+  /** Where constant tensors live: inline, in an external data file, or external only when large (default). */
+  readonly externalData?: 'auto' | 'always' | 'never';
+  /** File name (next to the model) for external data; default 'model.onnx.data'. */
+  readonly externalFile?: string;
+}
+
+/** A constant whose bytes go at `offset` of the external data file. */
+export interface ExternalChunk {
+  readonly tensor: Tensor;
+  readonly offset: number;
+}
+
+export interface EmittedModel {
+  /** The serialized ModelProto. */
+  readonly bytes: Uint8Array;
+  /** Graph inputs in ONNX input order. */
+  readonly inputs: readonly Value[];
+  readonly outputNames: readonly string[];
+  readonly externalFile: string;
+  /** Empty when every constant is inline. */
+  readonly external: readonly ExternalChunk[];
+}
+
+/** Emits the subgraph computing `outputs` (output name → value). */
+export function emitModel(outputs: Readonly<Record<string, Value>>, options: EmitOptions = {}): EmittedModel {
+  const entries = Object.entries(outputs);
+  if (entries.length === 0) throw new WemoeError('emit: no outputs requested');
+  const values = ancestorsInOrder(entries.map(([, v]) => v));
+  const ctx = new EmitContext();
+  const inputs = values.filter((v) => v.source.kind === 'input');
+  const constants = values.filter((v) => v.source.kind === 'constant');
+  for (const v of [...inputs, ...constants]) ctx.claim(v, v.name);
+  for (const [name] of entries) ctx.reserve(name);
+  const externalFile = options.externalFile ?? 'model.onnx.data';
+  const external = planExternal(constants, options.externalData ?? 'auto');
+  const initializers = constants.map((v) => tensorProto(v, external, externalFile));
+  for (const v of inputs) ctx.addSymbolSource(v);
+  for (const v of values) {
+    const src = v.source;
+    if (src.kind !== 'node') continue;
+    const out = ctx.claim(v, `v${v.id}`);
+    opDef(src.node.op).lower(
+      ctx,
+      src.node.inputs.map((x) => ctx.nameOf(x)),
+      out,
+      src.node.attrs,
+      src.node,
+    );
+    ctx.addSymbolSource(v);
+  }
+  for (const [name, v] of entries) ctx.emit('Identity', [ctx.nameOf(v)], [name]);
+  const graph = onnx.GraphProto.create({
+    name: 'wemoe',
+    node: ctx.nodes,
+    initializer: [...initializers, ...ctx.initializers],
+    input: inputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
+    output: entries.map(([name, v]) => valueInfo(name, v.dtype, v.shape)),
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'wemoe',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph,
+  });
+  const bytes = onnx.ModelProto.encode(model).finish();
+  const chunks = [...external.entries()].map(([v, offset]) => ({ tensor: constantTensor(v), offset }));
+  return { bytes, inputs, outputNames: entries.map(([n]) => n), externalFile, external: chunks };
+}
+
+/** Offsets (64 KiB aligned, so ORT can map them) of the constants that go to external data. */
+function planExternal(constants: readonly Value[], mode: 'auto' | 'always' | 'never'): Map<Value, number> {
+  const plan = new Map<Value, number>();
+  const total = constants.reduce((n, v) => n + constantTensor(v).data.byteLength, 0);
+  if (mode === 'never' || (mode === 'auto' && total < AUTO_EXTERNAL_BYTES)) return plan;
+  let offset = 0;
+  for (const v of constants) {
+    const size = constantTensor(v).data.byteLength;
+    if (size < MIN_EXTERNAL_BYTES) continue;
+    plan.set(v, offset);
+    offset = Math.ceil((offset + size) / 65536) * 65536;
+  }
+  return plan;
+}
+
+function constantTensor(v: Value): Tensor {
+  if (v.source.kind !== 'constant') throw new WemoeError(`emit: ${v.name} is not a constant`);
+  return v.source.tensor;
+}
+
+function tensorProto(
+  v: Value,
+  external: ReadonlyMap<Value, number>,
+  file: string,
+): onnxProto.onnx.ITensorProto {
+  const t = constantTensor(v);
+  const base = { name: v.name, dims: [...t.shape], dataType: ONNX_DTYPE[v.dtype] };
+  const offset = external.get(v);
+  if (offset === undefined)
+    return { ...base, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+  const entries = { location: file, offset: String(offset), length: String(t.data.byteLength) };
+  return {
+    ...base,
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: Object.entries(entries).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** Typed value info; plain symbols become dim_param, derived ones ('batch*50') stay unnamed. */
+function valueInfo(name: string, dtype: GraphDType, shape: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  const dim = shape.map((d) =>
+    typeof d === 'number' ? { dimValue: d } : /^[A-Za-z_]\w*$/.test(d) ? { dimParam: d } : {},
+  );
+  return { name, type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim } } } };
+}

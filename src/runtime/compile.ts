@@ -1,0 +1,118 @@
+/** compile(): the values behind named outputs → one cached ORT session; run(feeds) → host tensors. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { WemoeError } from '../errors.js';
+import type { Graph, Value } from '../graph/graph.js';
+import { type EmittedModel, emitModel } from '../graph/onnx/emit.js';
+import { shapeText } from '../graph/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fromOrt, toOrt } from './convert.js';
+import { type CompileOptions, optionsKey, sessionOptions } from './options.js';
+import { writeModelFiles } from './save.js';
+
+/** A graph compiled to an ONNX Runtime session. */
+export class CompiledGraph {
+  private readonly bound = new Map<string, ort.Tensor>();
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    /** Graph inputs the session expects, in order. */
+    readonly inputs: readonly Value[],
+    readonly outputNames: readonly string[],
+  ) {}
+
+  /** Keeps tensors for inputs that do not change between runs (frozen weights), so runs need not pass them. */
+  bind(feeds: Readonly<Record<string, Tensor>>): void {
+    for (const [name, t] of Object.entries(feeds)) {
+      const input = this.inputs.find((v) => v.name === name);
+      if (!input) throw new WemoeError(`bind: the compiled graph has no input ${name}`);
+      checkFeed(input, t, new Map());
+      this.bound.set(name, toOrt(t, `input ${name}`));
+    }
+  }
+
+  /** Runs the graph; feeds by input name (bound inputs may be omitted), outputs by output name. */
+  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    const symbols = new Map<string, number>();
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const input of this.inputs) {
+      const t = feeds[input.name];
+      const bound = this.bound.get(input.name);
+      if (t === undefined && bound === undefined)
+        throw new WemoeError(`run: input ${input.name} was not fed`);
+      if (t !== undefined) checkFeed(input, t, symbols);
+      ortFeeds[input.name] = t === undefined ? bound! : toOrt(t, `input ${input.name}`);
+    }
+    const results = await this.session.run(ortFeeds);
+    return Object.fromEntries(
+      this.outputNames.map((n) => [n, fromOrt(results[n] as ort.Tensor, `output ${n}`)]),
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const cache = new WeakMap<Graph, Map<string, Promise<CompiledGraph>>>();
+
+/**
+ * Emits the values behind `outputs` (name → value, all from one graph) as ONNX and opens an ORT session;
+ * the same outputs and options give the same (cached) session.
+ */
+export function compile(
+  outputs: Readonly<Record<string, Value>>,
+  options: CompileOptions = {},
+): Promise<CompiledGraph> {
+  const values = Object.values(outputs);
+  if (values.length === 0) throw new WemoeError('compile: no outputs requested');
+  const graph = values[0].graph;
+  const key = JSON.stringify([Object.entries(outputs).map(([n, v]) => [n, v.id]), optionsKey(options)]);
+  const perGraph = cache.get(graph) ?? new Map<string, Promise<CompiledGraph>>();
+  cache.set(graph, perGraph);
+  let compiled = perGraph.get(key);
+  if (!compiled) {
+    compiled = openSession(emitModel(outputs, options), options);
+    perGraph.set(key, compiled);
+    compiled.catch(() => perGraph.delete(key));
+  }
+  return compiled;
+}
+
+async function openSession(model: EmittedModel, options: CompileOptions): Promise<CompiledGraph> {
+  const opts = sessionOptions(options);
+  if (model.external.length === 0) {
+    return new CompiledGraph(
+      await ort.InferenceSession.create(model.bytes, opts),
+      model.inputs,
+      model.outputNames,
+    );
+  }
+  // External data is read relative to the model's path; the files can go once the session holds the weights.
+  const dir = mkdtempSync(join(tmpdir(), 'wemoe-model-'));
+  try {
+    const path = writeModelFiles(dir, 'model.onnx', model);
+    return new CompiledGraph(await ort.InferenceSession.create(path, opts), model.inputs, model.outputNames);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkFeed(input: Value, t: Tensor, symbols: Map<string, number>): void {
+  if (t.dtype !== input.dtype)
+    throw new WemoeError(`run: input ${input.name} has dtype ${t.dtype}, expected ${input.dtype}`);
+  const ok =
+    t.shape.length === input.rank &&
+    input.shape.every((d, i) => {
+      if (typeof d === 'number') return d === t.shape[i];
+      const known = symbols.get(d);
+      symbols.set(d, t.shape[i]);
+      return known === undefined || known === t.shape[i];
+    });
+  if (!ok)
+    throw new WemoeError(
+      `run: input ${input.name} has shape ${shapeText(t.shape)}, expected ${shapeText(input.shape)}`,
+    );
+}
