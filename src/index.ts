@@ -1,5 +1,7 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
 export { WemoeError } from './errors.js';
+export * from './graph/index.js';
+export * from './runtime/index.js';
 export {
   type CheckpointWriterOptions,
   createCheckpointWriter,
