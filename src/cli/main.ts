@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerInspect } from './commands/inspect.js';
 
 const program = new Command()
   .name('wemoe')
@@ -10,6 +11,7 @@ const program = new Command()
   .exitOverride();
 
 registerDemo(program);
+registerInspect(program);
 
 try {
   await program.parseAsync(process.argv);
