@@ -16,6 +16,7 @@ export {
   clipVisionConfig,
   clipVisionView,
 } from './io/clip-keys.js';
+export { type CheckpointSummary, inspectCheckpoint } from './io/inspect.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
 export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
