@@ -27,7 +27,9 @@ describe('planMerge', () => {
     const pretrained = model('p', [1, 2]);
     const experts = {
       a: new MemorySource('a.safetensors', { ...f32Tensors(vectors({ w: [1, 2, 3] })), ids, extra: ids }),
-      b: model('b.safetensors', [1, 2], { ids: { dtype: 'I32', shape: [3], data: Int32Array.from([0, 1, 2]) } }),
+      b: model('b.safetensors', [1, 2], {
+        ids: { dtype: 'I32', shape: [3], data: Int32Array.from([0, 1, 2]) },
+      }),
     };
     expect(() => planMerge({ pretrained, experts })).toThrow(
       "merge: the models do not match (p is the pretrained model): expert 'a' (a.safetensors) 'w' has shape [3], " +
@@ -37,17 +39,25 @@ describe('planMerge', () => {
   });
 
   it('says when more mismatches than it lists exist', () => {
-    const experts = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((t) => [t, new MemorySource(t, { ids })]));
+    const experts = Object.fromEntries(
+      ['a', 'b', 'c', 'd', 'e'].map((t) => [t, new MemorySource(t, { ids })]),
+    );
     expect(() => planMerge({ pretrained: model('p', [1]), experts })).toThrow(/; and 6 more$/);
   });
 });
 
 describe('streamMerge', () => {
   it('copies non-float tensors from the pretrained model and writes merged floats in the output dtype', () => {
-    const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [2, 4]), b: model('b', [0, 2]) } };
+    const sources = {
+      pretrained: model('p', [1, 2]),
+      experts: { a: model('a', [2, 4]), b: model('b', [0, 2]) },
+    };
     const plan = planMerge(sources);
     const sink = new MemorySink(outputEntries(plan, 'F16'));
-    const merger = taskArithmeticMethod.createMerger({ scaling_factor: 0.5 }, { tasks: plan.tasks, floatParams: 3, seed: 0 });
+    const merger = taskArithmeticMethod.createMerger(
+      { scaling_factor: 0.5 },
+      { tasks: plan.tasks, floatParams: 3, seed: 0 },
+    );
     const result = streamMerge(sources, plan, merger, sink, { outputDtype: 'F16' });
     expect(sink.state).toBe('finished');
     expect(result.passes).toBe(0);
@@ -60,14 +70,26 @@ describe('streamMerge', () => {
   it('reads every float tensor once per pass: twice for the ties passes, once more to merge', () => {
     const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [2, 4]) } };
     const plan = planMerge(sources);
-    const merger = tiesMethod.createMerger(tiesMethod.params.parse({}), { tasks: ['a'], floatParams: 3, seed: 0 });
+    const merger = tiesMethod.createMerger(tiesMethod.params.parse({}), {
+      tasks: ['a'],
+      floatParams: 3,
+      seed: 0,
+    });
     const progress: string[] = [];
     const result = streamMerge(sources, plan, merger, new MemorySink(outputEntries(plan)), {
       onProgress: (p) => progress.push(`${p.phase}${p.pass}:${p.index}/${p.total}`),
     });
     expect(result.passes).toBe(2);
     expect(sources.experts.a.reads).toBe(2 * 3);
-    expect(progress).toEqual(['observe0:1/2', 'observe0:2/2', 'observe1:1/2', 'observe1:2/2', 'merge2:1/3', 'merge2:2/3', 'merge2:3/3']);
+    expect(progress).toEqual([
+      'observe0:1/2',
+      'observe0:2/2',
+      'observe1:1/2',
+      'observe1:2/2',
+      'merge2:1/3',
+      'merge2:2/3',
+      'merge2:3/3',
+    ]);
   });
 
   it('fails on non-finite weights naming the tensor and the model, and aborts the sink', () => {
@@ -77,7 +99,10 @@ describe('streamMerge', () => {
     };
     const plan = planMerge(sources);
     const sink = new MemorySink(outputEntries(plan));
-    const merger = taskArithmeticMethod.createMerger({ scaling_factor: 0.3 }, { tasks: plan.tasks, floatParams: 3, seed: 0 });
+    const merger = taskArithmeticMethod.createMerger(
+      { scaling_factor: 0.3 },
+      { tasks: plan.tasks, floatParams: 3, seed: 0 },
+    );
     expect(() => streamMerge(sources, plan, merger, sink)).toThrow(
       "merge: tensor 'w': non-finite values in expert 'a' (1 of 2); expected finite weights",
     );
