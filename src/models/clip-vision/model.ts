@@ -1,0 +1,168 @@
+/**
+ * The CLIP vision transformer as a function on the graph, exactly Hugging Face's CLIPVisionModel:
+ * patch embedding (a stride-P convolution, done as reshape + matmul), class token, position embeddings,
+ * pre_layrnorm, pre-LN blocks (attention with head_dim^-0.5 on q; quick_gelu MLP), post_layernorm on
+ * the class token → pooler_output.
+ */
+import { WemoeError } from '../../errors.js';
+import { concat, gelu, layerNorm, linear, quickGelu, softmax } from '../../graph/functional.js';
+import type { Graph, Value } from '../../graph/graph.js';
+import { type ClipVisionConfig, headDim, numPatches } from './config.js';
+import { type ClipParams, clipParamShapes, layerPrefix, VISION_PREFIX } from './params.js';
+
+/** A parameter by its canonical HF name, as a graph value in the HF layout (linear weights [out, in]). */
+export type ParamLookup = (name: string) => Value;
+
+/** What a replacement MLP sees besides its input. */
+export interface MlpContext {
+  readonly graph: Graph;
+  readonly config: ClipVisionConfig;
+  readonly param: ParamLookup;
+  /** The standard MLP (fc1 → activation → fc2) of this layer on `x`. */
+  readonly standard: (x: Value) => Value;
+}
+
+/**
+ * Replaces the MLP of a block: `x` is the MLP's input (after layer_norm2), [B, N+1, D]; returns
+ * [B, N+1, D]. The WEMoE module plugs in here (its router reads `x`).
+ */
+export type MlpFn = (layer: number, x: Value, ctx: MlpContext) => Value;
+
+export interface ClipVisionOptions {
+  /** Replaces the MLP of chosen layers; absent = every layer uses its standard MLP. */
+  readonly mlp?: MlpFn;
+}
+
+export interface ClipVisionOutputs {
+  /** [B, N+1, D] */
+  readonly lastHiddenState: Value;
+  /** [B, D]: post_layernorm of the class token */
+  readonly poolerOutput: Value;
+}
+
+/** The MLP activation: quick_gelu (CLIP) or the exact erf gelu. */
+export function activation(x: Value, kind: ClipVisionConfig['hiddenAct']): Value {
+  return kind === 'quick_gelu' ? quickGelu(x) : gelu(x);
+}
+
+/** Tokens [B, N+1, D]: class token then the patches in row-major order, plus position embeddings. */
+function embeddings(config: ClipVisionConfig, param: ParamLookup, pixels: Value): Value {
+  const { numChannels: c, patchSize: p, hiddenSize: d } = config;
+  const grid = config.imageSize / p;
+  const n = numPatches(config);
+  const e = `${VISION_PREFIX}embeddings.`;
+  const patches = pixels
+    .reshape([0, c, grid, p, grid, p]) // [B, C, gy, P, gx, P]
+    .transpose([0, 2, 4, 1, 3, 5]) // [B, gy, gx, C, P, P]
+    .reshape([0, n, c * p * p]); // [B, N, C·P·P]
+  const kernel = param(`${e}patch_embedding.weight`).reshape([d, c * p * p]); // [D, C·P·P]
+  const tokens = linear(patches, kernel); // [B, N, D]
+  const cls = param(`${e}class_embedding`).reshape([1, 1, d]).expand([pixels.shape[0], 1, d]); // [B, 1, D]
+  const all = concat([cls, tokens], 1); // [B, N+1, D]
+  return all.add(param(`${e}position_embedding.weight`)); // [B, N+1, D]
+}
+
+function attention(config: ClipVisionConfig, param: ParamLookup, prefix: string, x: Value): Value {
+  const heads = config.numAttentionHeads;
+  const hd = headDim(config);
+  const t = numPatches(config) + 1;
+  const proj = (name: string) => linear(x, param(`${prefix}${name}.weight`), param(`${prefix}${name}.bias`));
+  const split = (v: Value) => v.reshape([0, t, heads, hd]).transpose([0, 2, 1, 3]); // [B, H, T, hd]
+  const q = split(proj('q_proj').mul(hd ** -0.5));
+  const k = split(proj('k_proj'));
+  const v = split(proj('v_proj'));
+  const scores = q.matmul(k.mT()); // [B, H, T, T]
+  const probs = softmax(scores, -1);
+  const mixed = probs
+    .matmul(v) // [B, H, T, hd]
+    .transpose([0, 2, 1, 3])
+    .reshape([0, t, config.hiddenSize]); // [B, T, D]
+  return linear(mixed, param(`${prefix}out_proj.weight`), param(`${prefix}out_proj.bias`));
+}
+
+/** The standard MLP of a block: fc2(act(fc1(x))). */
+export function standardMlp(config: ClipVisionConfig, param: ParamLookup, layer: number, x: Value): Value {
+  const p = `${layerPrefix(layer)}mlp.`;
+  const hidden = activation(linear(x, param(`${p}fc1.weight`), param(`${p}fc1.bias`)), config.hiddenAct); // [B, T, I]
+  return linear(hidden, param(`${p}fc2.weight`), param(`${p}fc2.bias`)); // [B, T, D]
+}
+
+function block(
+  config: ClipVisionConfig,
+  param: ParamLookup,
+  layer: number,
+  x: Value,
+  options: ClipVisionOptions,
+): Value {
+  const p = layerPrefix(layer);
+  const eps = config.layerNormEps;
+  const norm1 = layerNorm(x, param(`${p}layer_norm1.weight`), param(`${p}layer_norm1.bias`), eps);
+  const afterAttention = x.add(attention(config, param, `${p}self_attn.`, norm1)); // [B, T, D]
+  const norm2 = layerNorm(
+    afterAttention,
+    param(`${p}layer_norm2.weight`),
+    param(`${p}layer_norm2.bias`),
+    eps,
+  );
+  const standard = (h: Value) => standardMlp(config, param, layer, h);
+  const mlp = options.mlp
+    ? options.mlp(layer, norm2, { graph: x.graph, config, param, standard })
+    : standard(norm2);
+  return afterAttention.add(mlp); // [B, T, D]
+}
+
+/** The forward of HF CLIPVisionModel on `pixelValues` [B, C, H, W] (B may be symbolic). */
+export function clipVisionForward(
+  config: ClipVisionConfig,
+  param: ParamLookup,
+  pixelValues: Value,
+  options: ClipVisionOptions = {},
+): ClipVisionOutputs {
+  const eps = config.layerNormEps;
+  let x = embeddings(config, param, pixelValues);
+  x = layerNorm(
+    x,
+    param(`${VISION_PREFIX}pre_layrnorm.weight`),
+    param(`${VISION_PREFIX}pre_layrnorm.bias`),
+    eps,
+  );
+  for (let layer = 0; layer < config.numHiddenLayers; layer++) x = block(config, param, layer, x, options);
+  const cls = x.slice(1, 0, 1).reshape([0, config.hiddenSize]); // [B, D]
+  const poolerOutput = layerNorm(
+    cls,
+    param(`${VISION_PREFIX}post_layernorm.weight`),
+    param(`${VISION_PREFIX}post_layernorm.bias`),
+    eps,
+  );
+  return { lastHiddenState: x, poolerOutput };
+}
+
+/** Parameters as graph constants (ONNX initializers named by their HF names), made on first use. */
+export function constantParams(graph: Graph, params: ClipParams): ParamLookup {
+  const made = new Map<string, Value>();
+  return (name) => {
+    let value = made.get(name);
+    if (!value) {
+      const tensor = params.get(name);
+      if (!tensor) throw new WemoeError(`clip-vision: the model has no parameter ${name}`);
+      value = graph.constant(tensor, name);
+      made.set(name, value);
+    }
+    return value;
+  };
+}
+
+/** Parameters as run-time graph inputs named by their HF names (trained parameters, or weights fed per run). */
+export function inputParams(
+  graph: Graph,
+  config: ClipVisionConfig,
+): { lookup: ParamLookup; values: Map<string, Value> } {
+  const values = new Map<string, Value>();
+  for (const [name, shape] of clipParamShapes(config)) values.set(name, graph.input(name, 'F32', shape));
+  const lookup: ParamLookup = (name) => {
+    const value = values.get(name);
+    if (!value) throw new WemoeError(`clip-vision: the model has no parameter ${name}`);
+    return value;
+  };
+  return { lookup, values };
+}
