@@ -9,7 +9,7 @@ import type {
 } from './report-types.js';
 import { groupedBarChart } from './svg/bar-chart.js';
 import { methodColors } from './svg/color.js';
-import { colorLegend, heatmap } from './svg/heatmap.js';
+import { colorLegend, heatmapGrid } from './svg/heatmap.js';
 import { lineChart } from './svg/line-chart.js';
 import { escapeXml } from './svg/svg.js';
 
@@ -37,7 +37,7 @@ function perTaskCurves(result: MethodResult, labels: Record<string, string> | un
     width: 480,
     height: 240,
   });
-  return `<div><h3>${escapeXml(result.label)}: per task</h3>${legendHtml(series)}${chart}</div>`;
+  return `<div class="small-chart"><h3>${escapeXml(result.label)}: per task</h3>${legendHtml(series)}${chart}</div>`;
 }
 
 export function ttaSection(report: RunReport, colors: Map<string, string>): string {
@@ -67,27 +67,27 @@ export function ttaSection(report: RunReport, colors: Map<string, string>): stri
   );
 }
 
-function routingHeatmaps(result: MethodResult, labels: Record<string, string> | undefined): string {
+function routingHeatmaps(result: MethodResult, taskLabels: Record<string, string> | undefined): string {
   const routing = result.routing!;
   const all = routing.mean_weights.flat(2);
   const domain: [number, number] = [Math.min(...all), Math.max(...all)];
   if (domain[1] - domain[0] < 1e-6) domain[1] = domain[0] + 1e-6;
   const format = (v: number) => v.toFixed(2);
-  const maps = routing.layers.map((layer, l) =>
-    heatmap({
-      title: `layer ${layer}`,
-      rowLabels: routing.tasks.map((t) => taskLabel(labels, t)),
-      colLabels: routing.experts.map((t) => taskLabel(labels, t)),
-      values: routing.mean_weights[l],
-      domain,
-      format,
-      showValues: routing.experts.length <= 10,
-      rowName: 'samples of',
-      colName: 'expert',
-    }),
-  );
+  const labels = (names: string[]) => names.map((t) => taskLabel(taskLabels, t));
+  const chart = heatmapGrid({
+    title: `${result.label}: mean routing weight per layer`,
+    panels: routing.layers.map((layer, l) => ({ title: `layer ${layer}`, values: routing.mean_weights[l] })),
+    rowLabels: labels(routing.tasks),
+    colLabels: labels(routing.experts),
+    domain,
+    format,
+    rowName: 'samples of',
+    colName: 'expert',
+    // Values fit inside cells for a few experts; with many, they stay in the tooltips.
+    cell: routing.experts.length <= 6 ? 26 : 14,
+  });
   const legend = colorLegend({ title: 'mean routing weight', domain, format });
-  return `<h3>${escapeXml(result.label)}</h3>\n${legend}\n<div class="grid-charts">${maps.join('\n')}</div>`;
+  return `<h3>${escapeXml(result.label)}</h3>\n${legend}\n${chart}`;
 }
 
 export function routingSection(report: RunReport): string {

@@ -26,7 +26,8 @@ td.wrap { white-space: normal; }
 .legend span { display: inline-flex; align-items: center; gap: 6px; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
 .legend i.dashed { height: 0; border-top: 2px dashed; border-radius: 0; }
-.grid-charts { display: flex; flex-wrap: wrap; gap: 12px 20px; align-items: flex-start; }
+.grid-charts { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: flex-start; }
+.small-chart { flex: 0 1 480px; min-width: 0; }
 svg.chart { max-width: 100%; height: auto; display: block; }
 svg .grid { stroke: #eaeef2; }
 svg .axis { stroke: #8c959f; }

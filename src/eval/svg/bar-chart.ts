@@ -24,6 +24,8 @@ export interface GroupedBarChart {
 }
 
 const MARGIN = { top: 12, right: 8, bottom: 34, left: 52 };
+/** Widest bar in px, so that charts with few series do not turn into blocks. */
+const MAX_BAR = 32;
 
 function valueAxis(chart: GroupedBarChart) {
   if (chart.yDomain) return niceAxis(chart.yDomain[0], chart.yDomain[1], 5);
@@ -40,7 +42,8 @@ export function groupedBarChart(chart: GroupedBarChart): string {
   const y = linearScale(axis.domain, [plotBottom, MARGIN.top]);
   const groupWidth = (plotRight - MARGIN.left) / Math.max(1, chart.groups.length);
   const gap = Math.min(18, groupWidth * 0.2);
-  const barWidth = (groupWidth - gap) / Math.max(1, chart.series.length);
+  const barWidth = Math.min(MAX_BAR, (groupWidth - gap) / Math.max(1, chart.series.length));
+  const barsWidth = barWidth * chart.series.length;
   const parts: string[] = [];
   for (const tick of axis.ticks) {
     parts.push(el('line', { x1: MARGIN.left, x2: plotRight, y1: y(tick), y2: y(tick), class: 'grid' }));
@@ -52,7 +55,7 @@ export function groupedBarChart(chart: GroupedBarChart): string {
     );
   }
   chart.groups.forEach((group, g) => {
-    const x0 = MARGIN.left + g * groupWidth + gap / 2;
+    const x0 = MARGIN.left + g * groupWidth + (groupWidth - barsWidth) / 2;
     chart.series.forEach((series, s) => {
       const value = series.values[g];
       if (value === null || value === undefined) return;
@@ -62,9 +65,7 @@ export function groupedBarChart(chart: GroupedBarChart): string {
       const title = tooltip(`${series.label} · ${group}: ${chart.format(value)}`);
       parts.push(el('rect', { ...bar, y: Math.min(top, base), height: Math.abs(base - top) }, title));
     });
-    parts.push(
-      text(x0 + (groupWidth - gap) / 2, plotBottom + 18, group, { class: 'label', 'text-anchor': 'middle' }),
-    );
+    parts.push(text(x0 + barsWidth / 2, plotBottom + 18, group, { class: 'label', 'text-anchor': 'middle' }));
   });
   parts.push(el('line', { x1: MARGIN.left, x2: plotRight, y1: plotBottom, y2: plotBottom, class: 'axis' }));
   const yTitle = text(0, 0, chart.yLabel, {

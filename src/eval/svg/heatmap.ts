@@ -1,69 +1,141 @@
-/** A heatmap of a matrix (rows × columns) on the sequential colour scale, and its colour legend. */
+/**
+ * Heatmaps of matrices (rows × columns) on the sequential colour scale: a grid of small panels that
+ * share row and column labels and one colour domain (the paper's per-layer routing analysis), and
+ * the colour legend.
+ */
 import { needsLightText, sequentialColor } from './color.js';
 import { linearScale } from './scale.js';
 import { el, svgRoot, text, tooltip } from './svg.js';
 
-export interface Heatmap {
+export interface HeatmapPanel {
   title: string;
-  rowLabels: string[];
-  colLabels: string[];
   /** [row][column]. */
   values: number[][];
-  /** Values mapped to the ends of the colour scale (shared by heatmaps that are compared). */
+}
+
+export interface HeatmapGrid {
+  title: string;
+  panels: HeatmapPanel[];
+  rowLabels: string[];
+  colLabels: string[];
+  /** Values mapped to the ends of the colour scale, shared by all panels. */
   domain: [number, number];
   format: (value: number) => string;
-  /** Side of one cell in px. */
-  cell?: number;
-  /** Print each value inside its cell. */
-  showValues?: boolean;
-  /** Row/column description for tooltips, e.g. "task" and "expert". */
+  /** Row/column description for tooltips, e.g. "samples of" and "expert". */
   rowName?: string;
   colName?: string;
+  /** Side of one cell in px; values are printed inside cells of 22 px and more. */
+  cell?: number;
+  /** Width the grid may take; panels wrap onto further rows. */
+  maxWidth?: number;
 }
 
 /** Rough width of a label at the 11px chart font, enough to reserve margins. */
 function labelWidth(labels: string[]): number {
-  return Math.max(0, ...labels.map((l) => l.length)) * 6.2;
+  return Math.max(0, ...labels.map((l) => l.length)) * 6;
 }
 
-export function heatmap(map: Heatmap): string {
-  const cell = map.cell ?? 24;
-  const left = labelWidth(map.rowLabels) + 8;
-  const top = labelWidth(map.colLabels) * 0.72 + 24;
-  const width = left + map.colLabels.length * cell + 8;
-  const height = top + map.rowLabels.length * cell + 4;
-  const t = linearScale(map.domain, [0, 1]);
-  const parts: string[] = [text(left, 12, map.title, { class: 'heading' })];
-  map.colLabels.forEach((label, c) => {
-    const cx = left + c * cell + cell / 2;
-    parts.push(
-      text(0, 0, label, { class: 'tick', transform: `translate(${cx + 3} ${top - 4}) rotate(-45)` }),
-    );
-  });
-  map.rowLabels.forEach((rowLabel, r) => {
-    const cy = top + r * cell;
-    parts.push(text(left - 6, cy + cell / 2 + 4, rowLabel, { class: 'tick', 'text-anchor': 'end' }));
-    map.colLabels.forEach((colLabel, c) => {
-      const value = map.values[r][c];
-      const position = t(value);
-      const where = `${map.rowName ?? 'row'} ${rowLabel}, ${map.colName ?? 'column'} ${colLabel}`;
+const PANEL_GAP = 14;
+
+/** Height and width taken by the longest label written at `angle` degrees above the horizontal. */
+function slant(labels: string[], angle: number): { rise: number; run: number } {
+  const length = labelWidth(labels);
+  const radians = (angle * Math.PI) / 180;
+  return { rise: length * Math.sin(radians), run: length * Math.cos(radians) };
+}
+
+interface Layout {
+  cell: number;
+  /** Column labels slant up at this angle (degrees): steeper when cells are too narrow for 45°. */
+  angle: number;
+  left: number;
+  /** Height above each row of panels: panel title and slanted column labels. */
+  head: number;
+  panelWidth: number;
+  panelHeight: number;
+  perRow: number;
+}
+
+function layout(grid: HeatmapGrid): Layout {
+  const cell = grid.cell ?? 22;
+  const angle = cell < 18 ? 60 : 45;
+  const left = labelWidth(grid.rowLabels) + 8;
+  // Column labels run up and to the right: room above the panels and past the last column.
+  const { rise, run } = slant(grid.colLabels, angle);
+  const panelWidth = grid.colLabels.length * cell;
+  const available = (grid.maxWidth ?? 960) - left - run;
+  const perRow = Math.max(
+    1,
+    Math.min(grid.panels.length, Math.floor((available + PANEL_GAP) / (panelWidth + PANEL_GAP))),
+  );
+  return {
+    cell,
+    angle,
+    left,
+    head: rise + 26,
+    panelWidth,
+    panelHeight: grid.rowLabels.length * cell,
+    perRow,
+  };
+}
+
+function panelCells(grid: HeatmapGrid, panel: HeatmapPanel, x0: number, y0: number, cell: number): string[] {
+  const t = linearScale(grid.domain, [0, 1]);
+  const parts: string[] = [];
+  grid.rowLabels.forEach((rowLabel, r) => {
+    grid.colLabels.forEach((colLabel, c) => {
+      const value = panel.values[r][c];
+      const where = `${panel.title}, ${grid.rowName ?? 'row'} ${rowLabel}, ${grid.colName ?? 'column'} ${colLabel}`;
       const rect = {
-        x: left + c * cell,
-        y: cy,
+        x: x0 + c * cell,
+        y: y0 + r * cell,
         width: cell - 1,
         height: cell - 1,
-        fill: sequentialColor(position),
+        fill: sequentialColor(t(value)),
       };
-      parts.push(el('rect', rect, tooltip(`${where}: ${map.format(value)}`)));
-      if (map.showValues) {
-        const color = needsLightText(position) ? '#ffffff' : '#1f2328';
-        const x = left + c * cell + (cell - 1) / 2;
-        const label = { class: 'cell-value', 'text-anchor': 'middle', fill: color, 'pointer-events': 'none' };
-        parts.push(text(x, cy + cell / 2 + 3, map.format(value), label));
+      parts.push(el('rect', rect, tooltip(`${where}: ${grid.format(value)}`)));
+      if (cell >= 22) {
+        const fill = needsLightText(t(value)) ? '#ffffff' : '#1f2328';
+        const attrs = { class: 'cell-value', 'text-anchor': 'middle', fill, 'pointer-events': 'none' };
+        parts.push(text(rect.x + (cell - 1) / 2, rect.y + cell / 2 + 3, grid.format(value), attrs));
       }
     });
   });
-  return svgRoot(width, height, map.title, ...parts);
+  return parts;
+}
+
+function rowOfPanels(grid: HeatmapGrid, box: Layout, panels: HeatmapPanel[], top: number): string[] {
+  const { cell, left, head } = box;
+  const parts: string[] = [];
+  const y0 = top + head;
+  grid.rowLabels.forEach((label, r) => {
+    parts.push(text(left - 6, y0 + r * cell + cell / 2 + 4, label, { class: 'tick', 'text-anchor': 'end' }));
+  });
+  panels.forEach((panel, p) => {
+    const x0 = left + p * (box.panelWidth + PANEL_GAP);
+    parts.push(text(x0, top + 12, panel.title, { class: 'heading' }));
+    grid.colLabels.forEach((label, c) => {
+      const transform = `translate(${x0 + c * cell + cell / 2 + 3} ${y0 - 4}) rotate(-${box.angle})`;
+      parts.push(text(0, 0, label, { class: 'tick', transform }));
+    });
+    parts.push(...panelCells(grid, panel, x0, y0, cell));
+  });
+  return parts;
+}
+
+export function heatmapGrid(grid: HeatmapGrid): string {
+  const box = layout(grid);
+  const rows = Math.ceil(grid.panels.length / box.perRow);
+  const rowHeight = box.head + box.panelHeight + PANEL_GAP;
+  const parts: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const panels = grid.panels.slice(r * box.perRow, (r + 1) * box.perRow);
+    parts.push(...rowOfPanels(grid, box, panels, r * rowHeight));
+  }
+  const { run } = slant(grid.colLabels, box.angle);
+  const width =
+    box.left + box.perRow * (box.panelWidth + PANEL_GAP) - PANEL_GAP + Math.max(8, run - box.cell / 2 + 4);
+  return svgRoot(width, rows * rowHeight, grid.title, ...parts);
 }
 
 export interface ColorLegend {
