@@ -10,7 +10,12 @@ export function readFully(path: string, fd: number, target: Uint8Array, position
   let done = 0;
   while (done < target.length) {
     const length = Math.min(MAX_CHUNK, target.length - done);
-    const n = readSync(fd, target, done, length, position + done);
+    let n: number;
+    try {
+      n = readSync(fd, target, done, length, position + done);
+    } catch (error) {
+      throw new WemoeError(`${path}: read failed (${errorCode(error)})`);
+    }
     if (n === 0) {
       throw new WemoeError(
         `${path}: unexpected end of file at byte ${position + done} (expected ${target.length - done} more bytes)`,
@@ -20,10 +25,19 @@ export function readFully(path: string, fd: number, target: Uint8Array, position
   }
 }
 
-/** Appends all of `bytes` at the descriptor's current position. */
-export function writeFully(fd: number, bytes: Uint8Array): void {
+/** Appends all of `bytes` at the descriptor's current position; a failure (disk full...) names `path`. */
+export function writeFully(path: string, fd: number, bytes: Uint8Array): void {
   let done = 0;
-  while (done < bytes.length) {
-    done += writeSync(fd, bytes, done, Math.min(MAX_CHUNK, bytes.length - done));
+  try {
+    while (done < bytes.length) {
+      done += writeSync(fd, bytes, done, Math.min(MAX_CHUNK, bytes.length - done));
+    }
+  } catch (error) {
+    throw new WemoeError(`${path}: write failed (${errorCode(error)})`);
   }
+}
+
+/** The errno code of a Node fs error (ENOENT, ENOSPC, ...), else its message. */
+export function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error instanceof Error ? error.message : error);
 }

@@ -1,6 +1,7 @@
 /** Small JSON files (config.json, index files): validated reads, atomic writes. */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { WemoeError } from '../errors.js';
+import { errorCode } from './byte-io.js';
 import { findDuplicateKey } from './json-duplicates.js';
 import { isPlainObject } from './safetensors-header.js';
 
@@ -10,7 +11,7 @@ export function readJsonObject(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new WemoeError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new WemoeError(`${path}: cannot read (${errorCode(error)})`);
   }
   let json: unknown;
   try {
@@ -29,6 +30,11 @@ export function readJsonObject(path: string): Record<string, unknown> {
 /** Writes `value` as indented JSON through a temporary file and a rename. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new WemoeError(`${path}: cannot write (${errorCode(error)})`);
+  }
 }

@@ -58,8 +58,7 @@ export function parseHeader(path: string, headerBytes: Uint8Array, dataBytes: nu
   }
   if (!isPlainObject(json)) throw new WemoeError(`${path}: header must be a JSON object`);
   const duplicate = findDuplicateKey(text);
-  if (duplicate !== undefined)
-    throw new WemoeError(`${path}: duplicate key ${JSON.stringify(duplicate)} in header`);
+  if (duplicate !== undefined) throw new WemoeError(`${path}: duplicate key ${quote(duplicate)} in header`);
 
   let metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
@@ -77,9 +76,7 @@ function parseMetadata(path: string, value: unknown): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string') {
-      throw new WemoeError(
-        `${path}: __metadata__.${key} must be a string, got ${JSON.stringify(v)?.slice(0, 40)}`,
-      );
+      throw new WemoeError(`${path}: __metadata__[${quote(key)}] must be a string, got ${quote(v)}`);
     }
     metadata[key] = v;
   }
@@ -87,30 +84,28 @@ function parseMetadata(path: string, value: unknown): Record<string, string> {
 }
 
 function parseEntry(path: string, name: string, value: unknown): HeaderEntry {
-  const where = `${path}: tensor ${JSON.stringify(name)}`;
+  const where = `${path}: tensor ${quote(name)}`;
   if (!isPlainObject(value))
     throw new WemoeError(`${where}: expected an object {dtype, shape, data_offsets}`);
   const { dtype, shape, data_offsets: offsets } = value;
   if (!isDType(dtype)) {
     throw new WemoeError(
-      `${where}: unknown dtype ${JSON.stringify(dtype)} (expected one of F32 F16 BF16 F64 I64 I32 I16 I8 U8 BOOL)`,
+      `${where}: unknown dtype ${quote(dtype)} (expected one of F32 F16 BF16 F64 I64 I32 I16 I8 U8 BOOL)`,
     );
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    throw new WemoeError(
-      `${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
-    );
+    throw new WemoeError(`${where}: shape must be a list of non-negative integers, got ${quote(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
     throw new WemoeError(
-      `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
+      `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${quote(offsets)}`,
     );
   }
   const [begin, end] = offsets as number[];
   const bytes = shape.reduce((n: number, d: number) => n * d, DTYPE_BYTES[dtype]);
   if (bytes !== end - begin) {
     throw new WemoeError(
-      `${where}: shape [${shape.join(', ')}] of ${dtype} needs ${bytes} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      `${where}: shape ${quote(shape)} of ${dtype} needs ${bytes} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
     );
   }
   return { name, dtype, shape: shape as number[], begin, end };
@@ -124,7 +119,7 @@ function checkLayout(path: string, entries: readonly HeaderEntry[], dataBytes: n
       const what =
         e.begin < expected ? 'overlaps the previous tensor' : 'leaves a gap after the previous tensor';
       throw new WemoeError(
-        `${path}: tensor ${JSON.stringify(e.name)}: data_offsets [${e.begin}, ${e.end}] ${what} (expected begin ${expected})`,
+        `${path}: tensor ${quote(e.name)}: data_offsets [${e.begin}, ${e.end}] ${what} (expected begin ${expected})`,
       );
     }
     expected = e.end;
@@ -138,6 +133,12 @@ function checkLayout(path: string, entries: readonly HeaderEntry[], dataBytes: n
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** JSON text of a value from an untrusted file, cut short so that an error stays one short line. */
+export function quote(value: unknown, max = 80): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

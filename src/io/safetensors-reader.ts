@@ -4,7 +4,7 @@ import { endianness } from 'node:os';
 import { WemoeError } from '../errors.js';
 import { toFloat32 } from '../tensor/convert.js';
 import type { DType, Tensor, TensorData } from '../tensor/tensor.js';
-import { readFully } from './byte-io.js';
+import { errorCode, readFully } from './byte-io.js';
 import { checkHeaderLength, type HeaderEntry, parseHeader } from './safetensors-header.js';
 import type { TensorInfo, TensorSource } from './tensor-source.js';
 
@@ -23,7 +23,7 @@ export function openSafetensors(path: string): SafetensorsFile {
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    throw new WemoeError(`${path}: cannot open (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new WemoeError(`${path}: cannot open (${errorCode(error)})`);
   }
   try {
     return new Reader(path, fd);

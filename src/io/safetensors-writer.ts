@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { DTYPE_BYTES, numel, shapeString, type Tensor } from '../tensor/tensor.js';
-import { writeFully } from './byte-io.js';
+import { errorCode, writeFully } from './byte-io.js';
 import type { TensorEntry, TensorSink } from './tensor-sink.js';
 
 /** Bytes a tensor of this dtype and shape occupies in the data section. */
@@ -61,11 +61,19 @@ export class SafetensorsFileWriter implements TensorSink {
     metadata: Record<string, string> = {},
   ) {
     const header = encodeHeader(path, entries, metadata);
-    mkdirSync(dirname(path), { recursive: true });
-    this.tempPath = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-    this.fd = openSync(this.tempPath, 'w');
     try {
-      writeFully(this.fd, header);
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new WemoeError(`${path}: cannot create its folder (${errorCode(error)})`);
+    }
+    this.tempPath = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      this.fd = openSync(this.tempPath, 'w');
+    } catch (error) {
+      throw new WemoeError(`${path}: cannot create ${this.tempPath} (${errorCode(error)})`);
+    }
+    try {
+      writeFully(path, this.fd, header);
     } catch (error) {
       this.abort();
       throw error;
@@ -79,7 +87,7 @@ export class SafetensorsFileWriter implements TensorSink {
     const problem = entryMismatch(expected, name, tensor);
     if (problem) throw new WemoeError(`${this.path}: tensor ${JSON.stringify(name)}: ${problem}`);
     const d = tensor.data;
-    writeFully(this.fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    writeFully(this.path, this.fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     this.next++;
   }
 
@@ -97,7 +105,11 @@ export class SafetensorsFileWriter implements TensorSink {
 
   commit(): void {
     if (this.state !== 'complete') throw new WemoeError(`${this.path}: commit before complete`);
-    renameSync(this.tempPath, this.path);
+    try {
+      renameSync(this.tempPath, this.path);
+    } catch (error) {
+      throw new WemoeError(`${this.path}: cannot move ${this.tempPath} into place (${errorCode(error)})`);
+    }
     this.state = 'done';
   }
 

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { WemoeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { readJsonObject, writeJsonAtomic } from './json-file.js';
-import { isPlainObject } from './safetensors-header.js';
+import { isPlainObject, quote } from './safetensors-header.js';
 import { openSafetensors, type SafetensorsFile } from './safetensors-reader.js';
 import { entryBytes, SafetensorsFileWriter } from './safetensors-writer.js';
 import type { TensorEntry, TensorSink } from './tensor-sink.js';
@@ -35,7 +35,7 @@ export function openShardedSafetensors(indexPath: string): TensorSource {
     for (const [name, file] of weightMap) {
       if (owner.get(name) !== shards.get(file)) {
         throw new WemoeError(
-          `${indexPath}: weight_map puts tensor ${JSON.stringify(name)} in ${file}, which has no such tensor`,
+          `${indexPath}: weight_map puts tensor ${quote(name)} in ${file}, which has no such tensor`,
         );
       }
     }
@@ -60,7 +60,7 @@ function readWeightMap(indexPath: string): Map<string, string> {
       file.includes('\\')
     ) {
       throw new WemoeError(
-        `${indexPath}: weight_map[${JSON.stringify(name)}] must be a file name in the same folder, got ${JSON.stringify(file)}`,
+        `${indexPath}: weight_map[${quote(name)}] must be a file name in the same folder, got ${quote(file)}`,
       );
     }
     map.set(name, file);

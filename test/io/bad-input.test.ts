@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { WemoeError } from '../../src/errors.js';
 import { MAX_HEADER_BYTES } from '../../src/io/safetensors-header.js';
 import { openSafetensors } from '../../src/io/safetensors-reader.js';
+import { createSafetensorsWriter } from '../../src/io/safetensors-writer.js';
 import { rawSafetensors, tempDir } from './helpers.js';
 
 const dir = tempDir('bad-input');
@@ -150,7 +151,7 @@ const cases: [string, Uint8Array, RegExp][] = [
   [
     'metadata value not a string',
     rawSafetensors({ __metadata__: { n: 1 } }),
-    /__metadata__\.n must be a string, got 1/,
+    /__metadata__\["n"\] must be a string, got 1/,
   ],
 ];
 
@@ -187,5 +188,35 @@ describe('bad safetensors input', () => {
     const nested = rawSafetensors({ __metadata__: { a: 'a', dtype: 'x' }, a: f32(0, 4) }, new Uint8Array(4));
     writeFileSync(path, nested);
     expect(openSafetensors(path).metadata).toEqual({ a: 'a', dtype: 'x' });
+  });
+});
+
+describe('errors stay short and name the file', () => {
+  it('cuts long untrusted values short', () => {
+    const path = join(dir, 'long-name.safetensors');
+    writeFileSync(
+      path,
+      rawSafetensors({
+        ['x'.repeat(10_000)]: { dtype: 'F32', shape: new Array(5000).fill(1), data_offsets: [0, 8] },
+      }),
+    );
+    expect(() => openSafetensors(path)).toThrow(WemoeError);
+    try {
+      openSafetensors(path);
+    } catch (error) {
+      expect((error as Error).message.length).toBeLessThan(400);
+      expect((error as Error).message).toMatch(
+        /long-name\.safetensors: tensor "xxxx.*\.\.\.: shape \[1,1,.*\.\.\. of F32 needs 4 bytes/,
+      );
+    }
+  });
+
+  it('a folder given as a file, or an unwritable destination, is a WemoeError', () => {
+    expect(() => openSafetensors(dir)).toThrow(/read failed \(EISDIR\)|not a safetensors file/);
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => createSafetensorsWriter(join(file, 'sub', 'm.safetensors'), [])).toThrow(
+      /m\.safetensors: cannot create its folder \(ENOTDIR\)/,
+    );
   });
 });
