@@ -1,0 +1,183 @@
+/**
+ * The test-time adaptation loop shared by AdaMerging and WEMoE. Each step takes one shuffled batch of
+ * unlabeled test images per task, sums the tasks' losses (gradients accumulated task by task, so one
+ * task's batch is in memory at a time), and takes one Adam step with a cosine or constant learning rate.
+ * Checkpoints make an interrupted run resumable with the same result as an uninterrupted one.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { WemoeError } from '../errors.js';
+import { Adam } from '../optim/adam.js';
+import { clipGradNorm } from '../optim/clip.js';
+import { constantSchedule, cosineSchedule } from '../optim/schedule.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { createProgress, type ProgressMode } from '../util/progress.js';
+import { loadLatestCheckpoint, type StepRecord, saveCheckpoint } from './checkpoint.js';
+import type { TtaObjective } from './objective.js';
+import { plateaued } from './plateau.js';
+import { BatchSampler } from './sampler.js';
+
+/** The unlabeled test data of one task. */
+export interface TtaTask {
+  readonly name: string;
+  readonly count: number;
+  /** pixel_values [B, C, H, W] of the samples at `indices`. */
+  pixels(indices: readonly number[]): Tensor;
+}
+
+export interface TtaOptions {
+  readonly steps: number;
+  readonly lr: number;
+  readonly schedule: 'cosine' | 'constant';
+  /** Images per task per step. */
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Clip the summed gradient to this global norm; off when absent. */
+  readonly maxGradNorm?: number;
+  /** Stop when the loss (mean over `patience` steps) has not improved by minDelta for `patience` steps. */
+  readonly earlyStop?: { readonly patience: number; readonly minDelta: number };
+  /** Checkpoint folder and interval in steps; with `resume` the run continues from its newest checkpoint. */
+  readonly checkpoint?: { readonly dir: string; readonly every: number };
+  readonly resume?: boolean;
+  /** JSON lines, one per step: {step, loss, per_task, lr}. */
+  readonly logFile?: string;
+  readonly progress?: ProgressMode;
+  readonly label?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface TtaResult {
+  /** Steps completed in all (including those before a resume). */
+  readonly steps: number;
+  readonly lossCurve: readonly StepRecord[];
+  readonly seconds: number;
+  readonly resumedFrom?: number;
+  readonly stoppedEarly: boolean;
+}
+
+function fingerprint(tasks: readonly TtaTask[], o: TtaOptions, params: Record<string, Tensor>): string {
+  const shapes = Object.entries(params).map(([n, t]) => `${n}:${t.shape.join('x')}`);
+  return JSON.stringify([
+    tasks.map((t) => [t.name, t.count]),
+    o.steps,
+    o.lr,
+    o.schedule,
+    o.batchSize,
+    o.seed,
+    o.maxGradNorm ?? null,
+    shapes,
+  ]);
+}
+
+/** Adds `b` into `a` (float32, same names and sizes). */
+function accumulate(a: Record<string, Tensor>, b: Record<string, Tensor>): void {
+  for (const [n, t] of Object.entries(b)) {
+    const x = a[n].data as Float32Array;
+    const y = t.data as Float32Array;
+    for (let i = 0; i < x.length; i++) x[i] += y[i];
+  }
+}
+
+export async function runTta(
+  tasks: readonly TtaTask[],
+  objective: TtaObjective,
+  options: TtaOptions,
+): Promise<TtaResult> {
+  if (tasks.length === 0) throw new WemoeError('test-time adaptation: no tasks');
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const print = fingerprint(tasks, options, objective.params);
+  const optimizer = new Adam(objective.params, { lr: options.lr });
+  const schedule =
+    options.schedule === 'cosine'
+      ? cosineSchedule({ lr: options.lr, steps: options.steps })
+      : constantSchedule(options.lr);
+  const samplers = new Map(
+    tasks.map((t, i) => [t.name, new BatchSampler(t.count, options.batchSize, options.seed * 1000 + i)]),
+  );
+  const curve: StepRecord[] = [];
+  let start = 0;
+  const saved =
+    options.resume && options.checkpoint ? loadLatestCheckpoint(options.checkpoint.dir) : undefined;
+  if (saved) {
+    if (saved.fingerprint !== print)
+      throw new WemoeError(
+        `${options.checkpoint!.dir}: the checkpoint belongs to a run with other tasks or settings; remove it or run without --resume`,
+      );
+    for (const [n, t] of Object.entries(saved.params))
+      (objective.params[n].data as Float32Array).set(t.data as Float32Array);
+    optimizer.loadState(saved.optimizer);
+    tasks.forEach((t, i) =>
+      samplers.set(
+        t.name,
+        new BatchSampler(t.count, options.batchSize, options.seed * 1000 + i, saved.samplers[t.name]),
+      ),
+    );
+    curve.push(...saved.lossCurve);
+    start = saved.step;
+    log(`resumed from step ${start} (${options.checkpoint!.dir})`);
+  }
+  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
+  const progress = createProgress(options.progress ?? 'auto', options.label ?? 'adapt', options.steps, log);
+  const began = performance.now();
+  let stoppedEarly = false;
+  let step = start;
+  while (step < options.steps) {
+    const lr = schedule(step);
+    const perTask: Record<string, number> = {};
+    let total: Record<string, Tensor> | undefined;
+    for (const task of tasks) {
+      const { loss, grads } = await objective.lossAndGrads(
+        task.name,
+        task.pixels(samplers.get(task.name)!.next()),
+      );
+      perTask[task.name] = loss;
+      if (total) accumulate(total, grads);
+      else
+        total = Object.fromEntries(
+          Object.entries(grads).map(([n, t]) => [
+            n,
+            { ...t, data: Float32Array.from(t.data as Float32Array) },
+          ]),
+        );
+    }
+    if (options.maxGradNorm !== undefined) clipGradNorm(total!, options.maxGradNorm);
+    optimizer.update(total!, lr);
+    objective.afterStep?.();
+    step++;
+    const record: StepRecord = {
+      step,
+      loss: Object.values(perTask).reduce((a, b) => a + b, 0),
+      per_task: perTask,
+      lr,
+    };
+    curve.push(record);
+    if (options.logFile) appendFileSync(options.logFile, `${JSON.stringify(record)}\n`);
+    const rate = (step - start) / ((performance.now() - began) / 1000);
+    progress.update(step, `loss ${record.loss.toFixed(4)} · ${rate.toFixed(2)} steps/s`);
+    const ckpt = options.checkpoint;
+    if (ckpt && (step % ckpt.every === 0 || step === options.steps)) {
+      const samplerStates = Object.fromEntries([...samplers].map(([n, s]) => [n, s.current]));
+      saveCheckpoint(ckpt.dir, {
+        step,
+        fingerprint: print,
+        params: objective.params,
+        optimizer: optimizer.state(),
+        samplers: samplerStates,
+        lossCurve: curve,
+      });
+    }
+    if (options.earlyStop && plateaued(curve, options.earlyStop.patience, options.earlyStop.minDelta)) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  progress.stop();
+  if (stoppedEarly) log(`stopped early at step ${step}: the loss has plateaued`);
+  return {
+    steps: step,
+    lossCurve: curve,
+    seconds: (performance.now() - began) / 1000,
+    resumedFrom: saved?.step,
+    stoppedEarly,
+  };
+}

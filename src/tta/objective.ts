@@ -1,0 +1,58 @@
+/**
+ * The test-time objective shared by AdaMerging and WEMoE: for a batch of unlabeled images of one task,
+ * the mean prediction entropy of that task's head, and its gradients with respect to the trained
+ * parameters. One compiled graph serves every task (the heads are graph inputs).
+ */
+import { grad } from '../graph/autodiff.js';
+import { meanEntropy } from '../graph/functional.js';
+import { Graph, type Value } from '../graph/graph.js';
+import { headInputs } from '../models/head-logits.js';
+import type { Heads } from '../models/heads.js';
+import { compile } from '../runtime/compile.js';
+import type { CompileOptions } from '../runtime/options.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface TtaObjective {
+  /** The trained parameters by name; the optimizer updates them in place. */
+  readonly params: Record<string, Tensor>;
+  lossAndGrads(task: string, pixels: Tensor): Promise<{ loss: number; grads: Record<string, Tensor> }>;
+  /** Runs after every optimizer step (for example AdaMerging's clamp to [0, 1]). */
+  afterStep?(): void;
+}
+
+/** Builds the encoder on `pixels`; returns pooler_output and the trained parameters' graph inputs by name. */
+export type EncoderBuilder = (pixels: Value) => { pooler: Value; trainable: ReadonlyMap<string, Value> };
+
+/** `params` must hold a tensor for each trainable input the builder makes (same names). */
+export async function entropyObjective(
+  build: EncoderBuilder,
+  params: Record<string, Tensor>,
+  heads: Heads,
+  imageShape: readonly [number, number, number],
+  options: CompileOptions = {},
+): Promise<TtaObjective> {
+  const graph = new Graph();
+  const pixels = graph.input('pixel_values', 'F32', ['batch', ...imageShape]);
+  const { pooler, trainable } = build(pixels);
+  const { logits, feeds } = headInputs(heads, pooler);
+  const loss = meanEntropy(logits);
+  const names = [...trainable.keys()];
+  const grads = grad(
+    loss,
+    names.map((n) => trainable.get(n)!),
+  );
+  const outputs: Record<string, Value> = { loss };
+  names.forEach((n, i) => {
+    outputs[`grad:${n}`] = grads[i];
+  });
+  const session = await compile(outputs, options);
+  return {
+    params,
+    async lossAndGrads(task, batch) {
+      const out = await session.run({ pixel_values: batch, ...feeds(task), ...params });
+      const g: Record<string, Tensor> = {};
+      for (const n of names) g[n] = out[`grad:${n}`];
+      return { loss: (out.loss.data as Float32Array)[0], grads: g };
+    },
+  };
+}
