@@ -1,7 +1,15 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
 export { WemoeError } from './errors.js';
+export { CORRUPTIONS, type Corruption, corrupt, corruptBatch, corruptionByName } from './data/corruptions/index.js';
+export * from './data/image/decode.js';
+export * from './data/image/resample.js';
+export * from './data/image/rgb-image.js';
+export * from './data/image-folder.js';
+export * from './data/preprocess/clip.js';
+export * from './data/preprocess/config.js';
+export * from './data/random.js';
 export * from './graph/index.js';
-export * from './runtime/index.js';
+export * from './optim/index.js';
 export {
   type CheckpointWriterOptions,
   createCheckpointWriter,
@@ -9,19 +17,14 @@ export {
   readConfig,
   writeConfig,
 } from './io/checkpoint.js';
-export {
-  CLIP_VISION_DEFAULTS,
-  type ClipLayout,
-  type ClipVisionSource,
-  clipVisionConfig,
-  clipVisionView,
-} from './io/clip-keys.js';
+export { type ClipLayout, type ClipVisionSource, clipVisionView } from './io/clip-keys.js';
 export { type CheckpointSummary, inspectCheckpoint } from './io/inspect.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
 export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
+export * from './runtime/index.js';
 export { convertTensor, toFloat32 } from './tensor/convert.js';
 export * from './tensor/f16.js';
 export * from './tensor/tensor.js';

@@ -6,7 +6,6 @@
  */
 import { WemoeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isPlainObject } from './safetensors-header.js';
 import type { TensorInfo, TensorSource } from './tensor-source.js';
 
 export const VISION_PREFIX = 'vision_model.';
@@ -104,43 +103,4 @@ class ClipView implements ClipVisionSource {
   close(): void {
     this.source.close();
   }
-}
-
-/** transformers' CLIPVisionConfig defaults (ViT-B/32), for fields a saved config.json leaves out. */
-export const CLIP_VISION_DEFAULTS: Readonly<Record<string, unknown>> = {
-  model_type: 'clip_vision_model',
-  hidden_size: 768,
-  intermediate_size: 3072,
-  projection_dim: 512,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  num_channels: 3,
-  image_size: 224,
-  patch_size: 32,
-  hidden_act: 'quick_gelu',
-  layer_norm_eps: 1e-5,
-};
-
-/**
- * The vision config of a config.json: a `clip_vision_model` config as is, or a full `clip` config's
- * `vision_config` (with its top-level `projection_dim`), over transformers' defaults.
- */
-export function clipVisionConfig(config: Record<string, unknown>, path: string): Record<string, unknown> {
-  if (config.model_type === 'clip') {
-    if (!isPlainObject(config.vision_config))
-      throw new WemoeError(`${path}: a "clip" config needs a "vision_config" object`);
-    const projection = config.projection_dim === undefined ? {} : { projection_dim: config.projection_dim };
-    return {
-      ...CLIP_VISION_DEFAULTS,
-      ...projection,
-      ...config.vision_config,
-      model_type: 'clip_vision_model',
-    };
-  }
-  if (config.model_type !== 'clip_vision_model') {
-    throw new WemoeError(
-      `${path}: model_type ${JSON.stringify(config.model_type)}, expected "clip_vision_model" or "clip"`,
-    );
-  }
-  return { ...CLIP_VISION_DEFAULTS, ...config };
 }

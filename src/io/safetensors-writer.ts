@@ -104,7 +104,8 @@ export class SafetensorsFileWriter implements TensorSink {
   }
 
   commit(): void {
-    if (this.state !== 'complete') throw new WemoeError(`${this.path}: commit before complete`);
+    if (this.state !== 'complete')
+      throw new WemoeError(`${this.path}: commit before complete (or after finish or abort)`);
     try {
       renameSync(this.tempPath, this.path);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/io/checkpoint.js';
-import { clipVisionConfig, clipVisionView } from '../../src/io/clip-keys.js';
+import { clipVisionView } from '../../src/io/clip-keys.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import { float32, type Tensor } from '../../src/tensor/tensor.js';
 import { tempDir } from './helpers.js';
@@ -96,37 +96,5 @@ describe('CLIP vision key resolution', () => {
     const both = openCheckpoint(save('both', { ...vision(''), ...vision('vision_model.') }));
     expect(() => clipVisionView(both)).toThrow(/not a CLIP vision checkpoint: has both/);
     both.close();
-  });
-});
-
-describe('CLIP vision config', () => {
-  it('takes a full CLIP config vision part over the defaults, with projection_dim', () => {
-    const full = {
-      model_type: 'clip',
-      projection_dim: 256,
-      vision_config: { hidden_size: 64, patch_size: 16 },
-      text_config: {},
-    };
-    expect(clipVisionConfig(full, 'config.json')).toMatchObject({
-      model_type: 'clip_vision_model',
-      hidden_size: 64,
-      patch_size: 16,
-      projection_dim: 256,
-      intermediate_size: 3072,
-      layer_norm_eps: 1e-5,
-      hidden_act: 'quick_gelu',
-    });
-    const own = { model_type: 'clip_vision_model', hidden_size: 32, wemoe: { experts: ['a'] } };
-    expect(clipVisionConfig(own, 'c.json')).toMatchObject({
-      hidden_size: 32,
-      num_hidden_layers: 12,
-      wemoe: { experts: ['a'] },
-    });
-    expect(() => clipVisionConfig({ model_type: 'bert' }, 'c.json')).toThrow(
-      /c\.json: model_type "bert", expected/,
-    );
-    expect(() => clipVisionConfig({ model_type: 'clip' }, 'c.json')).toThrow(
-      /needs a "vision_config" object/,
-    );
   });
 });
