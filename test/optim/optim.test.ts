@@ -11,9 +11,9 @@ const GRADS = [
 
 function closeTo(actual: ArrayLike<number>, expected: readonly number[], tol: number): void {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) =>
-    expect(Math.abs(actual[i] - e), `[${i}] ${actual[i]} vs ${e}`).toBeLessThanOrEqual(tol),
-  );
+  for (const [i, e] of expected.entries()) {
+    expect(Math.abs(actual[i] - e), `[${i}] ${actual[i]} vs ${e}`).toBeLessThanOrEqual(tol);
+  }
 }
 
 describe('Adam', () => {

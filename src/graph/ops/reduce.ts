@@ -17,7 +17,9 @@ export function reducedInfo(x: ValueLike, attrs: Attrs): ValueLike {
 /** ONNX opset 18 reductions take their axes as an input. */
 export function lowerReduce(ctx: LowerContext, onnxOp: string, x: string, out: string, attrs: Attrs): void {
   const { axes, keepdims } = reduceAttrs(attrs);
-  ctx.emit(onnxOp, [x, ctx.constI64(axes)], [out], { keepdims: attrInt(keepdims ? 1 : 0) });
+  // ONNX reads empty axes as "all axes"; in the IR they mean "none".
+  if (axes.length === 0) ctx.emit('Identity', [x], [out]);
+  else ctx.emit(onnxOp, [x, ctx.constI64(axes)], [out], { keepdims: attrInt(keepdims ? 1 : 0) });
 }
 
 /** Reduces the node's axes with `combine` from `init`, then maps each result with `finish(acc, count)`. */
