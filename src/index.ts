@@ -1,6 +1,11 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
-export { WemoeError } from './errors.js';
-export { CORRUPTIONS, type Corruption, corrupt, corruptBatch, corruptionByName } from './data/corruptions/index.js';
+export {
+  CORRUPTIONS,
+  type Corruption,
+  corrupt,
+  corruptBatch,
+  corruptionByName,
+} from './data/corruptions/index.js';
 export * from './data/image/decode.js';
 export * from './data/image/resample.js';
 export * from './data/image/rgb-image.js';
@@ -8,8 +13,8 @@ export * from './data/image-folder.js';
 export * from './data/preprocess/clip.js';
 export * from './data/preprocess/config.js';
 export * from './data/random.js';
+export { WemoeError } from './errors.js';
 export * from './graph/index.js';
-export * from './optim/index.js';
 export {
   type CheckpointWriterOptions,
   createCheckpointWriter,
@@ -24,6 +29,7 @@ export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-write
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
+export * from './optim/index.js';
 export * from './runtime/index.js';
 export { convertTensor, toFloat32 } from './tensor/convert.js';
 export * from './tensor/f16.js';
