@@ -106,6 +106,7 @@ export class EmitContext implements LowerContext {
       literals.push(literal);
     });
     flush();
+    if (pieces.length === 0) return this.constI64([]);
     if (pieces.length === 1) return pieces[0];
     const out = this.fresh('shape');
     this.emit('Concat', pieces, [out], { axis: attrInt(0) });
