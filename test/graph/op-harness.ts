@@ -1,6 +1,7 @@
 /** The op-test harness: reference vs known values, ORT vs reference, gradients vs central differences. */
 import { expect } from 'vitest';
 import {
+  ancestorsInOrder,
   Graph,
   type GraphDType,
   grad,
@@ -35,6 +36,9 @@ export interface OpCase {
   /** Other concrete sizes to run through the same session (symbolic-dim cases): input name → shape. */
   readonly rerun?: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Ops that appeared in some compiled test graph (forward or gradient). */
+export const OPS_SEEN = new Set<string>();
 
 let seed = 12345;
 function random(): number {
@@ -120,6 +124,7 @@ export async function checkOp(c: OpCase): Promise<void> {
       outputs[`d_${floatInputs[i].name}`] = gv;
     });
   }
+  for (const v of ancestorsInOrder(Object.values(outputs))) if (v.node) OPS_SEEN.add(v.node.op);
   const session = await compile(outputs);
   const rValues = makeValues({ name: 'r', shape: refOut.shape }, refOut.shape);
   const feeds = {

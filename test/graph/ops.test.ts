@@ -1,7 +1,16 @@
 /** Table-driven op test: one or more lines per primitive and composite (see op-harness.ts for the checks). */
-import { describe, it } from 'vitest';
-import { concat, gelu, layerNorm, logSoftmax, quickGelu, softmax, where } from '../../src/graph/index.js';
-import { checkOp, type OpCase } from './op-harness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  concat,
+  gelu,
+  layerNorm,
+  logSoftmax,
+  OPS,
+  quickGelu,
+  softmax,
+  where,
+} from '../../src/graph/index.js';
+import { checkOp, OPS_SEEN, type OpCase } from './op-harness.js';
 
 const A23 = { name: 'a', shape: [2, 3], values: [1, -2, 3, 0.5, 4, -1.5] };
 const B23 = { name: 'b', shape: [2, 3], values: [2, 0.5, -1, 3, 0.25, 2] };
@@ -298,4 +307,7 @@ const CASES: readonly OpCase[] = [
 
 describe('ops (reference vs known values, ORT vs reference, gradients vs central differences)', () => {
   for (const c of CASES) it(c.name, () => checkOp(c));
+  it('every registered op ran in some case (forward or gradient)', () => {
+    expect([...OPS.keys()].filter((op) => !OPS_SEEN.has(op))).toEqual([]);
+  });
 });
