@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerForward } from './commands/forward.js';
 import { registerInspect } from './commands/inspect.js';
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
   .exitOverride();
 
 registerDemo(program);
+registerForward(program);
 registerInspect(program);
 
 try {

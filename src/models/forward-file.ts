@@ -1,0 +1,90 @@
+/**
+ * `wemoe forward` as a library call: pixel_values from a safetensors file through a model folder
+ * (plain CLIP vision or WEMoE), outputs to a safetensors file (contracts.md).
+ */
+import { WemoeError } from '../errors.js';
+import { Graph, type Value } from '../graph/index.js';
+import { openSafetensors } from '../io/safetensors-reader.js';
+import { saveSafetensors } from '../io/safetensors-writer.js';
+import { compile } from '../runtime/index.js';
+import { shapeString, type Tensor } from '../tensor/tensor.js';
+import { readClipVisionConfig } from './clip-vision/config.js';
+import { ClipVisionRunner } from './clip-vision/runner.js';
+import { headLogits } from './head-logits.js';
+import { type Heads, loadHeads } from './heads.js';
+import { isWemoeFolder, loadWemoe } from './wemoe/checkpoint.js';
+import { wemoeForward } from './wemoe/graph.js';
+
+export interface ForwardFileOptions {
+  /** Model folder: CLIP vision (HF) or WEMoE. */
+  readonly model: string;
+  /** safetensors holding `pixel_values` [B, C, H, W] F32. */
+  readonly input: string;
+  /** safetensors to write: pooler_output, last_hidden_state, and logits / routing_weights when they apply. */
+  readonly output: string;
+  /** heads.safetensors; with `task`, adds `logits` [B, K]. */
+  readonly heads?: string;
+  readonly task?: string;
+  readonly threads?: number;
+}
+
+function readPixels(path: string): Tensor {
+  const source = openSafetensors(path);
+  try {
+    if (!source.has('pixel_values'))
+      throw new WemoeError(`${path}: no tensor pixel_values (expected [B, C, H, W] F32)`);
+    const info = source.info('pixel_values');
+    if (info.shape.length !== 4) {
+      throw new WemoeError(`${path}: pixel_values is ${shapeString(info.shape)}, expected [B, C, H, W]`);
+    }
+    return { dtype: 'F32', shape: info.shape, data: source.readF32('pixel_values') };
+  } finally {
+    source.close();
+  }
+}
+
+/** The WEMoE graph with routing weights; weights baked in as constants. */
+async function wemoeOutputs(
+  dir: string,
+  pixels: Tensor,
+  heads: Heads | undefined,
+  options: ForwardFileOptions,
+) {
+  const model = loadWemoe(dir);
+  const graph = new Graph();
+  const { numChannels: c, imageSize: s } = model.clip;
+  const input = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
+  const out = wemoeForward(model, input, false);
+  const outputs: Record<string, Value> = {
+    pooler_output: out.poolerOutput,
+    last_hidden_state: out.lastHiddenState,
+  };
+  if (out.routingWeights) outputs.routing_weights = out.routingWeights;
+  if (heads && options.task !== undefined) outputs.logits = headLogits(heads, options.task, out.poolerOutput);
+  const compiled = await compile(outputs, { threads: options.threads });
+  const result = await compiled.run({ pixel_values: pixels });
+  await compiled.dispose();
+  return result;
+}
+
+/** Runs the forward and writes the output file; returns the written tensors. */
+export async function forwardFile(options: ForwardFileOptions): Promise<Record<string, Tensor>> {
+  if ((options.heads === undefined) !== (options.task === undefined)) {
+    throw new WemoeError(
+      'forward: --heads and --task go together (the task names one head in the heads file)',
+    );
+  }
+  const pixels = readPixels(options.input);
+  const config = readClipVisionConfig(options.model);
+  const heads = options.heads ? loadHeads(options.heads, config.hiddenSize) : undefined;
+  let result: Record<string, Tensor>;
+  if (isWemoeFolder(options.model)) {
+    result = await wemoeOutputs(options.model, pixels, heads, options);
+  } else {
+    const runner = ClipVisionRunner.load(options.model, { threads: options.threads, heads });
+    result = { ...(await runner.forward(pixels, options.task)) };
+    await runner.dispose();
+  }
+  saveSafetensors(options.output, result, { format: 'pt' });
+  return result;
+}
