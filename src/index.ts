@@ -14,6 +14,7 @@ export * from './data/preprocess/clip.js';
 export * from './data/preprocess/config.js';
 export * from './data/random.js';
 export { WemoeError } from './errors.js';
+export * from './eval/index.js';
 export * from './graph/index.js';
 export {
   type CheckpointWriterOptions,

@@ -96,14 +96,19 @@ function batchSums(logits: Float32Array, labels: Int32Array, batch: number, clas
 }
 
 /** Top-1 accuracy of one batch, in [0, 1]. */
-export function accuracy(logits: Float32Array, labels: Int32Array, batch: number, classes: number): number {
+export function batchAccuracy(
+  logits: Float32Array,
+  labels: Int32Array,
+  batch: number,
+  classes: number,
+): number {
   checkLogits(logits, batch, classes);
   checkLabels(labels, batch, classes);
   return batch === 0 ? 0 : batchSums(logits, labels, batch, classes).correct / batch;
 }
 
 /** Mean cross-entropy of one batch, in nats. */
-export function crossEntropy(
+export function meanCrossEntropy(
   logits: Float32Array,
   labels: Int32Array,
   batch: number,
@@ -115,7 +120,7 @@ export function crossEntropy(
 }
 
 /** Mean entropy of the predicted class distributions of one batch, in nats; needs no labels. */
-export function predictionEntropy(logits: Float32Array, batch: number, classes: number): number {
+export function meanPredictionEntropy(logits: Float32Array, batch: number, classes: number): number {
   checkLogits(logits, batch, classes);
   let sum = 0;
   for (let b = 0; b < batch; b++) sum += entropyRow(logits, b, classes, logSumExpRow(logits, b, classes));

@@ -13,7 +13,7 @@ import type {
   RunSettings,
   TaskScore,
   Timing,
-  TtaResult,
+  TtaSummary,
 } from './report-types.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -33,10 +33,10 @@ const timingSchema = z.object({
 }) satisfies z.ZodType<Timing>;
 
 const ttaSchema = z.object({
-  loss_curve: z.array(
-    z.object({ step: finite, loss: finite, per_task: z.record(z.string(), finite).optional() }),
-  ),
-}) satisfies z.ZodType<TtaResult>;
+  loss_curve: z
+    .array(z.object({ step: finite, loss: finite, per_task: z.record(z.string(), finite).optional() }))
+    .readonly(),
+}) satisfies z.ZodType<TtaSummary>;
 
 const routingSchema = z.object({
   layers: z.array(z.number().int()),

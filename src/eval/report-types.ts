@@ -35,8 +35,9 @@ export interface LossPoint {
   per_task?: Record<string, number>;
 }
 
-export interface TtaResult {
-  loss_curve: LossPoint[];
+/** What a test-time method's adaptation did; tta/'s StepRecord[] fits `loss_curve` as it is. */
+export interface TtaSummary {
+  loss_curve: readonly LossPoint[];
 }
 
 /** The paper's routing analysis: how much each expert is used, on average, for each task's samples. */
@@ -68,7 +69,7 @@ export interface MethodResult {
   timing: Timing;
   /** The method's hyperparameters as used (λ, steps, lr, router depth, ...). */
   hyperparameters?: Record<string, number | string | boolean>;
-  tta?: TtaResult;
+  tta?: TtaSummary;
   routing?: RoutingSummary;
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, crossEntropy, predictionEntropy, TaskMetrics } from '../../src/eval/metrics.js';
+import {
+  batchAccuracy,
+  meanCrossEntropy,
+  meanPredictionEntropy,
+  TaskMetrics,
+} from '../../src/eval/metrics.js';
 
 // Row 0: logits [0, ln 3] → softmax [1/4, 3/4], predicts 1.  Row 1: [1, 1, ...] uniform → predicts 0.
 const LN3 = Math.log(3);
@@ -9,38 +14,40 @@ const rowEntropy0 = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
 
 describe('batch metrics', () => {
   it('computes top-1 accuracy with the first index winning ties', () => {
-    expect(accuracy(logits, labels, 2, 2)).toBe(0.5);
-    expect(accuracy(new Float32Array([5, 5, 1]), new Int32Array([0]), 1, 3)).toBe(1);
+    expect(batchAccuracy(logits, labels, 2, 2)).toBe(0.5);
+    expect(batchAccuracy(new Float32Array([5, 5, 1]), new Int32Array([0]), 1, 3)).toBe(1);
   });
 
   it('computes the mean cross-entropy in nats', () => {
     // (−ln 3/4 − ln 1/2) / 2
-    expect(crossEntropy(logits, labels, 2, 2)).toBeCloseTo((Math.log(4 / 3) + Math.log(2)) / 2, 6);
+    expect(meanCrossEntropy(logits, labels, 2, 2)).toBeCloseTo((Math.log(4 / 3) + Math.log(2)) / 2, 6);
   });
 
   it('computes the mean prediction entropy in nats', () => {
-    expect(predictionEntropy(logits, 2, 2)).toBeCloseTo((rowEntropy0 + Math.log(2)) / 2, 6);
-    expect(predictionEntropy(new Float32Array([7, 7, 7]), 1, 3)).toBeCloseTo(LN3, 6);
+    expect(meanPredictionEntropy(logits, 2, 2)).toBeCloseTo((rowEntropy0 + Math.log(2)) / 2, 6);
+    expect(meanPredictionEntropy(new Float32Array([7, 7, 7]), 1, 3)).toBeCloseTo(LN3, 6);
   });
 
   it('stays finite for large logits (max-shifted log-sum-exp)', () => {
     const big = new Float32Array([1000, 0]);
-    expect(crossEntropy(big, new Int32Array([1]), 1, 2)).toBeCloseTo(1000, 3);
-    expect(crossEntropy(big, new Int32Array([0]), 1, 2)).toBeCloseTo(0, 6);
-    expect(predictionEntropy(big, 1, 2)).toBeCloseTo(0, 6);
+    expect(meanCrossEntropy(big, new Int32Array([1]), 1, 2)).toBeCloseTo(1000, 3);
+    expect(meanCrossEntropy(big, new Int32Array([0]), 1, 2)).toBeCloseTo(0, 6);
+    expect(meanPredictionEntropy(big, 1, 2)).toBeCloseTo(0, 6);
   });
 
   it('rejects inconsistent sizes, labels out of range and non-finite logits', () => {
-    expect(() => accuracy(logits, labels, 2, 3)).toThrow(
+    expect(() => batchAccuracy(logits, labels, 2, 3)).toThrow(
       /logits has 4 values, expected batch·classes = 2·3 = 6/,
     );
-    expect(() => accuracy(logits, new Int32Array([1]), 2, 2)).toThrow(
+    expect(() => batchAccuracy(logits, new Int32Array([1]), 2, 2)).toThrow(
       /labels has 1 values, expected batch = 2/,
     );
-    expect(() => crossEntropy(logits, new Int32Array([0, 2]), 2, 2)).toThrow(
+    expect(() => meanCrossEntropy(logits, new Int32Array([0, 2]), 2, 2)).toThrow(
       /labels\[1\] = 2, expected .*\[0, 2\)/,
     );
-    expect(() => predictionEntropy(new Float32Array([0, Number.NaN]), 1, 2)).toThrow(/logits\[0, 1\] is NaN/);
+    expect(() => meanPredictionEntropy(new Float32Array([0, Number.NaN]), 1, 2)).toThrow(
+      /logits\[0, 1\] is NaN/,
+    );
   });
 });
 
