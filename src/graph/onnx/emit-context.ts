@@ -26,6 +26,11 @@ export class EmitContext implements LowerContext {
     return name;
   }
 
+  /** Names `v` by an already reserved name (an output's). */
+  alias(v: Value, name: string): void {
+    this.names.set(v, name);
+  }
+
   /** Keeps a name (an output's) for its owner; a clash with an input or constant is an error. */
   reserve(name: string): void {
     if (this.taken.has(name))

@@ -49,6 +49,10 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   const inputs = values.filter((v) => v.source.kind === 'input');
   const constants = values.filter((v) => v.source.kind === 'constant');
   for (const v of [...inputs, ...constants]) ctx.claim(v, v.name);
+  // A node output requested once is named after its output directly; others go through an Identity.
+  const direct = new Map<Value, string>();
+  for (const [name, v] of entries) if (v.source.kind === 'node' && !direct.has(v)) direct.set(v, name);
+  const directNames = new Set(direct.values());
   for (const [name] of entries) ctx.reserve(name);
   const externalFile = options.externalFile ?? 'model.onnx.data';
   const external = planExternal(constants, options.externalData ?? 'auto');
@@ -57,7 +61,8 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   for (const v of values) {
     const src = v.source;
     if (src.kind !== 'node') continue;
-    const out = ctx.claim(v, `v${v.id}`);
+    const out = direct.get(v) ?? ctx.claim(v, `v${v.id}`);
+    if (direct.has(v)) ctx.alias(v, out);
     opDef(src.node.op).lower(
       ctx,
       src.node.inputs.map((x) => ctx.nameOf(x)),
@@ -67,7 +72,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
     );
     ctx.addSymbolSource(v);
   }
-  for (const [name, v] of entries) ctx.emit('Identity', [ctx.nameOf(v)], [name]);
+  for (const [name, v] of entries) if (!directNames.has(name)) ctx.emit('Identity', [ctx.nameOf(v)], [name]);
   const graph = onnx.GraphProto.create({
     name: 'wemoe',
     node: ctx.nodes,
