@@ -30,6 +30,10 @@ export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-write
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
+export * from './models/clip-vision/index.js';
+export * from './models/forward-file.js';
+export * from './models/head-logits.js';
+export * from './models/heads.js';
 export * from './optim/index.js';
 export * from './runtime/index.js';
 export { convertTensor, toFloat32 } from './tensor/convert.js';

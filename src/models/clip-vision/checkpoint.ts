@@ -2,12 +2,12 @@
  * A CLIP vision model as a Hugging Face folder (config.json + model.safetensors): load with every key
  * and shape checked, save so that transformers' CLIPVisionModel loads it.
  */
-import { WemoeError } from '../../errors.js';
 import { createCheckpointWriter, openCheckpoint, writeConfig } from '../../io/checkpoint.js';
+import { clipVisionView } from '../../io/clip-keys.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type ClipVisionConfig, clipVisionConfigJson, readClipVisionConfig } from './config.js';
-import { type ClipParams, checkParamShapes, clipParamShapes, VISION_PREFIX } from './params.js';
+import { type ClipParams, checkParamShapes, clipParamShapes } from './params.js';
 
 /** The encoder plus the projection parts a full CLIPModel checkpoint carries. */
 export interface ClipVisionModel {
@@ -20,45 +20,20 @@ export interface ClipVisionModel {
   readonly logitScale?: Tensor;
 }
 
-const UNPREFIXED = /^(embeddings|encoder|pre_layrnorm|post_layernorm)\./;
 const EXTRAS = new Set(['visual_projection.weight', 'logit_scale']);
 
 /**
- * The canonical name of a stored key: itself when `vision_model.`-prefixed, prefixed when it is an
- * unprefixed encoder key; undefined for the parts of a full CLIPModel that are not the encoder.
+ * Reads and checks the encoder parameters of an opened checkpoint against `config`; any key layout
+ * (prefixed, unprefixed, full CLIPModel) is read under the canonical `vision_model.*` names.
  */
-export function canonicalVisionName(key: string): string | undefined {
-  if (key.startsWith(VISION_PREFIX)) return key;
-  if (UNPREFIXED.test(key)) return VISION_PREFIX + key;
-  return undefined;
-}
-
-/** Keys a checkpoint may hold beyond the encoder: the text tower, buffers, projections. */
-function ignorable(key: string): boolean {
-  return key.startsWith('text_model.') || key.endsWith('position_ids') || key === 'text_projection.weight';
-}
-
-/** Reads and checks the encoder parameters of an opened checkpoint against `config`. */
 export function clipParamsFromSource(config: ClipVisionConfig, source: TensorSource): ClipParams {
-  const canonicalToKey = new Map<string, string>();
+  const view = clipVisionView(source);
   const found = new Map<string, readonly number[]>();
-  for (const key of source.names()) {
-    if (EXTRAS.has(key) || ignorable(key)) continue;
-    const name = canonicalVisionName(key) ?? key;
-    if (canonicalToKey.has(name)) {
-      throw new WemoeError(
-        `${source.path}: tensor ${name} is stored twice (as ${canonicalToKey.get(name)} and ${key})`,
-      );
-    }
-    canonicalToKey.set(name, key);
-    found.set(name, source.info(key).shape);
-  }
+  for (const name of view.names()) if (!EXTRAS.has(name)) found.set(name, view.info(name).shape);
   const expected = clipParamShapes(config);
-  checkParamShapes(expected, found, source.path, ignorable);
+  checkParamShapes(expected, found, source.path);
   const params: ClipParams = new Map();
-  for (const [name, shape] of expected) {
-    params.set(name, { dtype: 'F32', shape, data: source.readF32(canonicalToKey.get(name)!) });
-  }
+  for (const [name, shape] of expected) params.set(name, { dtype: 'F32', shape, data: view.readF32(name) });
   return params;
 }
 
@@ -72,10 +47,9 @@ export function loadClipVision(dir: string): ClipVisionModel {
   const config = readClipVisionConfig(dir);
   const source = openCheckpoint(dir);
   try {
-    const params = clipParamsFromSource(config, source);
     return {
       config,
-      params,
+      params: clipParamsFromSource(config, source),
       visualProjection: readExtra(source, 'visual_projection.weight'),
       logitScale: readExtra(source, 'logit_scale'),
     };

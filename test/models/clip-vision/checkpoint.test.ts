@@ -3,11 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveSafetensors } from '../../../src/io/safetensors-writer.js';
-import {
-  canonicalVisionName,
-  loadClipVision,
-  saveClipVision,
-} from '../../../src/models/clip-vision/checkpoint.js';
+import { loadClipVision, saveClipVision } from '../../../src/models/clip-vision/checkpoint.js';
 import { clipVisionConfigJson, parseClipVisionConfig } from '../../../src/models/clip-vision/config.js';
 import { randomClipParams } from '../../../src/models/clip-vision/params.js';
 import { float32, type Tensor } from '../../../src/tensor/tensor.js';
@@ -82,19 +78,11 @@ describe('CLIP vision checkpoints', () => {
     );
   });
 
-  it('rejects a key stored both with and without the prefix, and a missing config', () => {
-    const twice = { ...Object.fromEntries(params), 'post_layernorm.bias': float32([8]) };
-    expect(() => loadClipVision(folder('twice', twice))).toThrow(
-      /vision_model.post_layernorm.bias is stored twice/,
-    );
+  it('rejects mixed key layouts and a missing config', () => {
+    const mixed = { ...Object.fromEntries(params), 'post_layernorm.bias': float32([8]) };
+    expect(() => loadClipVision(folder('mixed', mixed))).toThrow(/1 unexpected: post_layernorm.bias$/);
+    const both = { ...mixed, 'embeddings.patch_embedding.weight': float32([8, 3, 2, 2]) };
+    expect(() => loadClipVision(folder('both', both))).toThrow(/not a CLIP vision checkpoint: has both/);
     expect(() => loadClipVision(join(root, 'nowhere'))).toThrow(/nowhere: cannot read \(ENOENT\)/);
-  });
-
-  it('maps keys to canonical names', () => {
-    expect(canonicalVisionName('encoder.layers.0.mlp.fc1.weight')).toBe(
-      'vision_model.encoder.layers.0.mlp.fc1.weight',
-    );
-    expect(canonicalVisionName('vision_model.pre_layrnorm.bias')).toBe('vision_model.pre_layrnorm.bias');
-    expect(canonicalVisionName('text_model.final_layer_norm.weight')).toBeUndefined();
   });
 });
