@@ -1,12 +1,14 @@
 /**
  * Spatter: a "liquid layer" of blurred Gaussian noise, thresholded into blobs. Severities 1–3 splash
- * pale-turquoise water onto the image (added on top); 4–5 cover it with mud brown (replacing it).
+ * pale-turquoise water onto the image (added on top, textured by spatter-texture.ts); 4–5 cover it
+ * with mud brown (replacing it).
  */
 
 import type { RgbImage } from '../image/rgb-image.js';
 import type { Random } from '../random.js';
 import { atSeverity, type Corruption, unitToByte } from './corruption.js';
 import { gaussianFilter } from './gaussian-filter.js';
+import { waterTexture } from './spatter-texture.js';
 
 interface SpatterParameters {
   readonly loc: number;
@@ -47,16 +49,23 @@ function liquidLayer(width: number, height: number, p: SpatterParameters, random
 }
 
 /**
- * Simplification of the reference, which also modulates the water by an embossed distance-to-edge
- * texture (OpenCV Canny + distance transform): here the splash is the liquid layer scaled to peak at
- * `strength`, added to the image in pale turquoise.
+ * Water: the liquid layer (as uint8) times the embossed edge-distance texture, scaled to peak at
+ * `strength`, added in pale turquoise. float32 steps as numpy takes them in the reference.
  */
 function water(image: RgbImage, liquid: Float64Array, p: SpatterParameters): RgbImage {
-  const peak = liquid.reduce((m, v) => Math.max(m, v), 0);
+  const f = Math.fround;
+  const liquidBytes = Uint8Array.from(liquid, (v) => Math.min(255, Math.trunc(v * 255)));
+  const texture = waterTexture(liquidBytes, image.width, image.height);
+  const weight = Float64Array.from(texture, (t, i) => f(liquidBytes[i] * t));
+  const peak = weight.reduce((m, v) => Math.max(m, v), 0);
+  const colour = WATER.map(f);
   const data = new Uint8Array(image.data.length);
-  for (let px = 0; px < liquid.length; px++) {
-    const m = peak > 0 ? (liquid[px] / peak) * p.strength : 0;
-    for (let c = 0; c < 3; c++) data[px * 3 + c] = unitToByte(image.data[px * 3 + c] / 255 + m * WATER[c]);
+  for (let px = 0; px < weight.length; px++) {
+    const m = peak > 0 ? f(f(weight[px] / peak) * f(p.strength)) : 0;
+    for (let c = 0; c < 3; c++) {
+      const x = f(f(image.data[px * 3 + c] / 255) + f(m * colour[c]));
+      data[px * 3 + c] = Math.trunc(f(Math.min(Math.max(x, 0), 1) * 255));
+    }
   }
   return { width: image.width, height: image.height, data };
 }

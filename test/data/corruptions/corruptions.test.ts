@@ -170,6 +170,21 @@ describe('corruption values', () => {
     ).toBe(true);
   });
 
+  it('spatter equals the CIFAR-10-C reference code (scipy 1.10 + OpenCV 4.6) given the same noise', () => {
+    // [image seed, severity, byte sum, changed bytes] of the reference run on our noise draws.
+    const cases = [
+      [1, 3, 427468, 648],
+      [2, 2, 573865, 180],
+      [2, 5, 531998, 294],
+    ];
+    for (const [s, severity, sum, changed] of cases) {
+      const clean = shapesImage(100 + s);
+      const out = corrupt('spatter', clean, severity, s * 10 + severity).data;
+      expect(out.reduce((a, v) => a + v, 0)).toBe(sum);
+      expect(out.filter((v, i) => v !== clean.data[i]).length).toBe(changed);
+    }
+  });
+
   it('jpeg_compression goes through the real jpeg-js encoder and decoder', () => {
     const rgba = new Uint8Array(32 * 32 * 4);
     for (let p = 0; p < 1024; p++) {
