@@ -33,4 +33,5 @@ export type {
   Timing,
   TtaSummary,
 } from './report-types.js';
+export { averageScore, RoutingStats } from './summaries.js';
 export { type ReportPaths, readReport, writeReports } from './write-reports.js';

@@ -143,7 +143,6 @@ function generalizationHtml(
     yLabel: 'accuracy (%)',
     yDomain: [0, 100],
     format: (v) => `${v.toFixed(1)}%`,
-    width: 560,
     height: 260,
   });
   const text = `Merged on ${experiment.seen.map(label).join(', ')}; unseen: ${experiment.unseen.map(label).join(', ')} (each with its own head). Accuracy (%).`;

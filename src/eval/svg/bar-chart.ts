@@ -34,7 +34,9 @@ function valueAxis(chart: GroupedBarChart) {
 }
 
 export function groupedBarChart(chart: GroupedBarChart): string {
-  const width = chart.width ?? 960;
+  // By default as wide as full-width bars need, up to the page width.
+  const natural = MARGIN.left + MARGIN.right + chart.groups.length * (chart.series.length * MAX_BAR + 40);
+  const width = chart.width ?? Math.min(960, Math.max(320, natural));
   const height = chart.height ?? 300;
   const plotRight = width - MARGIN.right;
   const plotBottom = height - MARGIN.bottom;
