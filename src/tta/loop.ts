@@ -6,6 +6,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { deriveSeed } from '../data/random.js';
 import { WemoeError } from '../errors.js';
 import { Adam } from '../optim/adam.js';
 import { clipGradNorm } from '../optim/clip.js';
@@ -15,7 +16,7 @@ import { createProgress, type ProgressMode } from '../util/progress.js';
 import { loadLatestCheckpoint, type StepRecord, saveCheckpoint } from './checkpoint.js';
 import type { TtaObjective } from './objective.js';
 import { plateaued } from './plateau.js';
-import { BatchSampler } from './sampler.js';
+import { BatchSampler, type SamplerState } from './sampler.js';
 
 /** The unlabeled test data of one task. */
 export interface TtaTask {
@@ -34,6 +35,8 @@ export interface TtaOptions {
   readonly seed: number;
   /** Clip the summed gradient to this global norm; off when absent. */
   readonly maxGradNorm?: number;
+  /** End this run at this step (the schedule still spans `steps`); a later run with `resume` goes on. */
+  readonly stopAt?: number;
   /** Stop when the loss (mean over `patience` steps) has not improved by minDelta for `patience` steps. */
   readonly earlyStop?: { readonly patience: number; readonly minDelta: number };
   /** Checkpoint folder and interval in steps; with `resume` the run continues from its newest checkpoint. */
@@ -91,9 +94,9 @@ export async function runTta(
     options.schedule === 'cosine'
       ? cosineSchedule({ lr: options.lr, steps: options.steps })
       : constantSchedule(options.lr);
-  const samplers = new Map(
-    tasks.map((t, i) => [t.name, new BatchSampler(t.count, options.batchSize, options.seed * 1000 + i)]),
-  );
+  const makeSampler = (i: number, state?: SamplerState) =>
+    new BatchSampler(tasks[i].count, options.batchSize, deriveSeed(options.seed, i), state);
+  const samplers = new Map(tasks.map((t, i) => [t.name, makeSampler(i)]));
   const curve: StepRecord[] = [];
   let start = 0;
   const saved =
@@ -106,12 +109,7 @@ export async function runTta(
     for (const [n, t] of Object.entries(saved.params))
       (objective.params[n].data as Float32Array).set(t.data as Float32Array);
     optimizer.loadState(saved.optimizer);
-    tasks.forEach((t, i) =>
-      samplers.set(
-        t.name,
-        new BatchSampler(t.count, options.batchSize, options.seed * 1000 + i, saved.samplers[t.name]),
-      ),
-    );
+    for (const [i, t] of tasks.entries()) samplers.set(t.name, makeSampler(i, saved.samplers[t.name]));
     curve.push(...saved.lossCurve);
     start = saved.step;
     log(`resumed from step ${start} (${options.checkpoint!.dir})`);
@@ -121,7 +119,8 @@ export async function runTta(
   const began = performance.now();
   let stoppedEarly = false;
   let step = start;
-  while (step < options.steps) {
+  const end = Math.min(options.steps, options.stopAt ?? options.steps);
+  while (step < end) {
     const lr = schedule(step);
     const perTask: Record<string, number> = {};
     let total: Record<string, Tensor> | undefined;
@@ -155,7 +154,7 @@ export async function runTta(
     const rate = (step - start) / ((performance.now() - began) / 1000);
     progress.update(step, `loss ${record.loss.toFixed(4)} · ${rate.toFixed(2)} steps/s`);
     const ckpt = options.checkpoint;
-    if (ckpt && (step % ckpt.every === 0 || step === options.steps)) {
+    if (ckpt && (step % ckpt.every === 0 || step === end)) {
       const samplerStates = Object.fromEntries([...samplers].map(([n, s]) => [n, s.current]));
       saveCheckpoint(ckpt.dir, {
         step,
