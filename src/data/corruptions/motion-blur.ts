@@ -1,8 +1,9 @@
 /**
- * Motion blur along a random direction (uniform in ±45°). CIFAR-10-C ran ImageMagick's
- * MotionBlurImage(radius, sigma, angle); like the imagecorruptions package we use its kernel without
- * ImageMagick: 2·radius + 1 one-sided Gaussian taps exp(−i²/2σ²), normalised, tap i reading the pixel
- * i steps back along the direction (rounded to whole pixels), edges replicated.
+ * Motion blur along a random direction (uniform in ±45°), as ImageMagick's MotionBlurImage(radius,
+ * sigma, angle), which CIFAR-10-C called through Wand: 2·radius + 1 one-sided Gaussian taps
+ * exp(−i²/2σ²), normalised, tap i reading the pixel i steps along the direction (rounded to whole
+ * pixels), edges replicated, result rounded to uint8 (the imagecorruptions package re-implements the
+ * same kernel without ImageMagick).
  */
 
 import { atSeverity, type Corruption } from './corruption.js';

@@ -107,12 +107,19 @@ function resizeAxis(image: RgbImage, outSize: number, axis: 'x' | 'y', filter: R
   for (let line = 0; line < lines; line++) {
     for (let out = 0; out < outSize; out++) {
       const k = weights[out];
-      const base = line * lineIn + first[out] * step;
-      for (let c = 0; c < 3; c++) {
-        let sum = half;
-        for (let i = 0; i < k.length; i++) sum += src[base + i * step + c] * k[i];
-        dst[line * lineOut + out * outStep + c] = clip8(sum);
+      let at = line * lineIn + first[out] * step;
+      let r = half;
+      let g = half;
+      let b = half;
+      for (let i = 0; i < k.length; i++, at += step) {
+        r += src[at] * k[i];
+        g += src[at + 1] * k[i];
+        b += src[at + 2] * k[i];
       }
+      const to = line * lineOut + out * outStep;
+      dst[to] = clip8(r);
+      dst[to + 1] = clip8(g);
+      dst[to + 2] = clip8(b);
     }
   }
   return { width, height, data: dst };

@@ -1,20 +1,10 @@
 /** Host RGB images: 8 bits per channel, pixels interleaved row-major (HWC). */
 
-import { WemoeError } from '../../errors.js';
-
 /** `data[(y * width + x) * 3 + c]` is channel c (R, G, B) of pixel (x, y). */
 export interface RgbImage {
   readonly width: number;
   readonly height: number;
   readonly data: Uint8Array;
-}
-
-export function rgbImage(width: number, height: number, data?: Uint8Array): RgbImage {
-  const length = width * height * 3;
-  if (data !== undefined && data.length !== length) {
-    throw new WemoeError(`image ${width}x${height}: expected ${length} RGB bytes, got ${data.length}`);
-  }
-  return { width, height, data: data ?? new Uint8Array(length) };
 }
 
 /** Image `index` of a uint8 CHW batch [N, 3, H, W] as an HWC image. */
