@@ -191,7 +191,32 @@ function robustnessHtml(experiment: RobustnessExperiment, report: RunReport, col
     htmlTable(header, rows),
     legendHtml(series),
     chart,
+    robustnessDetail(experiment, report),
   );
+}
+
+/** Per-task accuracy of every (test set, method) pair, folded away by default. */
+function robustnessDetail(experiment: RobustnessExperiment, report: RunReport): string {
+  const header: Cell[] = [
+    { text: 'Test set' },
+    { text: 'Method' },
+    ...experiment.tasks.map((t) => ({ text: taskLabel(report.task_labels, t), numeric: true })),
+    { text: 'Avg.', numeric: true },
+  ];
+  const rows: Row[] = experiment.conditions.flatMap((condition) =>
+    experiment.methods.map((m) => {
+      const result = condition.results[m.method];
+      const scores = [...experiment.tasks.map((t) => result.per_task[t]), result.average];
+      return {
+        cells: [
+          { text: condition.label },
+          { text: m.label },
+          ...scores.map((s) => ({ text: percent(s.accuracy), numeric: true })),
+        ],
+      };
+    }),
+  );
+  return `<details>\n<summary>Accuracy per task (%)</summary>\n${htmlTable(header, rows)}\n</details>`;
 }
 
 export function experimentSections(report: RunReport, colors: Map<string, string>): string[] {

@@ -82,6 +82,14 @@ describe('HTML report', () => {
     expect(html).toContain('<title>WEMoE (depth 2) · Avg.: 82.7%</title>');
   });
 
+  it('folds the per-task robustness numbers into a details element', () => {
+    const detail = html.slice(html.indexOf('<details>'), html.indexOf('</details>'));
+    expect(detail).toContain('<summary>Accuracy per task (%)</summary>');
+    expect(detail).toContain(
+      '<td>Motion blur</td><td>WEMoE (depth 2)</td><td class="num">75.0</td><td class="num">65.0</td><td class="num">70.0</td>',
+    );
+  });
+
   it('escapes all text', () => {
     expect(html).toContain('<title>Demo &lt;suite&gt; &amp; friends</title>');
     expect(html).toContain('<h1>Demo &lt;suite&gt; &amp; friends</h1>');

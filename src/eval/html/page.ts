@@ -36,6 +36,8 @@ svg .label { font-size: 12px; fill: var(--fg); }
 svg .heading { font-size: 12px; font-weight: 600; fill: var(--fg); }
 svg .cell-value { font-size: 9px; }
 svg rect:hover, svg .marker:hover { stroke: var(--fg); stroke-width: 1.5; }
+details { margin: 10px 0; }
+summary { cursor: pointer; color: var(--muted); font-size: 14px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; font-size: 14px; }
 dt { color: var(--muted); }
 dd { margin: 0; }
