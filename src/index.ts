@@ -13,6 +13,7 @@ export * from './data/image-folder.js';
 export * from './data/preprocess/clip.js';
 export * from './data/preprocess/config.js';
 export * from './data/random.js';
+export * from './data/suite.js';
 export { WemoeError } from './errors.js';
 export * from './eval/index.js';
 export * from './graph/index.js';
