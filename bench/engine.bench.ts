@@ -49,6 +49,31 @@ function rawMatMulModel(k: number, n: number, w: Float32Array | undefined): Uint
   return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ version: 18 }], graph }).finish();
 }
 
+/**
+ * Median ms of each variant, measured round-robin (one run of each per round) so that load changes on a
+ * shared machine hit all variants alike.
+ */
+async function interleaved<K extends string>(
+  variants: Record<K, () => Promise<unknown>>,
+  rounds: number,
+): Promise<Record<K, number>> {
+  const names = Object.keys(variants) as K[];
+  const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  for (const n of names) await variants[n]();
+  for (let r = 0; r < rounds; r++) {
+    for (const n of names) {
+      const start = performance.now();
+      await variants[n]();
+      times[n].push(performance.now() - start);
+    }
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  return Object.fromEntries(names.map((n) => [n, Math.round(median(times[n]) * 100) / 100])) as Record<
+    K,
+    number
+  >;
+}
+
 async function gemm(m: number, k: number, n: number) {
   const flops = 2 * m * k * n;
   const x = randomF32(m * k, 1);
@@ -64,12 +89,15 @@ async function gemm(m: number, k: number, n: number) {
   const engineInput = await compile({ y: xv.matmul(g.input('w_fed', 'F32', [k, n])) });
   const xT: Tensor = { dtype: 'F32', shape: [m, k], data: x };
   const wT: Tensor = { dtype: 'F32', shape: [k, n], data: w };
-  const ms = {
-    raw_initializer: await timeMs(() => rawInit.run({ x: xOrt }), 10, 2),
-    engine_initializer: await timeMs(() => engineInit.run({ x: xT }), 10, 2),
-    raw_input: await timeMs(() => rawInput.run({ x: xOrt, w: wOrt }), 10, 2),
-    engine_input: await timeMs(() => engineInput.run({ x: xT, w_fed: wT }), 10, 2),
-  };
+  const ms = await interleaved(
+    {
+      raw_initializer: () => rawInit.run({ x: xOrt }),
+      engine_initializer: () => engineInit.run({ x: xT }),
+      raw_input: () => rawInput.run({ x: xOrt, w: wOrt }),
+      engine_input: () => engineInput.run({ x: xT, w_fed: wT }),
+    },
+    15,
+  );
   const gflopsBy = Object.fromEntries(Object.entries(ms).map(([key, t]) => [key, gflops(t)]));
   const overhead = (a: number, b: number) => Math.round((a / b - 1) * 1000) / 10;
   return {
@@ -90,16 +118,14 @@ async function tinyGraphOverhead() {
   const raw = await ort.InferenceSession.create(await rawAddModel(), sessionOptions);
   const xT = float32([1, 4], [1, 2, 3, 4]);
   const xOrt = new ort.Tensor('float32', Float32Array.of(1, 2, 3, 4), [1, 4]);
-  const per = async (fn: () => Promise<unknown>) =>
-    (await timeMs(
-      async () => {
-        for (let i = 0; i < 1000; i++) await fn();
-      },
-      5,
-      1,
-    )) / 1000;
-  const engineMs = await per(() => engine.run({ x: xT }));
-  const rawMs = await per(() => raw.run({ x: xOrt }));
+  const thousand = (fn: () => Promise<unknown>) => async () => {
+    for (let i = 0; i < 1000; i++) await fn();
+  };
+  const ms = await interleaved(
+    { engine: thousand(() => engine.run({ x: xT })), raw: thousand(() => raw.run({ x: xOrt })) },
+    7,
+  );
+  const [engineMs, rawMs] = [ms.engine / 1000, ms.raw / 1000];
   return { engine_us: Math.round(engineMs * 1e4) / 10, raw_ort_us: Math.round(rawMs * 1e4) / 10 };
 }
 

@@ -5,9 +5,11 @@ import {
   gelu,
   layerNorm,
   logSoftmax,
+  meanEntropy,
   OPS,
   quickGelu,
   softmax,
+  type Value,
   where,
 } from '../../src/graph/index.js';
 import { checkOp, OPS_SEEN, type OpCase } from './op-harness.js';
@@ -15,6 +17,8 @@ import { checkOp, OPS_SEEN, type OpCase } from './op-harness.js';
 const A23 = { name: 'a', shape: [2, 3], values: [1, -2, 3, 0.5, 4, -1.5] };
 const B23 = { name: 'b', shape: [2, 3], values: [2, 0.5, -1, 3, 0.25, 2] };
 const POS = { name: 'a', shape: [2, 3], values: [1, 4, 9, 0.25, 2, 16] };
+
+const LOGP_123 = [-2.4076059644443806, -1.4076059644443806, -0.4076059644443806];
 
 const CASES: readonly OpCase[] = [
   { name: 'Add', inputs: [A23, B23], build: (a, b) => a.add(b), expected: [3, -1.5, 2, 3.5, 4.25, 0.5] },
@@ -302,6 +306,39 @@ const CASES: readonly OpCase[] = [
     inputs: [{ name: 'a', shape: [2], values: [0, 1] }],
     build: (a) => quickGelu(a),
     expected: [0, 1 / (1 + Math.exp(-1.702))],
+  },
+  {
+    name: 'attention block [B,N,D], 2 heads',
+    inputs: [
+      { name: 'x', shape: ['batch', 3, 4], feed: [2, 3, 4] },
+      { name: 'wq', shape: [4, 4] },
+      { name: 'wk', shape: [4, 4] },
+      { name: 'wv', shape: [4, 4] },
+    ],
+    build: (x, wq, wk, wv) => {
+      const heads = (t: Value) => t.reshape([0, 3, 2, 2]).transpose([0, 2, 1, 3]); // [B, H, N, d]
+      const [q, k, v] = [heads(x.matmul(wq)), heads(x.matmul(wk)), heads(x.matmul(wv))];
+      const attn = softmax(q.matmul(k.mT()).mul(1 / Math.SQRT2), -1); // [B, H, N, N]
+      return attn.matmul(v).transpose([0, 2, 1, 3]).reshape([0, 3, 4]);
+    },
+    expectedShape: [2, 3, 4],
+    rerun: { x: [3, 3, 4] },
+  },
+  {
+    name: 'patch embedding as reshape + transpose + matmul',
+    inputs: [
+      { name: 'x', shape: ['batch', 2, 4, 4], feed: [2, 2, 4, 4] },
+      { name: 'w', shape: [8, 3] },
+    ],
+    build: (x, w) => x.reshape([0, 2, 2, 2, 2, 2]).transpose([0, 2, 4, 1, 3, 5]).reshape([0, 4, 8]).matmul(w),
+    expectedShape: [2, 4, 3],
+    rerun: { x: [1, 2, 4, 4] },
+  },
+  {
+    name: 'mean entropy of softmax',
+    inputs: [{ name: 'z', shape: [2, 3], values: [0, 0, 0, 1, 2, 3] }],
+    build: (z) => meanEntropy(z),
+    expected: [(Math.log(3) + LOGP_123.reduce((h, lp) => h - Math.exp(lp) * lp, 0)) / 2],
   },
 ];
 
