@@ -1,4 +1,6 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
+
+export * from './config/merge-config.js';
 export {
   CORRUPTIONS,
   type Corruption,
@@ -31,6 +33,7 @@ export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-write
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
+export * from './merge/index.js';
 export * from './models/clip-vision/index.js';
 export * from './models/forward-file.js';
 export * from './models/head-logits.js';

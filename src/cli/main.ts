@@ -4,6 +4,7 @@ import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerForward } from './commands/forward.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMerge } from './commands/merge.js';
 
 const program = new Command()
   .name('wemoe')
@@ -14,6 +15,7 @@ const program = new Command()
 registerDemo(program);
 registerForward(program);
 registerInspect(program);
+registerMerge(program);
 
 try {
   await program.parseAsync(process.argv);

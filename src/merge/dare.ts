@@ -9,8 +9,8 @@
  */
 import { z } from 'zod';
 import type { MergeTensors, StaticMergeMethod, TensorMerger } from './method.js';
-import { addScaled, TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import { createTiesMerger, sumVectors, tiesParamsShape } from './ties.js';
+import { addScaledSum, TaskVectors, type TaskVectorTransform } from './task-vector.js';
+import { createTiesMerger, tiesParamsShape } from './ties.js';
 
 const params = z.strictObject({
   /** p: the probability of dropping each task-vector entry. */
@@ -74,8 +74,7 @@ export const dareMethod: StaticMergeMethod<DareParams> = {
     const vectors = new TaskVectors();
     return {
       merge(tensors: MergeTensors): Float32Array {
-        const taus = vectors.compute(tensors, transform);
-        return addScaled(tensors.pretrained, sumVectors(taus, tensors.pretrained.length), p.scaling_factor);
+        return addScaledSum(tensors.pretrained, vectors.compute(tensors, transform), p.scaling_factor);
       },
     };
   },

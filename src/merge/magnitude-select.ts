@@ -77,11 +77,16 @@ export class MagnitudeSelector {
 
   /** The exact k-th smallest magnitude. */
   endFine(): number {
+    return bitsToFloat(this.endFineBits());
+  }
+
+  /** The bit pattern of the exact k-th smallest magnitude. */
+  endFineBits(): number {
     const fine = this.fine!;
     let below = 0;
     for (let low = 0; low < BUCKETS; low++) {
       below += fine[low];
-      if (below >= this.rankInBucket) return bitsToFloat((this.bucket << 16) | low);
+      if (below >= this.rankInBucket) return (this.bucket << 16) | low;
     }
     throw new RangeError('magnitude selection: pass 2 saw fewer values than pass 1');
   }

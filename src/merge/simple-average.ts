@@ -12,11 +12,13 @@ export type SimpleAverageParams = z.infer<typeof params>;
 /** mean over experts; the pretrained model does not enter. */
 export function simpleAverage(experts: readonly Float32Array[]): Float32Array {
   const n = experts[0].length;
-  const sum = new Float64Array(n);
-  for (const expert of experts) for (let i = 0; i < n; i++) sum[i] += expert[i];
+  const count = experts.length;
   const out = new Float32Array(n);
-  const scale = 1 / experts.length;
-  for (let i = 0; i < n; i++) out[i] = sum[i] * scale;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let t = 0; t < count; t++) sum += experts[t][i];
+    out[i] = sum / count;
+  }
   return out;
 }
 

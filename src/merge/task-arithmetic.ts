@@ -11,18 +11,20 @@ const params = z.strictObject({
 
 export type TaskArithmeticParams = z.infer<typeof params>;
 
-/** θ0 + λ·Σt (θt − θ0), summed in float64 and rounded once. */
+/** θ0 + λ·Σt (θt − θ0), summed in float64 and rounded once; one sweep over memory. */
 export function taskArithmetic(
   pretrained: Float32Array,
   experts: readonly Float32Array[],
   lambda: number,
 ): Float32Array {
   const n = pretrained.length;
-  const sum = new Float64Array(n);
-  for (const expert of experts) for (let i = 0; i < n; i++) sum[i] += expert[i];
   const count = experts.length;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = pretrained[i] + lambda * (sum[i] - count * pretrained[i]);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let t = 0; t < count; t++) sum += experts[t][i];
+    out[i] = pretrained[i] + lambda * (sum - count * pretrained[i]);
+  }
   return out;
 }
 

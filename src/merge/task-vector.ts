@@ -19,8 +19,7 @@ export class TaskVectors {
     for (let t = 0; t < tensors.experts.length; t++) {
       if (this.buffers.length <= t || this.buffers[t].length < n) this.buffers[t] = new Float32Array(n);
       const tau = this.buffers[t].subarray(0, n);
-      subtractInto(tau, tensors.experts[t], tensors.pretrained);
-      if (!isAllFinite(tau)) throw nonFiniteError(tensors, t);
+      if (!subtractInto(tau, tensors.experts[t], tensors.pretrained)) throw nonFiniteError(tensors, t);
       transform?.(tau, tensors.tasks[t], tensors.name);
       out.push(tau);
     }
@@ -28,20 +27,33 @@ export class TaskVectors {
   }
 }
 
-/** out = a − b. */
-export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+/**
+ * out = a − b; false when a or b holds NaN or ±Inf (x − x is NaN exactly then, and NaN survives the sum).
+ * A float32 overflow of the difference itself shows up later, in the check of the merged tensor.
+ */
+export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array): boolean {
+  let probe = 0;
+  for (let i = 0; i < out.length; i++) {
+    const v = a[i] - b[i];
+    out[i] = v;
+    probe += v - v;
+  }
+  return probe === 0;
 }
 
-/** θ0 + λ·merged, as a new array. */
-export function addScaled(pretrained: Float32Array, merged: ArrayLike<number>, lambda: number): Float32Array {
+/** θ0 + λ·Σt τt, as a new array (summed in float64, rounded once). */
+export function addScaledSum(pretrained: Float32Array, taus: readonly Float32Array[], lambda: number): Float32Array {
   const out = new Float32Array(pretrained.length);
-  for (let i = 0; i < out.length; i++) out[i] = pretrained[i] + lambda * merged[i];
+  const count = taus.length;
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let t = 0; t < count; t++) sum += taus[t][i];
+    out[i] = pretrained[i] + lambda * sum;
+  }
   return out;
 }
 
 export function isAllFinite(values: Float32Array): boolean {
-  // x − x is NaN exactly when x is NaN or ±Inf, and NaN survives the sum: one branch for the whole tensor.
   let probe = 0;
   for (let i = 0; i < values.length; i++) probe += values[i] - values[i];
   return probe === 0;

@@ -24,7 +24,6 @@ export class GlobalTrimPlanner {
   private pending: Float32Array | null = null;
   private pendingCount = 0;
   private recastVotes = false;
-  private buffers: { kept: Float64Array; waiting: Uint8Array } | null = null;
 
   constructor(
     private readonly taskCount: number,
@@ -44,7 +43,7 @@ export class GlobalTrimPlanner {
         this.selectors[t].countCoarse(tau);
       });
     } else if (pass === 1) this.castKnownVotes(taus);
-    else this.votes += this.exactVotes(taus);
+    else this.votes += keptVotes(taus, this.thresholds);
   }
 
   endPass(pass: number): void {
@@ -62,35 +61,24 @@ export class GlobalTrimPlanner {
     if (pass === 1 || pass === 2) this.majority = this.votes < 0 ? -1 : 1;
   }
 
-  private scratch(n: number): { kept: Float64Array; waiting: Uint8Array } {
-    if (!this.buffers || this.buffers.kept.length < n) {
-      this.buffers = { kept: new Float64Array(n), waiting: new Uint8Array(n) };
-    }
-    return { kept: this.buffers.kept.subarray(0, n), waiting: this.buffers.waiting.subarray(0, n) };
-  }
-
   /** Pass 1: fine counts in the boundary buckets; votes of the entries already decided; store the rest. */
   private castKnownVotes(taus: readonly Float32Array[]): void {
     const n = taus.length > 0 ? taus[0].length : 0;
-    const { kept, waiting } = this.scratch(n);
-    kept.fill(0);
-    waiting.fill(0);
-    taus.forEach((tau, t) => {
-      const selector = this.selectors[t];
-      const bucket = selector.bucket;
-      const bits = bitsView(tau);
-      for (let i = 0; i < n; i++) {
-        const magnitude = bits[i] & MAGNITUDE_MASK;
+    const bits = taus.map(bitsView);
+    const buckets = this.selectors.map((s) => s.bucket);
+    for (let i = 0; i < n; i++) {
+      let kept = 0;
+      let waiting = false;
+      for (let t = 0; t < bits.length; t++) {
+        const magnitude = bits[t][i] & MAGNITUDE_MASK;
         const high = magnitude >>> 16;
-        if (high > bucket) kept[i] += tau[i];
-        else if (high === bucket) {
-          waiting[i] = 1;
-          selector.countFineBits(magnitude);
+        if (high > buckets[t]) kept += taus[t][i];
+        else if (high === buckets[t]) {
+          waiting = true;
+          this.selectors[t].countFineBits(magnitude);
         }
       }
-    });
-    for (let i = 0; i < n; i++) {
-      if (waiting[i] === 0) this.votes += kept[i] > 0 ? 1 : kept[i] < 0 ? -1 : 0;
+      if (!waiting) this.votes += Math.sign(kept);
       else if (this.pending) this.storePending(taus, i);
     }
   }
@@ -121,17 +109,19 @@ export class GlobalTrimPlanner {
     return votes;
   }
 
-  /** Pass 2 (only when the store was too big): every vote with the exact thresholds. */
-  private exactVotes(taus: readonly Float32Array[]): number {
-    const n = taus.length > 0 ? taus[0].length : 0;
-    const { kept } = this.scratch(n);
-    kept.fill(0);
-    taus.forEach((tau, t) => {
-      const threshold = this.thresholds[t];
-      for (let i = 0; i < n; i++) if (Math.abs(tau[i]) >= threshold) kept[i] += tau[i];
-    });
-    let votes = 0;
-    for (let i = 0; i < n; i++) votes += kept[i] > 0 ? 1 : kept[i] < 0 ? -1 : 0;
-    return votes;
+}
+
+/** Σ over entries of sign(Σt kept τt), kept meaning |τt| ≥ thresholds[t]: the majority vote of Ties. */
+export function keptVotes(taus: readonly Float32Array[], thresholds: readonly number[]): number {
+  const n = taus.length > 0 ? taus[0].length : 0;
+  let votes = 0;
+  for (let i = 0; i < n; i++) {
+    let kept = 0;
+    for (let t = 0; t < taus.length; t++) {
+      const v = taus[t][i];
+      if (Math.abs(v) >= thresholds[t]) kept += v;
+    }
+    votes += Math.sign(kept);
   }
+  return votes;
 }

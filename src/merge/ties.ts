@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
-import { addScaled, TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import { GlobalTrimPlanner } from './ties-global.js';
+import { TaskVectors, type TaskVectorTransform } from './task-vector.js';
+import { GlobalTrimPlanner, keptVotes } from './ties-global.js';
 
 export const MERGE_FUNCS = ['sum', 'mean', 'max'] as const;
 export type MergeFunc = (typeof MERGE_FUNCS)[number];
@@ -29,62 +29,17 @@ export function trimRank(d: number, k: number): number {
   return Math.max(d - Math.floor((d * k) / 100), 1);
 }
 
-/** Zeroes, in place, the entries with |τ| below the threshold. */
-export function trimBelow(tau: Float32Array, threshold: number): void {
-  for (let i = 0; i < tau.length; i++) if (Math.abs(tau[i]) < threshold) tau[i] = 0;
-}
-
-/** Σt τt per entry, in float64. */
-export function sumVectors(taus: readonly Float32Array[], n: number): Float64Array {
-  const sums = new Float64Array(n);
-  for (const tau of taus) for (let i = 0; i < n; i++) sums[i] += tau[i];
-  return sums;
-}
-
-/** Σ over entries of sign(sums): the vote that breaks zero-sign ties. */
-export function signTotal(sums: Float64Array): number {
-  let total = 0;
-  for (let i = 0; i < sums.length; i++) total += sums[i] > 0 ? 1 : sums[i] < 0 ? -1 : 0;
-  return total;
-}
-
 /** The sign given to entries whose summed sign is 0: sign of the total vote, +1 if that is 0 too. */
-export function majoritySign(total: number): 1 | -1 {
-  return total < 0 ? -1 : 1;
+export function majoritySign(votes: number): 1 | -1 {
+  return votes < 0 ? -1 : 1;
 }
 
 /**
- * Disjoint merge of trimmed task vectors: per entry keep the entries whose sign equals the elected sign
- * (zeros never count), then sum them, average them, or take the one of largest magnitude.
+ * θ0 + λ·merged, trim, elect and disjoint merge fused per entry: kept τt are those with |τt| ≥
+ * thresholds[t]; the elected sign is sign(Σt kept τt), or `majority` where that is 0; the entries kept
+ * whose sign equals it (zeros never count) are summed, averaged, or the largest in magnitude taken.
+ * `per_tensor` takes the majority over this tensor's entries (mergekit-style scope).
  */
-export function disjointMerge(
-  taus: readonly Float32Array[],
-  sums: Float64Array,
-  majority: 1 | -1,
-  func: MergeFunc,
-): Float64Array {
-  const n = sums.length;
-  const elected = new Int8Array(n);
-  for (let i = 0; i < n; i++) elected[i] = sums[i] > 0 ? 1 : sums[i] < 0 ? -1 : majority;
-  const merged = new Float64Array(n);
-  const counts = func === 'mean' ? new Uint16Array(n) : null;
-  for (const tau of taus) {
-    for (let i = 0; i < n; i++) {
-      const v = tau[i];
-      if (v * elected[i] <= 0) continue;
-      if (func === 'max') {
-        if (Math.abs(v) > Math.abs(merged[i])) merged[i] = v;
-      } else {
-        merged[i] += v;
-        if (counts) counts[i]++;
-      }
-    }
-  }
-  if (counts) for (let i = 0; i < n; i++) if (counts[i] > 1) merged[i] /= counts[i];
-  return merged;
-}
-
-/** Trims each τt by its threshold, elects signs and merges: θ0 + λ·merged. */
 export function tiesMergeTensor(
   pretrained: Float32Array,
   taus: readonly Float32Array[],
@@ -92,12 +47,34 @@ export function tiesMergeTensor(
   majority: 1 | -1 | 'per_tensor',
   p: Pick<TiesParams, 'scaling_factor' | 'merge_func'>,
 ): Float32Array {
-  taus.forEach((tau, t) => {
-    trimBelow(tau, thresholds[t]);
-  });
-  const sums = sumVectors(taus, pretrained.length);
-  const sign = majority === 'per_tensor' ? majoritySign(signTotal(sums)) : majority;
-  return addScaled(pretrained, disjointMerge(taus, sums, sign, p.merge_func), p.scaling_factor);
+  const n = pretrained.length;
+  const count = taus.length;
+  const tieSign = majority === 'per_tensor' ? majoritySign(keptVotes(taus, thresholds)) : majority;
+  const func = p.merge_func;
+  const lambda = p.scaling_factor;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let total = 0;
+    for (let t = 0; t < count; t++) {
+      const v = taus[t][i];
+      if (Math.abs(v) >= thresholds[t]) total += v;
+    }
+    const sign = total > 0 ? 1 : total < 0 ? -1 : tieSign;
+    let sum = 0;
+    let agreeing = 0;
+    let largest = 0;
+    for (let t = 0; t < count; t++) {
+      const v = taus[t][i];
+      if (v * sign > 0 && Math.abs(v) >= thresholds[t]) {
+        sum += v;
+        agreeing++;
+        largest = Math.max(largest, Math.abs(v));
+      }
+    }
+    const merged = func === 'sum' ? sum : func === 'mean' ? sum / Math.max(agreeing, 1) : sign * largest;
+    out[i] = pretrained[i] + lambda * merged;
+  }
+  return out;
 }
 
 /** A Ties merger over task vectors produced by `transform` (identity for Ties, drop-and-rescale for DARE). */
