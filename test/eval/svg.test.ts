@@ -167,4 +167,43 @@ describe('charts', () => {
     // Cells of 26 px print their values.
     expect(svg.match(/class="cell-value"/g)).toHaveLength(8);
   });
+
+  it('wraps many panels into rows that fit the width without overlapping', () => {
+    const names = ['sun397', 'stanford-cars', 'resisc45', 'eurosat', 'svhn', 'gtsrb', 'mnist', 'dtd'];
+    const values = names.map((_, r) => names.map((_, c) => (r === c ? 1 : 0)));
+    const svg = heatmapGrid({
+      title: 'routing',
+      panels: Array.from({ length: 12 }, (_, l) => ({ title: `layer ${l}`, values })),
+      rowLabels: names,
+      colLabels: names,
+      domain: [0, 1],
+      format: (v) => v.toFixed(2),
+      cell: 14,
+      maxWidth: 960,
+    });
+    const width = Number(svg.match(/viewBox="0 0 ([\d.]+) /)![1]);
+    expect(width).toBeLessThanOrEqual(960);
+    const cells = rects(svg);
+    expect(cells).toHaveLength(12 * 64);
+    const boxes = Array.from({ length: 12 }, (_, p) => {
+      const panel = cells.slice(p * 64, (p + 1) * 64);
+      return {
+        left: Math.min(...panel.map((c) => c.x)),
+        right: Math.max(...panel.map((c) => c.x + c.width)),
+        top: Math.min(...panel.map((c) => c.y)),
+        bottom: Math.max(...panel.map((c) => c.y + c.height)),
+      };
+    });
+    expect(Math.max(...boxes.map((b) => b.right))).toBeLessThanOrEqual(width);
+    expect(new Set(boxes.map((b) => b.top)).size).toBeGreaterThan(1);
+    for (let i = 0; i < 12; i++) {
+      for (let j = i + 1; j < 12; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        expect(overlap).toBe(false);
+      }
+    }
+    // Without room for values in 14 px cells, they live in the tooltips only.
+    expect(svg).not.toContain('cell-value');
+  });
 });
