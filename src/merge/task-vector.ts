@@ -42,7 +42,11 @@ export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array
 }
 
 /** θ0 + λ·Σt τt, as a new array (summed in float64, rounded once). */
-export function addScaledSum(pretrained: Float32Array, taus: readonly Float32Array[], lambda: number): Float32Array {
+export function addScaledSum(
+  pretrained: Float32Array,
+  taus: readonly Float32Array[],
+  lambda: number,
+): Float32Array {
   const out = new Float32Array(pretrained.length);
   const count = taus.length;
   for (let i = 0; i < out.length; i++) {

@@ -108,7 +108,6 @@ export class GlobalTrimPlanner {
     }
     return votes;
   }
-
 }
 
 /** Σ over entries of sign(Σt kept τt), kept meaning |τt| ≥ thresholds[t]: the majority vote of Ties. */
