@@ -1,0 +1,187 @@
+/**
+ * CLIP vision forward: images/s, achieved GFLOP/s and peak RSS of wemoe (ONNX Runtime) against a
+ * PyTorch CPU peer (bench/torch/clip_forward.py) on the SAME random weights and pixels, at equal threads.
+ * ViT-B/32 shape at batch 16 and ViT-L/14 shape at batch 4, 224×224.
+ *
+ * Each side runs in its own process (so peak RSS is its own), alternating, several rounds; the best
+ * round of each side is reported (the machine is shared, the best round is the least disturbed one).
+ * Env: WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_ROUNDS (default 2 for B/32, 1 for L/14), WEMOE_BENCH_CASES (e.g. "vit_b_32"),
+ * WEMOE_BENCH_WEIGHTS ("inputs" | "initializers" | "inputs,initializers"), WEMOE_TORCH_PYTHON.
+ * Worker mode (internal): clip.bench.ts --worker DIR THREADS REPEATS WEIGHTS
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSafetensors } from '../src/io/safetensors-reader.js';
+import { saveSafetensors } from '../src/io/safetensors-writer.js';
+import { saveClipVision } from '../src/models/clip-vision/checkpoint.js';
+import {
+  CLIP_VIT_B_32,
+  CLIP_VIT_L_14,
+  type ClipVisionConfig,
+  clipForwardFlops,
+} from '../src/models/clip-vision/config.js';
+import { normalSampler, randomClipParams } from '../src/models/clip-vision/params.js';
+import { ClipVisionRunner } from '../src/models/clip-vision/runner.js';
+import { peakRssMiB, timeMs, writeResult } from './util.js';
+
+interface Case {
+  readonly name: string;
+  readonly config: ClipVisionConfig;
+  readonly batch: number;
+  readonly repeats: number;
+  /** Alternating rounds of (wemoe, torch); the best of each side is reported. */
+  readonly rounds: number;
+}
+
+interface SideResult {
+  readonly images_per_s: number;
+  readonly ms_per_batch: number;
+  readonly peak_rss_mib: number;
+}
+
+const CASES: Case[] = [
+  { name: 'vit_b_32', config: CLIP_VIT_B_32, batch: 16, repeats: 5, rounds: 2 },
+  { name: 'vit_l_14', config: CLIP_VIT_L_14, batch: 4, repeats: 2, rounds: 1 },
+];
+const self = fileURLToPath(import.meta.url);
+const torchScript = join(self, '..', 'torch', 'clip_forward.py');
+
+/** Worker: loads the folder, times the forward, writes pooler_output raw f32, prints one JSON line. */
+async function worker(dir: string, threads: number, repeats: number, weights: 'inputs' | 'initializers') {
+  const runner = ClipVisionRunner.load(join(dir, 'model'), { threads, weights });
+  const source = openSafetensors(join(dir, 'x.safetensors'));
+  const pixels = source.read('pixel_values');
+  source.close();
+  let pooler: Float32Array = new Float32Array();
+  const ms = await timeMs(async () => {
+    pooler = (await runner.forward(pixels)).pooler_output.data as Float32Array;
+  }, repeats);
+  writeFileSync(join(dir, `pooler-${weights}.f32`), pooler);
+  const result: SideResult = {
+    images_per_s: (pixels.shape[0] / ms) * 1000,
+    ms_per_batch: ms,
+    peak_rss_mib: peakRssMiB(),
+  };
+  console.log(JSON.stringify(result));
+}
+
+/** Runs a command, returns its last stdout line parsed as JSON, or throws with its stderr. */
+function runJson(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): SideResult {
+  const run = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
+  const lines = run.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/** The Python with torch: WEMOE_TORCH_PYTHON, Debian's /usr/bin/python3, or python3 on PATH. */
+function torchPython(): string | undefined {
+  const candidates = [process.env.WEMOE_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
+    Boolean,
+  ) as string[];
+  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+function prepare(c: Case, dir: string): void {
+  saveClipVision(join(dir, 'model'), c.config, randomClipParams(c.config, 1234));
+  const { numChannels: ch, imageSize: s } = c.config;
+  const normal = normalSampler(99);
+  const data = Float32Array.from({ length: c.batch * ch * s * s }, normal);
+  saveSafetensors(join(dir, 'x.safetensors'), {
+    pixel_values: { dtype: 'F32', shape: [c.batch, ch, s, s], data },
+  });
+}
+
+function readF32(file: string): Float32Array {
+  const bytes = readFileSync(file);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function best(results: SideResult[]): SideResult {
+  return results.reduce((a, b) => (b.ms_per_batch < a.ms_per_batch ? b : a));
+}
+
+function withGflops(r: SideResult, flopsPerImage: number) {
+  return { ...r, gflop_per_s: (r.images_per_s * flopsPerImage) / 1e9 };
+}
+
+async function benchCase(
+  c: Case,
+  threads: number,
+  rounds: number,
+  modes: string[],
+  python: string | undefined,
+) {
+  const dir = mkdtempSync(join(tmpdir(), `wemoe-bench-${c.name}-`));
+  try {
+    prepare(c, dir);
+    const ours = new Map<string, SideResult[]>(modes.map((m) => [m, []]));
+    const torch: SideResult[] = [];
+    const torchArgs = [torchScript, '--model', join(dir, 'model'), '--input', join(dir, 'x.safetensors')];
+    torchArgs.push(
+      '--threads',
+      String(threads),
+      '--repeats',
+      String(c.repeats),
+      '--pooler-out',
+      join(dir, 'pooler-torch.f32'),
+    );
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of modes) {
+        const args = ['--import', 'tsx', self, '--worker', dir, String(threads), String(c.repeats), mode];
+        ours.get(mode)!.push(runJson(process.execPath, args));
+      }
+      if (python) torch.push(runJson(python, torchArgs, { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }));
+    }
+    const flops = clipForwardFlops(c.config);
+    const result: Record<string, unknown> = { batch: c.batch, gflop_per_image: flops / 1e9, threads };
+    for (const [mode, runs] of ours) result[`wemoe_${mode}`] = withGflops(best(runs), flops);
+    if (python) {
+      const peer = withGflops(best(torch), flops);
+      result.torch = peer;
+      const reference = readF32(join(dir, 'pooler-torch.f32'));
+      for (const [mode, runs] of ours) {
+        const mine = best(runs);
+        result[`ratio_vs_torch_${mode}`] = mine.images_per_s / peer.images_per_s;
+        result[`rss_vs_torch_${mode}`] = mine.peak_rss_mib / peer.peak_rss_mib;
+        result[`pooler_max_abs_diff_${mode}`] = maxAbsDiff(
+          readF32(join(dir, `pooler-${mode}.f32`)),
+          reference,
+        );
+      }
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const threads = Number(process.env.WEMOE_BENCH_THREADS ?? 2);
+  const wanted = process.env.WEMOE_BENCH_CASES?.split(',');
+  const modes = (process.env.WEMOE_BENCH_WEIGHTS ?? 'inputs').split(',');
+  const python = torchPython();
+  if (!python) console.log('clip bench: PyTorch not found (import torch failed); timing wemoe alone');
+  const results: Record<string, unknown> = { load_average_before: loadavg() };
+  for (const c of CASES.filter((k) => !wanted || wanted.includes(k.name))) {
+    results[c.name] = await benchCase(c, threads, modes, python);
+    console.log(c.name, JSON.stringify(results[c.name]));
+  }
+  results.load_average_after = loadavg();
+  writeResult('clip', results);
+}
+
+if (process.argv[2] === '--worker') {
+  const [dir, threads, repeats, weights] = process.argv.slice(3);
+  await worker(dir, Number(threads), Number(repeats), weights as 'inputs' | 'initializers');
+} else {
+  await main();
+}
