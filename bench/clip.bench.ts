@@ -113,13 +113,8 @@ function withGflops(r: SideResult, flopsPerImage: number) {
   return { ...r, gflop_per_s: (r.images_per_s * flopsPerImage) / 1e9 };
 }
 
-async function benchCase(
-  c: Case,
-  threads: number,
-  rounds: number,
-  modes: string[],
-  python: string | undefined,
-) {
+async function benchCase(c: Case, threads: number, modes: string[], python: string | undefined) {
+  const rounds = Number(process.env.WEMOE_BENCH_ROUNDS ?? c.rounds);
   const dir = mkdtempSync(join(tmpdir(), `wemoe-bench-${c.name}-`));
   try {
     prepare(c, dir);
