@@ -45,7 +45,9 @@ export class CompiledGraph {
       if (t !== undefined) checkFeed(input, t, symbols);
       ortFeeds[input.name] = t === undefined ? bound! : toOrt(t, `input ${input.name}`);
     }
-    const results = await this.session.run(ortFeeds);
+    const results = await this.session.run(ortFeeds).catch((e: unknown) => {
+      throw new WemoeError(`run: ONNX Runtime failed: ${firstLine(e)}`);
+    });
     return Object.fromEntries(
       this.outputNames.map((n) => [n, fromOrt(results[n] as ort.Tensor, `output ${n}`)]),
     );
@@ -84,20 +86,36 @@ export function compile(
 async function openSession(model: EmittedModel, options: CompileOptions): Promise<CompiledGraph> {
   const opts = sessionOptions(options);
   if (model.external.length === 0) {
-    return new CompiledGraph(
-      await ort.InferenceSession.create(model.bytes, opts),
-      model.inputs,
-      model.outputNames,
-    );
+    return new CompiledGraph(await createSession(model.bytes, opts), model.inputs, model.outputNames);
   }
   // External data is read relative to the model's path; the files can go once the session holds the weights.
   const dir = mkdtempSync(join(tmpdir(), 'wemoe-model-'));
   try {
     const path = writeModelFiles(dir, 'model.onnx', model);
-    return new CompiledGraph(await ort.InferenceSession.create(path, opts), model.inputs, model.outputNames);
+    return new CompiledGraph(await createSession(path, opts), model.inputs, model.outputNames);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Opens a session; ORT's failure (e.g. an execution provider this build lacks) becomes one line. */
+async function createSession(
+  model: string | Uint8Array,
+  opts: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
+  try {
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, opts)
+      : await ort.InferenceSession.create(model, opts);
+  } catch (e) {
+    throw new WemoeError(
+      `compile: ONNX Runtime could not open the model (providers ${opts.executionProviders?.join(', ')}): ${firstLine(e)}`,
+    );
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0];
 }
 
 function checkFeed(input: Value, t: Tensor, symbols: Map<string, number>): void {

@@ -96,6 +96,13 @@ describe('compile', () => {
     expect(() => g.input('x', 'F32', [1])).toThrow('graph: the name x is used twice');
   });
 
+  it('reports an execution provider this build lacks in one line', async () => {
+    const { y } = linearGraph();
+    await expect(compile({ y }, { provider: 'no-such-provider' })).rejects.toThrow(
+      /^compile: ONNX Runtime could not open the model \(providers no-such-provider\): [^\n]*$/,
+    );
+  });
+
   it('checks symbolic dims for consistency across inputs', async () => {
     const g = new Graph();
     const a = g.input('a', 'F32', ['batch', 2]);
