@@ -39,6 +39,11 @@ function expectedY(xData: readonly number[], batch: number, wData: readonly numb
   return out;
 }
 
+function expectClose(actual: Float32Array, expected: readonly number[]): void {
+  expect(actual.length).toBe(expected.length);
+  for (const [i, v] of actual.entries()) expect(Math.abs(v - expected[i])).toBeLessThan(1e-4);
+}
+
 const xData = Array.from({ length: 3 * 64 }, (_, i) => Math.cos(i));
 
 describe('compile', () => {
@@ -58,7 +63,7 @@ describe('compile', () => {
     expect(emitModel({ y }, { externalData: 'always' }).external.map((c) => c.offset)).toEqual([0]);
     expect(Array.from(external.y.data as Float32Array)).toEqual(Array.from(inline.y.data as Float32Array));
     const expected = expectedY(xData, 3, wData);
-    (inline.y.data as Float32Array).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4));
+    expectClose(inline.y.data as Float32Array, expected);
   });
 
   it('saves a deployable model that plain onnxruntime runs (external data beside it)', async () => {
@@ -71,7 +76,7 @@ describe('compile', () => {
       x: new ort.Tensor('float32', Float32Array.from(xData.slice(0, 64)), [1, 64]),
     });
     const expected = expectedY(xData, 1, wData);
-    (out.y.data as Float32Array).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4));
+    expectClose(out.y.data as Float32Array, expected);
   });
 
   it('bound inputs need not be fed on each run', async () => {
