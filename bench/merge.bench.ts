@@ -1,0 +1,197 @@
+/**
+ * Static merges at ViT-B/32 size: 8 random experts + the pretrained model (88M parameters each, the
+ * CLIP vision tensor list), written once into os.tmpdir() with the real checkpoint writer and reused
+ * (`--clean` removes them). Each measurement runs in its own process so peak RSS is per merge:
+ * the read floor (every tensor of every model read once), task_arithmetic and ties (global trim).
+ * Targets: task_arithmetic ≤ 2× the read floor, ties ≤ 4×, peak RSS ≤ 1.5 GB.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseMergeConfig } from '../src/config/merge-config.js';
+import { createCheckpointWriter, openCheckpoint, writeConfig } from '../src/io/checkpoint.js';
+import type { TensorEntry } from '../src/io/tensor-sink.js';
+import { runMerge } from '../src/merge/run-merge.js';
+import { numel } from '../src/tensor/tensor.js';
+import { peakRssMiB, writeResult } from './util.js';
+
+const DIR = join(tmpdir(), 'wemoe-merge-bench');
+const TASKS = ['sun397', 'cars', 'resisc45', 'eurosat', 'svhn', 'gtsrb', 'mnist', 'dtd'];
+const D = 768;
+const MLP = 3072;
+
+/** The CLIP ViT-B/32 vision tensors (HF names). */
+function vitB32Entries(): TensorEntry[] {
+  const f = (name: string, shape: number[]): TensorEntry => ({
+    name: `vision_model.${name}`,
+    dtype: 'F32',
+    shape,
+  });
+  const entries = [
+    f('embeddings.class_embedding', [D]),
+    f('embeddings.patch_embedding.weight', [D, 3, 32, 32]),
+    f('embeddings.position_embedding.weight', [50, D]),
+    { name: 'vision_model.embeddings.position_ids', dtype: 'I64', shape: [1, 50] } as TensorEntry,
+    f('pre_layrnorm.weight', [D]),
+    f('pre_layrnorm.bias', [D]),
+  ];
+  for (let i = 0; i < 12; i++) {
+    const p = `encoder.layers.${i}`;
+    entries.push(f(`${p}.layer_norm1.weight`, [D]), f(`${p}.layer_norm1.bias`, [D]));
+    for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj']) {
+      entries.push(f(`${p}.self_attn.${proj}.weight`, [D, D]), f(`${p}.self_attn.${proj}.bias`, [D]));
+    }
+    entries.push(f(`${p}.layer_norm2.weight`, [D]), f(`${p}.layer_norm2.bias`, [D]));
+    entries.push(f(`${p}.mlp.fc1.weight`, [MLP, D]), f(`${p}.mlp.fc1.bias`, [MLP]));
+    entries.push(f(`${p}.mlp.fc2.weight`, [D, MLP]), f(`${p}.mlp.fc2.bias`, [D]));
+  }
+  entries.push(f('post_layernorm.weight', [D]), f('post_layernorm.bias', [D]));
+  return entries;
+}
+
+/** base + roughly normal noise of standard deviation `std` (Irwin–Hall of 3 xorshift32 uniforms). */
+function fillNoise(out: Float32Array, seed: number, std: number, base?: Float32Array): void {
+  let s = seed | 0 || 1;
+  const k = std / 2 ** 31; // a uniform on [−std, std) has variance std²/3; three of them sum to std²
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < 3; j++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      sum += s;
+    }
+    out[i] = (base ? base[i] : 0) + sum * k;
+  }
+}
+
+function writeModels(): void {
+  const entries = vitB32Entries();
+  const names = ['pretrained', ...TASKS];
+  const bases = new Map<string, Float32Array>();
+  names.forEach((model, m) => {
+    const dir = join(DIR, model);
+    const sink = createCheckpointWriter(dir, entries);
+    entries.forEach((e, i) => {
+      if (e.dtype === 'I64') {
+        sink.write(e.name, {
+          dtype: 'I64',
+          shape: e.shape,
+          data: BigInt64Array.from({ length: 50 }, (_, j) => BigInt(j)),
+        });
+        return;
+      }
+      const values = new Float32Array(numel(e.shape));
+      // Pretrained ~ N(0, 0.02²); expert = pretrained + τ, τ ~ N(0, 0.001²).
+      if (m === 0) {
+        fillNoise(values, 1000 + i, 0.02);
+        bases.set(e.name, values);
+      } else fillNoise(values, (m + 1) * 7919 + i, 0.001, bases.get(e.name));
+      sink.write(e.name, { dtype: 'F32', shape: e.shape, data: values });
+    });
+    sink.finish();
+    writeConfig(dir, { model_type: 'clip_vision_model', hidden_size: D });
+  });
+  writeFileSync(join(DIR, 'complete'), `${new Date().toISOString()}\n`);
+}
+
+/** Child: read every tensor of every model once. */
+function readFloor(): void {
+  for (const model of ['pretrained', ...TASKS]) {
+    const source = openCheckpoint(join(DIR, model));
+    for (const name of source.names()) source.readF32(name);
+    source.close();
+  }
+}
+
+async function merge(method: string): Promise<void> {
+  const config = parseMergeConfig({
+    method,
+    models: {
+      pretrained: join(DIR, 'pretrained'),
+      experts: Object.fromEntries(TASKS.map((t) => [t, join(DIR, t)])),
+    },
+    output: join(DIR, `out-${method}`),
+  });
+  await runMerge(config, { progress: 'none', log: () => {} });
+  rmSync(config.output, { recursive: true, force: true });
+}
+
+async function child(mode: string): Promise<void> {
+  const start = performance.now();
+  if (mode === 'read') readFloor();
+  else await merge(mode);
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(
+    `${JSON.stringify({ seconds, cpu_seconds: cpuSeconds, peak_rss_mib: peakRssMiB() })}\n`,
+  );
+}
+
+interface Measured {
+  seconds: number;
+  /** CPU time (user + system) of the child: steadier than wall time on a shared machine. */
+  cpu_seconds: number;
+  peak_rss_mib: number;
+}
+
+function measure(mode: string): Measured {
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  if (run.status !== 0) throw new Error(`bench child '${mode}' failed with status ${run.status}`);
+  const lines = run.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1]);
+  if (args.includes('--clean')) {
+    rmSync(DIR, { recursive: true, force: true });
+    console.log(`removed ${DIR}`);
+    return;
+  }
+  const genStart = performance.now();
+  if (!existsSync(join(DIR, 'complete'))) {
+    rmSync(DIR, { recursive: true, force: true });
+    writeModels();
+  }
+  const generateSeconds = (performance.now() - genStart) / 1000;
+  const params = vitB32Entries().reduce((sum, e) => sum + numel(e.shape), 0);
+  const loadBefore = loadavg()[0];
+  measure('read'); // warms the page cache: every later measurement reads from memory alike
+  const floor = measure('read');
+  const ta = measure('task_arithmetic');
+  const ties = measure('ties');
+  const floorAfter = measure('read');
+  writeResult('merge', {
+    models: 1 + TASKS.length,
+    params_per_model: params,
+    input_gb: (((1 + TASKS.length) * params * 4) / 1e9).toFixed(2),
+    generate_s: generateSeconds,
+    read_floor_s: floor.seconds,
+    read_floor_again_s: floorAfter.seconds,
+    task_arithmetic_s: ta.seconds,
+    ties_s: ties.seconds,
+    task_arithmetic_over_floor: ta.seconds / floor.seconds,
+    ties_over_floor: ties.seconds / floor.seconds,
+    cpu_s: { read: floor.cpu_seconds, task_arithmetic: ta.cpu_seconds, ties: ties.cpu_seconds },
+    cpu_task_arithmetic_over_floor: ta.cpu_seconds / floor.cpu_seconds,
+    cpu_ties_over_floor: ties.cpu_seconds / floor.cpu_seconds,
+    peak_rss_mib: { read: floor.peak_rss_mib, task_arithmetic: ta.peak_rss_mib, ties: ties.peak_rss_mib },
+    targets: { task_arithmetic_over_floor: 2, ties_over_floor: 4, peak_rss_mib: 1.5 * 1024 },
+    load_average: { start: loadBefore, end: loadavg()[0] },
+    note: `inputs kept in ${DIR}; remove with: npx tsx bench/merge.bench.ts --clean`,
+  });
+}
+
+await main();
