@@ -17,7 +17,7 @@ export function f32Buffer(
   what: string,
 ): Float32Array {
   const t = tensors[name];
-  if (!t || t.dtype !== 'F32' || t.data.length !== length) {
+  if (t?.dtype !== 'F32' || t.data.length !== length) {
     throw new WemoeError(`${what}: tensor ${name} must be F32 with ${length} values`);
   }
   return t.data as Float32Array;
