@@ -1,6 +1,14 @@
 /** The optional parts of report.html: adaptation curves, routing heatmaps, generalization, robustness. */
 import { bestMask, percent, taskLabel } from './format.js';
-import { type Cell, htmlTable, legendHtml, paragraph, type Row, section } from './html/page.js';
+import {
+  bestPerColumnRows,
+  type Cell,
+  htmlTable,
+  legendHtml,
+  paragraph,
+  type Row,
+  section,
+} from './html/page.js';
 import type {
   GeneralizationExperiment,
   MethodResult,
@@ -121,16 +129,11 @@ function generalizationHtml(
   const texts = experiment.methods.map((m) =>
     [...tasks.map((t) => m.per_task[t]), m.seen_average, m.unseen_average].map((s) => percent(s.accuracy)),
   );
-  const eligible = experiment.methods.map(() => true);
-  const best = header.slice(1).map((_, c) =>
-    bestMask(
-      texts.map((row) => row[c]),
-      eligible,
-    ),
+  const rows = bestPerColumnRows(
+    experiment.methods.map((m) => m.label),
+    texts,
+    experiment.methods.map(() => true),
   );
-  const rows: Row[] = experiment.methods.map((m, r) => ({
-    cells: [{ text: m.label }, ...texts[r].map((text, c) => ({ text, numeric: true, best: best[c][r] }))],
-  }));
   const series = experiment.methods.map((m) => ({
     label: m.label,
     color: colors.get(m.method)!,

@@ -2,8 +2,18 @@
  * report.html: one self-contained page (inline CSS and SVG, no script, no URL) with the accuracy table
  * and chart, adaptation curves, WEMoE routing heatmaps, cost, experiments and settings.
  */
-import { bestMask, formatCount, formatLoss, formatSeconds, percent, taskLabel } from './format.js';
-import { type Cell, htmlTable, legendHtml, page, paragraph, type Row, section } from './html/page.js';
+import { formatCount, formatLoss, formatSeconds, percent, taskLabel } from './format.js';
+import {
+  bestPerColumnRows,
+  type Cell,
+  htmlTable,
+  legendHtml,
+  numericCells,
+  page,
+  paragraph,
+  type Row,
+  section,
+} from './html/page.js';
 import { checkRunReport } from './report-check.js';
 import { experimentSections, routingSection, ttaSection } from './report-html-sections.js';
 import type { RunReport } from './report-types.js';
@@ -28,23 +38,17 @@ function headerHtml(report: RunReport): string {
 function accuracyTable(report: RunReport): string {
   const header: Cell[] = [
     { text: 'Method' },
-    ...report.tasks.map((t) => ({ text: taskLabel(report.task_labels, t), numeric: true })),
-    { text: 'Avg.', numeric: true },
+    ...numericCells([...report.tasks.map((t) => taskLabel(report.task_labels, t)), 'Avg.']),
   ];
   const texts = report.methods.map((m) =>
     [...report.tasks.map((t) => m.per_task[t]), m.average].map((s) => percent(s.accuracy)),
   );
-  const eligible = report.methods.map((m) => !m.reference);
-  const best = header.slice(1).map((_, c) =>
-    bestMask(
-      texts.map((row) => row[c]),
-      eligible,
-    ),
+  const rows = bestPerColumnRows(
+    report.methods.map((m) => m.label),
+    texts,
+    report.methods.map((m) => !m.reference),
+    report.methods.map((m) => m.reference === true),
   );
-  const rows: Row[] = report.methods.map((m, r) => ({
-    reference: m.reference,
-    cells: [{ text: m.label }, ...texts[r].map((text, c) => ({ text, numeric: true, best: best[c][r] }))],
-  }));
   return htmlTable(header, rows);
 }
 
@@ -75,51 +79,44 @@ function accuracySection(report: RunReport, colors: Map<string, string>): string
   );
 }
 
-function costSection(report: RunReport): string {
+function costTable(report: RunReport): string {
   const header: Cell[] = [
-    'Method',
-    'Trainable params',
-    'Total params',
-    'Setup (s)',
-    'Adapt (s)',
-    'Eval (s)',
-    'Total (s)',
-  ].map((text, i) => ({ text, numeric: i > 0 }));
+    { text: 'Method' },
+    ...numericCells(['Trainable params', 'Total params', 'Setup (s)', 'Adapt (s)', 'Eval (s)', 'Total (s)']),
+  ];
+  const rows: Row[] = report.methods.map(({ label, reference, model_info: info, timing }) => ({
+    reference,
+    cells: [
+      { text: label },
+      ...numericCells([formatCount(info.trainable_params), formatCount(info.all_params)]),
+      ...numericCells([timing.setup_s, timing.adapt_s, timing.eval_s, timing.total_s].map(formatSeconds)),
+    ],
+  }));
+  return htmlTable(header, rows);
+}
+
+function lossTable(report: RunReport): string {
+  const header: Cell[] = [
+    { text: 'Method' },
+    ...numericCells([...report.tasks.map((t) => taskLabel(report.task_labels, t)), 'Avg.']),
+  ];
   const rows: Row[] = report.methods.map((m) => ({
     reference: m.reference,
     cells: [
       { text: m.label },
-      ...[formatCount(m.model_info.trainable_params), formatCount(m.model_info.all_params)].map((text) => ({
-        text,
-        numeric: true,
-      })),
-      ...[m.timing.setup_s, m.timing.adapt_s, m.timing.eval_s, m.timing.total_s].map((s) => ({
-        text: formatSeconds(s),
-        numeric: true,
-      })),
+      ...numericCells([...report.tasks.map((t) => m.per_task[t].loss), m.average.loss].map(formatLoss)),
     ],
   }));
-  const losses: Row[] = report.methods.map((m) => ({
-    reference: m.reference,
-    cells: [
-      { text: m.label },
-      ...[...report.tasks.map((t) => m.per_task[t].loss), m.average.loss].map((l) => ({
-        text: formatLoss(l),
-        numeric: true,
-      })),
-    ],
-  }));
-  const lossHeader: Cell[] = [
-    { text: 'Method' },
-    ...report.tasks.map((t) => ({ text: taskLabel(report.task_labels, t), numeric: true })),
-    { text: 'Avg.', numeric: true },
-  ];
+  return htmlTable(header, rows);
+}
+
+function costSection(report: RunReport): string {
   return section(
     'Cost and loss',
     '<h3>Parameters and time</h3>',
-    htmlTable(header, rows),
+    costTable(report),
     '<h3>Mean test loss (cross-entropy, nats)</h3>',
-    htmlTable(lossHeader, losses),
+    lossTable(report),
   );
 }
 

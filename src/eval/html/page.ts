@@ -1,4 +1,5 @@
 /** The report page's frame: inline CSS, tables, legends. Everything inline; no URL anywhere. */
+import { bestMask } from '../format.js';
 import { escapeXml } from '../svg/svg.js';
 
 const CSS = `
@@ -55,6 +56,34 @@ export interface Row {
   cells: Cell[];
   /** Muted reference row (pre-trained, individual experts). */
   reference?: boolean;
+}
+
+/**
+ * Rows of a numeric table whose best entry per column is marked: `texts[r][c]` as displayed,
+ * `eligible[r]` whether row r may be best (reference rows may not), `reference[r]` mutes the row.
+ */
+export function bestPerColumnRows(
+  labels: string[],
+  texts: string[][],
+  eligible: boolean[],
+  reference?: boolean[],
+): Row[] {
+  const columns = texts[0]?.length ?? 0;
+  const best = Array.from({ length: columns }, (_, c) =>
+    bestMask(
+      texts.map((row) => row[c]),
+      eligible,
+    ),
+  );
+  return labels.map((label, r) => ({
+    reference: reference?.[r],
+    cells: [{ text: label }, ...texts[r].map((text, c) => ({ text, numeric: true, best: best[c][r] }))],
+  }));
+}
+
+/** Right-aligned cells. */
+export function numericCells(texts: string[]): Cell[] {
+  return texts.map((text) => ({ text, numeric: true }));
 }
 
 function cellHtml(tagName: 'td' | 'th', cell: Cell): string {
