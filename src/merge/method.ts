@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { MergeConfig } from '../config/merge-config.js';
+import type { ProgressMode } from '../util/progress.js';
 
 /** One floating-point tensor of every model, converted to float32. */
 export interface MergeTensors {
@@ -57,6 +58,8 @@ export interface TestTimeContext {
   /** An empty folder (renamed into place afterwards) where the method writes config.json and the model. */
   readonly outputDir: string;
   readonly log: (line: string) => void;
+  /** How to show the adaptation's progress (default 'auto'). */
+  readonly progress?: ProgressMode;
 }
 
 export interface TestTimeOutcome {

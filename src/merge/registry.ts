@@ -1,13 +1,22 @@
 /** Merge methods by name. Adding a method = one file plus one line in METHODS. */
 import type { z } from 'zod';
 import { WemoeError } from '../errors.js';
+import { adamergingMethod } from './adamerging.js';
 import { dareMethod } from './dare.js';
 import type { MergeMethod } from './method.js';
 import { simpleAverageMethod } from './simple-average.js';
 import { taskArithmeticMethod } from './task-arithmetic.js';
 import { tiesMethod } from './ties.js';
+import { wemoeMethod } from './wemoe.js';
 
-const METHODS: MergeMethod[] = [simpleAverageMethod, taskArithmeticMethod, tiesMethod, dareMethod];
+const METHODS: MergeMethod[] = [
+  simpleAverageMethod,
+  taskArithmeticMethod,
+  tiesMethod,
+  dareMethod,
+  adamergingMethod,
+  wemoeMethod,
+];
 
 const registry = new Map<string, MergeMethod>(METHODS.map((m) => [m.name, m]));
 

@@ -199,7 +199,12 @@ async function runTestTime(
   const start = performance.now();
   const staging = createStagingFolder(config.output);
   try {
-    const outcome = await method.run(config.parameters, { config, outputDir: staging, log });
+    const outcome = await method.run(config.parameters, {
+      config,
+      outputDir: staging,
+      log,
+      progress: options.progress,
+    });
     const report: MergeReport = {
       ...outcome.report,
       method: method.name,

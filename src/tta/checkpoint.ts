@@ -50,10 +50,21 @@ export function saveCheckpoint(dir: string, ckpt: TtaCheckpoint): void {
     samplers: ckpt.samplers,
     loss_curve: ckpt.lossCurve,
   });
+  removeSteps(dir, (step) => step < ckpt.step);
+}
+
+const STEP_FILE = /^step-(\d+)\.(json|safetensors)$/;
+
+function removeSteps(dir: string, which: (step: number) => boolean): void {
   for (const f of readdirSync(dir)) {
-    const m = /^step-(\d+)\.(json|safetensors)$/.exec(f);
-    if (m && Number(m[1]) < ckpt.step) rmSync(join(dir, f), { force: true });
+    const m = STEP_FILE.exec(f);
+    if (m && which(Number(m[1]))) rmSync(join(dir, f), { force: true });
   }
+}
+
+/** Removes every checkpoint in `dir` (a fresh run must not be resumable into an older one). */
+export function clearCheckpoints(dir: string): void {
+  if (existsSync(dir)) removeSteps(dir, () => true);
 }
 
 /** The newest complete checkpoint in `dir`, or undefined when there is none. */

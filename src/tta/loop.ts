@@ -4,7 +4,7 @@
  * task's batch is in memory at a time), and takes one Adam step with a cosine or constant learning rate.
  * Checkpoints make an interrupted run resumable with the same result as an uninterrupted one.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { deriveSeed } from '../data/random.js';
 import { WemoeError } from '../errors.js';
@@ -13,7 +13,7 @@ import { clipGradNorm } from '../optim/clip.js';
 import { constantSchedule, cosineSchedule } from '../optim/schedule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
-import { loadLatestCheckpoint, type StepRecord, saveCheckpoint } from './checkpoint.js';
+import { clearCheckpoints, loadLatestCheckpoint, type StepRecord, saveCheckpoint } from './checkpoint.js';
 import type { TtaObjective } from './objective.js';
 import { plateaued } from './plateau.js';
 import { BatchSampler, type SamplerState } from './sampler.js';
@@ -114,7 +114,11 @@ export async function runTta(
     start = saved.step;
     log(`resumed from step ${start} (${options.checkpoint!.dir})`);
   }
-  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
+  if (!saved && options.checkpoint) clearCheckpoints(options.checkpoint.dir);
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    if (!saved) writeFileSync(options.logFile, '');
+  }
   const progress = createProgress(options.progress ?? 'auto', options.label ?? 'adapt', options.steps, log);
   const began = performance.now();
   let stoppedEarly = false;

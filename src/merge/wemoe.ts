@@ -1,0 +1,89 @@
+/**
+ * WEMoE: Tang, Shen, Luo, Yin, Zhang, Tao, "Merging Multi-Task Models via Weight-Ensembling Mixture of
+ * Experts", ICML 2024. Task arithmetic everywhere, every chosen MLP a mixture whose router mixes the task
+ * vectors per input; the routers are trained at test time by entropy minimisation on unlabeled data.
+ */
+import { z } from 'zod';
+import type { Heads } from '../models/heads.js';
+import { saveWemoe } from '../models/wemoe/checkpoint.js';
+import { wemoeForward } from '../models/wemoe/graph.js';
+import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
+import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
+import { entropyObjective } from '../tta/objective.js';
+import type { TestTimeMergeMethod } from './method.js';
+import { loadTestTimeInputs } from './test-time-inputs.js';
+import { ttaOptions, ttaParamsShape } from './test-time-params.js';
+
+const params = z.strictObject({
+  init_lambda: z.number().default(0.3),
+  router_depth: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(2),
+  lr: z.number().positive().default(1e-4),
+  batch_reduce: z.boolean().default(false),
+  /** 'all' or a list of block indices. */
+  upscaled_layers: z.union([z.literal('all'), z.array(z.number().int().nonnegative())]).default('all'),
+  ...ttaParamsShape,
+});
+
+export type WemoeParams = z.infer<typeof params>;
+
+/** Trains the routers of `model` in place on the tasks' unlabeled data. */
+export async function adaptWemoe(
+  model: WemoeModel,
+  heads: Heads,
+  tasks: readonly TtaTask[],
+  options: TtaOptions,
+): Promise<TtaResult> {
+  const { numChannels: c, imageSize: s } = model.clip;
+  const objective = await entropyObjective(
+    (x) => {
+      const out = wemoeForward(model, x, true);
+      return { pooler: out.poolerOutput, trainable: out.routerInputs };
+    },
+    Object.fromEntries(model.routers),
+    heads,
+    [c, s, s],
+  );
+  return runTta(tasks, objective, options);
+}
+
+export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
+  kind: 'test-time',
+  name: 'wemoe',
+  paper: 'Tang et al., Merging Multi-Task Models via Weight-Ensembling Mixture of Experts, ICML 2024',
+  description:
+    'task arithmetic + per-input mixtures of task vectors in every MLP, routers trained at test time',
+  params,
+  async run(p, { config, outputDir, log, progress }) {
+    const start = performance.now();
+    const inputs = loadTestTimeInputs(config, 'wemoe');
+    const model = upscaleToWemoe(inputs.clip, inputs.pretrained, inputs.experts, {
+      routerDepth: p.router_depth,
+      initLambda: p.init_lambda,
+      batchReduce: p.batch_reduce,
+      upscaledLayers: p.upscaled_layers === 'all' ? undefined : p.upscaled_layers,
+      seed: config.seed,
+    });
+    const setup = performance.now();
+    const result = await adaptWemoe(
+      model,
+      inputs.heads,
+      inputs.tasks,
+      { ...ttaOptions(p, config.output, config.seed, 'wemoe', log), progress },
+    );
+    const adapted = performance.now();
+    saveWemoe(outputDir, model);
+    const counts = wemoeParamCounts(model);
+    return {
+      trainableParams: counts.trainable,
+      allParams: counts.all,
+      timing: {
+        setup_s: (setup - start) / 1000,
+        adapt_s: (adapted - setup) / 1000,
+        save_s: (performance.now() - adapted) / 1000,
+      },
+      report: {
+        tta: { steps: result.steps, stopped_early: result.stoppedEarly, loss_curve: result.lossCurve },
+      },
+    };
+  },
+};
