@@ -60,7 +60,7 @@ export function ttaSection(report: RunReport, colors: Map<string, string>): stri
     title: 'Test-time adaptation loss',
     series,
     xLabel: 'adaptation step',
-    yLabel: 'loss (sum of mean entropies)',
+    yLabel: 'entropy loss',
     format: formatLossValue,
     width: 960,
     height: 320,
