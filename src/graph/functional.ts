@@ -43,7 +43,7 @@ export function concat(values: readonly Value[], axis: number): Value {
 
 /** y = x·Wᵀ + b with W in PyTorch/Hugging Face layout [out, in]. */
 export function linear(x: Value, weight: Value, bias?: Value): Value {
-  const y = x.matmul(weight.mT());
+  const y = x.matmul(weight, { transposeB: true });
   return bias ? y.add(bias) : y;
 }
 

@@ -90,9 +90,10 @@ export class Value {
   erf(): Value {
     return this.graph.op('Erf', [this]);
   }
-  /** Batched, broadcasting matrix product over the last two axes (both operands rank ≥ 2). */
-  matmul(other: Value): Value {
-    return this.graph.op('MatMul', [this, other]);
+  /** Batched, broadcasting matrix product over the last two axes (rank ≥ 2), optionally of transposed operands. */
+  matmul(other: Value, options: { transposeA?: boolean; transposeB?: boolean } = {}): Value {
+    const attrs = { transA: options.transposeA === true, transB: options.transposeB === true };
+    return this.graph.op('MatMul', [this, other], attrs);
   }
   /** Permutes axes; without `perm`, reverses them. */
   transpose(perm?: readonly number[]): Value {

@@ -4,6 +4,7 @@ import {
   concat,
   gelu,
   layerNorm,
+  linear,
   logSoftmax,
   meanEntropy,
   OPS,
@@ -306,6 +307,57 @@ const CASES: readonly OpCase[] = [
     inputs: [{ name: 'a', shape: [2], values: [0, 1] }],
     build: (a) => quickGelu(a),
     expected: [0, 1 / (1 + Math.exp(-1.702))],
+  },
+  {
+    name: 'MatMul transposeB, rank 2 (Gemm)',
+    inputs: [A23, { name: 'b', shape: [2, 3], values: [1, 0, 1, 0, 1, 0] }],
+    build: (a, b) => a.matmul(b, { transposeB: true }),
+    expected: [4, -2, -1, 4],
+  },
+  {
+    name: 'MatMul transposeA, rank 2 (Gemm)',
+    inputs: [A23, { name: 'b', shape: [2, 2] }],
+    build: (a, b) => a.matmul(b, { transposeA: true }),
+    expectedShape: [3, 2],
+  },
+  {
+    name: 'linear [B,N,K]·Wᵀ + b (flattened Gemm)',
+    inputs: [
+      { name: 'x', shape: ['batch', 3, 4], feed: [2, 3, 4] },
+      { name: 'w', shape: [5, 4] },
+      { name: 'b', shape: [5] },
+    ],
+    build: (x, w, b) => linear(x, w, b),
+    expectedShape: [2, 3, 5],
+    rerun: { x: [4, 3, 4] },
+  },
+  {
+    name: 'MatMul [B,N,K]×[K,M] flattened Gemm',
+    inputs: [
+      { name: 'x', shape: ['batch', 3, 4], feed: [2, 3, 4] },
+      { name: 'w', shape: [4, 2] },
+    ],
+    build: (x, w) => x.matmul(w).relu().matmul(w, { transposeB: true }),
+    expectedShape: [2, 3, 4],
+    rerun: { x: [1, 3, 4] },
+  },
+  {
+    name: 'MatMul batched, both transposed',
+    inputs: [
+      { name: 'a', shape: [2, 3, 2] },
+      { name: 'b', shape: [2, 4, 3] },
+    ],
+    build: (a, b) => a.matmul(b, { transposeA: true, transposeB: true }),
+    expectedShape: [2, 2, 4],
+  },
+  {
+    name: 'MatMul batched transposeA, broadcast B',
+    inputs: [
+      { name: 'a', shape: [2, 3, 2] },
+      { name: 'b', shape: [3, 4] },
+    ],
+    build: (a, b) => a.matmul(b, { transposeA: true }),
+    expectedShape: [2, 2, 4],
   },
   {
     name: 'attention block [B,N,D], 2 heads',
