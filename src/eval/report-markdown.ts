@@ -12,10 +12,15 @@ function cell(text: string): string {
   return text.replace(/[\\|<]/g, (c) => `\\${c}`).replace(/\s*\n\s*/g, ' ');
 }
 
+/** A Markdown table padded to column widths, so that it also reads well printed in a terminal. */
 function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  const rule = align.map((a) => (a === 'r' ? '---:' : '---'));
-  return [line(header.map(cell)), line(rule), ...rows.map(line)].join('\n');
+  const all = [header.map(cell), ...rows];
+  const widths = align.map((_, c) => Math.max(3, ...all.map((row) => row[c].length)));
+  const pad = (text: string, c: number) =>
+    align[c] === 'r' ? text.padStart(widths[c]) : text.padEnd(widths[c]);
+  const line = (cells: string[]) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = `| ${widths.map((w, c) => (align[c] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(all[0]), rule, ...rows.map(line)].join('\n');
 }
 
 function bold(text: string, isBest: boolean): string {

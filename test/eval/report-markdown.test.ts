@@ -3,15 +3,30 @@ import { bestMask, formatCount } from '../../src/eval/format.js';
 import { accuracyTableMarkdown, renderMarkdown } from '../../src/eval/report-markdown.js';
 import { fixtureReport } from './fixture.js';
 
+/** The cells of a table line, trimmed; rule cells shortened to --- or ---:, so padding does not matter. */
+function cellsOf(line: string): string[] {
+  return line
+    .slice(1, -1)
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim().replace(/^-+(:?)$/, '---$1'));
+}
+
+/** Table lines normalised with cellsOf and rejoined unpadded. */
+function normalised(lines: string[]): string[] {
+  return lines.map((line) => `| ${cellsOf(line).join(' | ')} |`);
+}
+
 function tableAfter(markdown: string, heading: string): string[] {
   const start = markdown.indexOf(heading);
   expect(start).toBeGreaterThanOrEqual(0);
   const lines = markdown.slice(start).split('\n');
   const first = lines.findIndex((line) => line.startsWith('|'));
   const rest = lines.slice(first);
-  return rest.slice(
-    0,
-    rest.findIndex((line) => !line.startsWith('|')),
+  return normalised(
+    rest.slice(
+      0,
+      rest.findIndex((line) => !line.startsWith('|')),
+    ),
   );
 }
 
@@ -19,7 +34,7 @@ describe('Markdown report', () => {
   const markdown = renderMarkdown(fixtureReport());
 
   it("lays out the paper's Table 2 with the best merged model per column in bold", () => {
-    expect(accuracyTableMarkdown(fixtureReport()).split('\n')).toEqual([
+    expect(normalised(accuracyTableMarkdown(fixtureReport()).split('\n'))).toEqual([
       '| Method | mnist | Fashion-MNIST | kmnist | Avg. |',
       '| --- | ---: | ---: | ---: | ---: |',
       '| Pre-trained | 50.0 | 40.0 | 30.0 | 40.0 |',
@@ -31,6 +46,13 @@ describe('Markdown report', () => {
       '| WEMoE (depth 2) | **98.0** | **90.0** | 60.0 | **82.7** |',
     ]);
     expect(tableAfter(markdown, '## Accuracy (%)')).toHaveLength(8);
+    // Padded to column widths, so the printed table lines up.
+    const widths = new Set(
+      accuracyTableMarkdown(fixtureReport())
+        .split('\n')
+        .map((line) => line.length),
+    );
+    expect(widths.size).toBe(1);
   });
 
   it('lists losses, parameter counts and timings per method', () => {

@@ -1,0 +1,177 @@
+/**
+ * Evaluation of one model on labelled tasks: ONE inference graph (weights as constants, the task head as
+ * graph inputs, so every task runs through the same compiled session), batches per task, accuracy and
+ * mean cross-entropy per task, their average, and for a WEMoE model the mean routing weights.
+ */
+import type { LabeledImages } from '../data/task-data.js';
+import { WemoeError } from '../errors.js';
+import { Graph, type Value } from '../graph/index.js';
+import type { ClipVisionConfig } from '../models/clip-vision/config.js';
+import { clipVisionForward, constantParams } from '../models/clip-vision/model.js';
+import type { ClipParams } from '../models/clip-vision/params.js';
+import { headInputs } from '../models/head-logits.js';
+import { type Heads, taskHead, validateHeads } from '../models/heads.js';
+import { wemoeForward } from '../models/wemoe/graph.js';
+import type { WemoeModel } from '../models/wemoe/model.js';
+import { type CompiledGraph, compile } from '../runtime/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { createProgress, type ProgressMode } from '../util/progress.js';
+import { TaskMetrics } from './metrics.js';
+import type { RoutingSummary, TaskScore } from './report-types.js';
+import { averageScore, RoutingStats } from './summaries.js';
+
+/** A plain CLIP vision encoder (pre-trained, an expert, a static or AdaMerging merge) or a WEMoE model. */
+export type EvalModel =
+  | { readonly kind: 'clip'; readonly config: ClipVisionConfig; readonly params: ClipParams }
+  | { readonly kind: 'wemoe'; readonly model: WemoeModel };
+
+export interface EvaluateOptions {
+  /** Images per forward run (default 128). */
+  readonly batchSize?: number;
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  readonly threads?: number;
+  readonly progress?: ProgressMode;
+  /** Progress label, e.g. "eval ties". */
+  readonly label?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface Evaluation {
+  /** Accuracy and mean cross-entropy per task, in the order of the tasks given. */
+  readonly perTask: Record<string, TaskScore>;
+  /** Unweighted mean over the tasks. */
+  readonly average: TaskScore;
+  /** Mean prediction entropy per task (the test-time objective), in nats. */
+  readonly entropy: Record<string, number>;
+  /** WEMoE only: mean routing weight per upscaled layer, task and expert. */
+  readonly routing?: RoutingSummary;
+  /** Building and compiling the graph. */
+  readonly compileSeconds: number;
+  /** Running the batches. */
+  readonly runSeconds: number;
+}
+
+interface EvalGraph {
+  readonly outputs: Record<string, Value>;
+  readonly feeds: (task: string) => Record<string, Tensor>;
+}
+
+function clipConfigOf(model: EvalModel): ClipVisionConfig {
+  return model.kind === 'clip' ? model.config : model.model.clip;
+}
+
+function buildGraph(model: EvalModel, heads: Heads): EvalGraph {
+  const graph = new Graph();
+  const { numChannels: c, imageSize: s } = clipConfigOf(model);
+  const pixels = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
+  if (model.kind === 'clip') {
+    const { poolerOutput } = clipVisionForward(model.config, constantParams(graph, model.params), pixels);
+    const { logits, feeds } = headInputs(heads, poolerOutput);
+    return { outputs: { logits }, feeds };
+  }
+  const out = wemoeForward(model.model, pixels, false);
+  const { logits, feeds } = headInputs(heads, out.poolerOutput);
+  const outputs: Record<string, Value> = { logits };
+  if (out.routingWeights) outputs.routing_weights = out.routingWeights; // [L, B, T]
+  return { outputs, feeds };
+}
+
+/** Every task needs a head whose class count matches its data. */
+function checkTasks(heads: Heads, tasks: readonly LabeledImages[], hiddenSize: number): void {
+  if (tasks.length === 0) throw new WemoeError('evaluate: no tasks to evaluate');
+  validateHeads(heads, 'heads', hiddenSize);
+  for (const data of tasks) {
+    const head = taskHead(heads, data.task);
+    if (head.classes.length !== data.classes.length) {
+      throw new WemoeError(
+        `evaluate: task ${data.task}: the head has ${head.classes.length} classes, the data ${data.classes.length}`,
+      );
+    }
+    if (data.count === 0) throw new WemoeError(`evaluate: task ${data.task} has no samples`);
+  }
+}
+
+function routingStats(model: EvalModel, tasks: readonly LabeledImages[]): RoutingStats | undefined {
+  if (model.kind !== 'wemoe' || model.model.wemoe.upscaledLayers.length === 0) return undefined;
+  const { upscaledLayers, experts } = model.model.wemoe;
+  return new RoutingStats(
+    upscaledLayers,
+    experts,
+    tasks.map((t) => t.task),
+  );
+}
+
+async function runTask(
+  session: CompiledGraph,
+  graph: EvalGraph,
+  data: LabeledImages,
+  batchSize: number,
+  routing: RoutingStats | undefined,
+  onBatch: () => void,
+): Promise<TaskMetrics> {
+  const metrics = new TaskMetrics();
+  const headFeeds = graph.feeds(data.task);
+  for (let start = 0; start < data.count; start += batchSize) {
+    const end = Math.min(data.count, start + batchSize);
+    const indices = Array.from({ length: end - start }, (_, i) => start + i);
+    const out = await session.run({ pixel_values: data.pixels(indices), ...headFeeds });
+    const logits = out.logits;
+    metrics.add(
+      logits.data as Float32Array,
+      data.labels.subarray(start, end),
+      indices.length,
+      logits.shape[1],
+    );
+    routing?.add(data.task, out.routing_weights.data as Float32Array, indices.length);
+    onBatch();
+  }
+  return metrics;
+}
+
+/** Accuracy and loss of `model` with `heads` on each task's labelled data. */
+export async function evaluateModel(
+  model: EvalModel,
+  heads: Heads,
+  tasks: readonly LabeledImages[],
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const batchSize = options.batchSize ?? 128;
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new WemoeError(`evaluate: batch_size ${batchSize}: expected a positive integer`);
+  checkTasks(heads, tasks, clipConfigOf(model).hiddenSize);
+  const began = performance.now();
+  const graph = buildGraph(model, heads);
+  const session = await compile(graph.outputs, { threads: options.threads });
+  const compiled = performance.now();
+  const routing = routingStats(model, tasks);
+  const total = tasks.reduce((sum, t) => sum + Math.ceil(t.count / batchSize), 0);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const progress = createProgress(options.progress ?? 'auto', options.label ?? 'eval', total, log, 'batches');
+  const perTask: Record<string, TaskScore> = {};
+  const entropy: Record<string, number> = {};
+  let done = 0;
+  try {
+    for (const data of tasks) {
+      const metrics = await runTask(session, graph, data, batchSize, routing, () =>
+        progress.update(++done, data.task),
+      );
+      const result = metrics.result();
+      perTask[data.task] = { accuracy: result.accuracy, loss: result.loss };
+      entropy[data.task] = result.entropy;
+    }
+  } finally {
+    progress.stop();
+    await session.dispose();
+  }
+  return {
+    perTask,
+    average: averageScore(
+      perTask,
+      tasks.map((t) => t.task),
+    ),
+    entropy,
+    routing: routing?.summary(),
+    compileSeconds: (compiled - began) / 1000,
+    runSeconds: (performance.now() - compiled) / 1000,
+  };
+}
