@@ -2,7 +2,14 @@
  * The streaming driver of static merges: reads one tensor of every model at a time from TensorSources,
  * hands it to the method, and writes the result to a TensorSink. Peak memory is a few tensors × the
  * number of models, whatever the model size.
+ *
+ * Non-finite weights are an error, not a warning (a NaN or Inf merged into a model silently ruins it):
+ * every merged tensor is checked, and so is every task vector that Ties and DARE compute (where a drop
+ * or a trim could hide an Inf). The error names the tensor and the models holding NaN/Inf, or says
+ * overflow; as the sink is aborted, nothing is written. Merged values beyond float16's range are an
+ * error too when the output is f16.
  */
+import { WemoeError } from '../errors.js';
 import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
@@ -99,5 +106,19 @@ function mergeOne(
   const tensors = readTensors(sources, plan, info);
   const merged = merger.merge(tensors);
   if (!isAllFinite(merged)) throw nonFiniteError(tensors);
+  if (dtype === 'F16') checkF16Range(info.name, merged);
   return convertTensor({ dtype: 'F32', shape: info.shape, data: merged }, dtype);
+}
+
+/** Smallest magnitude that rounds to infinity in float16 (65504 + half an ulp). */
+const F16_OVERFLOW = 65520;
+
+function checkF16Range(name: string, values: Float32Array): void {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
+  if (largest >= F16_OVERFLOW) {
+    throw new WemoeError(
+      `merge: tensor '${name}': merged magnitude ${largest} overflows f16 (max 65504); use --dtype f32 or bf16`,
+    );
+  }
 }

@@ -120,6 +120,19 @@ describe('streamMerge', () => {
     ).toThrow("merge: tensor 'w': a non-finite result (overflow); expected finite weights");
   });
 
+  it('refuses merged values that overflow an f16 output', () => {
+    const run = (w: number) =>
+      mergeInMemory(
+        taskArithmeticMethod,
+        { scaling_factor: 1 },
+        vectors({ w: [0] }),
+        { a: vectors({ w: [w] }) },
+        { outputDtype: 'F16' },
+      );
+    expect(run(65519)).toEqual({ w: [65504] });
+    expect(() => run(-70000)).toThrow("merge: tensor 'w': merged magnitude 70000 overflows f16 (max 65504)");
+  });
+
   it('hands methods the tensors of every model in task order', () => {
     const seen: MergeTensors[] = [];
     const sources = { pretrained: model('p', [1]), experts: { z: model('z', [2]), a: model('a', [3]) } };
