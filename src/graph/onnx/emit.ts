@@ -58,20 +58,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   const external = planExternal(constants, options.externalData ?? 'auto');
   const initializers = constants.map((v) => tensorProto(v, external, externalFile));
   for (const v of inputs) ctx.addSymbolSource(v);
-  for (const v of values) {
-    const src = v.source;
-    if (src.kind !== 'node') continue;
-    const out = direct.get(v) ?? ctx.claim(v, `v${v.id}`);
-    if (direct.has(v)) ctx.alias(v, out);
-    opDef(src.node.op).lower(
-      ctx,
-      src.node.inputs.map((x) => ctx.nameOf(x)),
-      out,
-      src.node.attrs,
-      src.node,
-    );
-    ctx.addSymbolSource(v);
-  }
+  lowerNodes(ctx, values, direct);
   for (const [name, v] of entries) if (!directNames.has(name)) ctx.emit('Identity', [ctx.nameOf(v)], [name]);
   const graph = onnx.GraphProto.create({
     name: 'wemoe',
@@ -89,6 +76,20 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   const bytes = onnx.ModelProto.encode(model).finish();
   const chunks = [...external.entries()].map(([v, offset]) => ({ tensor: constantTensor(v), offset }));
   return { bytes, inputs, outputNames: entries.map(([n]) => n), externalFile, external: chunks };
+}
+
+/** Lowers every node in order; a value in `direct` is computed under that (output) name. */
+function lowerNodes(ctx: EmitContext, values: readonly Value[], direct: ReadonlyMap<Value, string>): void {
+  for (const v of values) {
+    const src = v.source;
+    if (src.kind !== 'node') continue;
+    const named = direct.get(v);
+    if (named) ctx.alias(v, named);
+    const out = named ?? ctx.claim(v, `v${v.id}`);
+    const inputs = src.node.inputs.map((x) => ctx.nameOf(x));
+    opDef(src.node.op).lower(ctx, inputs, out, src.node.attrs, src.node);
+    ctx.addSymbolSource(v);
+  }
 }
 
 /** Offsets (64 KiB aligned, so ORT can map them) of the constants that go to external data. */
