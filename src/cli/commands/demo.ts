@@ -1,14 +1,42 @@
 import type { Command } from 'commander';
-import { WemoeError } from '../../errors.js';
+import { demoBudget, runDemo } from '../../demo/run-demo.js';
+import { loadBuiltinSuite } from '../../demo/suite.js';
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run every method on the built-in benchmark suite and write the report')
+    .description(
+      "run every method of the paper's Table 2 on the built-in benchmark suite and write the report",
+    )
     .option('--quick', 'fewer test-time steps and test subsets (about 2 minutes)')
     .option('--out <dir>', 'output folder (default outputs/demo-<timestamp>)')
+    .option('--methods <ids>', 'comma-separated method ids (default: all), e.g. ties,wemoe_depth2')
     .option('--quiet', 'no progress output')
-    .action(() => {
-      throw new WemoeError('demo: not built yet (the built-in suite and the demo are open issues)');
+    .action(async (o: { quick?: boolean; out?: string; methods?: string; quiet?: boolean }) => {
+      const began = performance.now();
+      const quick = o.quick ?? false;
+      const log = o.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+      const budget = demoBudget(quick);
+      log(
+        `loading the built-in suite${budget.testLimit ? ` (first ${budget.testLimit} test images per task)` : ''}`,
+      );
+      const suite = loadBuiltinSuite(budget.testLimit);
+      const { table, paths } = await runDemo(suite, {
+        out: o.out ?? `outputs/demo-${timestamp()}`,
+        quick,
+        methods: o.methods?.split(',').map((m) => m.trim()),
+        progress: o.quiet ? 'none' : 'auto',
+        log,
+      });
+      if (quick)
+        process.stdout.write(
+          `Quick mode: ${budget.ttaSteps} adaptation steps, ${budget.testLimit} test images per task.\n`,
+        );
+      process.stdout.write(`${table}\n\nreports: ${paths.json}, ${paths.md}, ${paths.html}\n`);
+      process.stdout.write(`total time ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
     });
 }
