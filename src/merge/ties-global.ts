@@ -9,12 +9,23 @@
  * magnitude inside a boundary bucket waits, its T values stored (at most Σt |bucket t| entries, known
  * after pass 0), until the thresholds are exact. If that store would exceed STORE_BUDGET_BYTES, pass 2
  * recasts every vote with the exact thresholds instead. Each pass sees the same task vectors.
+ *
+ * Passes 1 and 2 take the task vectors as TaskDeltas (τt = arrays[t] − base, rounded to float32) so that
+ * plain Ties reads τ straight from the experts without materializing it.
  */
 import { WemoeError } from '../errors.js';
-import { bitsView, MagnitudeSelector } from './magnitude-select.js';
+import { bitsToFloat, MagnitudeSelector } from './magnitude-select.js';
 
 const STORE_BUDGET_BYTES = 128 * 1024 * 1024;
-const MAGNITUDE_MASK = 0x7fffffff;
+
+/** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
+export interface TaskDeltas {
+  readonly base: Float32Array;
+  readonly arrays: readonly Float32Array[];
+}
+
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
 
 export class GlobalTrimPlanner {
   private readonly selectors: MagnitudeSelector[];
@@ -37,13 +48,17 @@ export class GlobalTrimPlanner {
     return pass < 2 || (pass === 2 && this.recastVotes);
   }
 
-  observe(pass: number, taus: readonly Float32Array[]): void {
-    if (pass === 0) {
-      taus.forEach((tau, t) => {
-        this.selectors[t].countCoarse(tau);
-      });
-    } else if (pass === 1) this.castKnownVotes(taus);
-    else this.votes += keptVotes(taus, this.thresholds);
+  /** Pass 0, with the task vectors themselves. */
+  countMagnitudes(taus: readonly Float32Array[]): void {
+    taus.forEach((tau, t) => {
+      this.selectors[t].countCoarse(tau);
+    });
+  }
+
+  /** Passes 1 and 2. */
+  observeDeltas(pass: number, deltas: TaskDeltas): void {
+    if (pass === 1) this.castKnownVotes(deltas);
+    else this.votes += keptVotes(deltas, this.thresholds);
   }
 
   endPass(pass: number): void {
@@ -62,36 +77,38 @@ export class GlobalTrimPlanner {
   }
 
   /** Pass 1: fine counts in the boundary buckets; votes of the entries already decided; store the rest. */
-  private castKnownVotes(taus: readonly Float32Array[]): void {
-    const n = taus.length > 0 ? taus[0].length : 0;
-    const bits = taus.map(bitsView);
-    const buckets = this.selectors.map((s) => s.bucket);
-    for (let i = 0; i < n; i++) {
+  private castKnownVotes({ base, arrays }: TaskDeltas): void {
+    // Bucket b holds the magnitudes with bits in [b << 16, (b + 1) << 16): compare as floats.
+    const lows = this.selectors.map((s) => bitsToFloat(s.bucket << 16));
+    const highs = this.selectors.map((s) => bitsToFloat((s.bucket + 1) << 16));
+    for (let i = 0; i < base.length; i++) {
+      const b = base[i];
       let kept = 0;
       let waiting = false;
-      for (let t = 0; t < bits.length; t++) {
-        const magnitude = bits[t][i] & MAGNITUDE_MASK;
-        const high = magnitude >>> 16;
-        if (high > buckets[t]) kept += taus[t][i];
-        else if (high === buckets[t]) {
+      for (let t = 0; t < arrays.length; t++) {
+        const v = Math.fround(arrays[t][i] - b);
+        const magnitude = Math.abs(v);
+        if (magnitude >= highs[t]) kept += v;
+        else if (magnitude >= lows[t]) {
           waiting = true;
-          this.selectors[t].countFineBits(magnitude);
+          scratch[0] = magnitude;
+          this.selectors[t].countFineBits(scratchBits[0]);
         }
       }
       if (!waiting) this.votes += Math.sign(kept);
-      else if (this.pending) this.storePending(taus, i);
+      else if (this.pending) this.storePending(base, arrays, i);
     }
   }
 
-  private storePending(taus: readonly Float32Array[], i: number): void {
+  private storePending(base: Float32Array, arrays: readonly Float32Array[], i: number): void {
     const pending = this.pending!;
-    const base = this.pendingCount * this.taskCount;
-    if (base + this.taskCount > pending.length) {
+    const at = this.pendingCount * this.taskCount;
+    if (at + this.taskCount > pending.length) {
       throw new WemoeError(
         'ties: the task vectors changed between passes (more boundary entries than counted)',
       );
     }
-    for (let t = 0; t < this.taskCount; t++) pending[base + t] = taus[t][i];
+    for (let t = 0; t < this.taskCount; t++) pending[at + t] = arrays[t][i] - base[i];
     this.pendingCount++;
   }
 
@@ -111,13 +128,13 @@ export class GlobalTrimPlanner {
 }
 
 /** Σ over entries of sign(Σt kept τt), kept meaning |τt| ≥ thresholds[t]: the majority vote of Ties. */
-export function keptVotes(taus: readonly Float32Array[], thresholds: readonly number[]): number {
-  const n = taus.length > 0 ? taus[0].length : 0;
+export function keptVotes({ base, arrays }: TaskDeltas, thresholds: readonly number[]): number {
   let votes = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < base.length; i++) {
+    const b = base[i];
     let kept = 0;
-    for (let t = 0; t < taus.length; t++) {
-      const v = taus[t][i];
+    for (let t = 0; t < arrays.length; t++) {
+      const v = Math.fround(arrays[t][i] - b);
       if (Math.abs(v) >= thresholds[t]) kept += v;
     }
     votes += Math.sign(kept);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
 import { TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import { GlobalTrimPlanner, keptVotes } from './ties-global.js';
+import { GlobalTrimPlanner, keptVotes, type TaskDeltas } from './ties-global.js';
 
 export const MERGE_FUNCS = ['sum', 'mean', 'max'] as const;
 export type MergeFunc = (typeof MERGE_FUNCS)[number];
@@ -35,44 +35,51 @@ export function majoritySign(votes: number): 1 | -1 {
 }
 
 /**
- * θ0 + λ·merged, trim, elect and disjoint merge fused per entry: kept τt are those with |τt| ≥
- * thresholds[t]; the elected sign is sign(Σt kept τt), or `majority` where that is 0; the entries kept
- * whose sign equals it (zeros never count) are summed, averaged, or the largest in magnitude taken.
- * `per_tensor` takes the majority over this tensor's entries (mergekit-style scope).
+ * θ0 + λ·merged, with trim, elect and disjoint merge fused in one sweep: kept τt are those with
+ * |τt| ≥ thresholds[t]; the elected sign is sign(Σt kept τt), or `majority` where that is 0; the kept
+ * entries of the elected sign (zeros never count) are summed, averaged, or the largest in magnitude
+ * taken. `per_tensor` takes the majority over this tensor's entries (mergekit's scope).
  */
 export function tiesMergeTensor(
   pretrained: Float32Array,
-  taus: readonly Float32Array[],
+  { base, arrays }: TaskDeltas,
   thresholds: readonly number[],
   majority: 1 | -1 | 'per_tensor',
   p: Pick<TiesParams, 'scaling_factor' | 'merge_func'>,
 ): Float32Array {
-  const n = pretrained.length;
-  const count = taus.length;
-  const tieSign = majority === 'per_tensor' ? majoritySign(keptVotes(taus, thresholds)) : majority;
-  const func = p.merge_func;
-  const lambda = p.scaling_factor;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
+  const tieSign =
+    majority === 'per_tensor' ? majoritySign(keptVotes({ base, arrays }, thresholds)) : majority;
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) {
+    const b = base[i];
+    // Entries of each sign are gathered apart, so that whichever sign is elected its merge is at hand.
     let total = 0;
-    for (let t = 0; t < count; t++) {
-      const v = taus[t][i];
-      if (Math.abs(v) >= thresholds[t]) total += v;
-    }
-    const sign = total > 0 ? 1 : total < 0 ? -1 : tieSign;
-    let sum = 0;
-    let agreeing = 0;
-    let largest = 0;
-    for (let t = 0; t < count; t++) {
-      const v = taus[t][i];
-      if (v * sign > 0 && Math.abs(v) >= thresholds[t]) {
-        sum += v;
-        agreeing++;
-        largest = Math.max(largest, Math.abs(v));
+    let positive = 0;
+    let negative = 0;
+    let positiveCount = 0;
+    let negativeCount = 0;
+    let positiveMax = 0;
+    let negativeMax = 0;
+    for (let t = 0; t < arrays.length; t++) {
+      const v = Math.fround(arrays[t][i] - b);
+      if (Math.abs(v) < thresholds[t]) continue;
+      total += v;
+      if (v > 0) {
+        positive += v;
+        positiveCount++;
+        positiveMax = Math.max(positiveMax, v);
+      } else if (v < 0) {
+        negative += v;
+        negativeCount++;
+        negativeMax = Math.max(negativeMax, -v);
       }
     }
-    const merged = func === 'sum' ? sum : func === 'mean' ? sum / Math.max(agreeing, 1) : sign * largest;
-    out[i] = pretrained[i] + lambda * merged;
+    const elected = total > 0 ? 1 : total < 0 ? -1 : tieSign;
+    const [sum, count, largest] =
+      elected > 0 ? [positive, positiveCount, positiveMax] : [negative, negativeCount, -negativeMax];
+    const merged =
+      p.merge_func === 'sum' ? sum : p.merge_func === 'mean' ? sum / Math.max(count, 1) : largest;
+    out[i] = pretrained[i] + p.scaling_factor * merged;
   }
   return out;
 }
@@ -84,25 +91,38 @@ export function createTiesMerger(
   transform?: TaskVectorTransform,
 ): TensorMerger {
   const vectors = new TaskVectors();
+  let zeros = new Float32Array(0);
+  // Plain Ties reads τ from the experts on the fly; DARE's dropped τ are materialized (base 0).
+  const deltas = (tensors: MergeTensors): TaskDeltas => {
+    if (!transform) return { base: tensors.pretrained, arrays: tensors.experts };
+    if (zeros.length < tensors.pretrained.length) zeros = new Float32Array(tensors.pretrained.length);
+    return {
+      base: zeros.subarray(0, tensors.pretrained.length),
+      arrays: vectors.compute(tensors, transform),
+    };
+  };
   if (p.trim_scope === 'per_tensor') {
     return {
       merge(tensors: MergeTensors): Float32Array {
         const taus = vectors.compute(tensors, transform);
         const kth = trimRank(tensors.pretrained.length, p.threshold);
         const thresholds = taus.map((tau) => (tau.length === 0 ? 0 : kthSmallestMagnitude(tau, kth)));
-        return tiesMergeTensor(tensors.pretrained, taus, thresholds, 'per_tensor', p);
+        const zero = new Float32Array(tensors.pretrained.length);
+        return tiesMergeTensor(tensors.pretrained, { base: zero, arrays: taus }, thresholds, 'per_tensor', p);
       },
     };
   }
   const planner = new GlobalTrimPlanner(context.tasks.length, trimRank(context.floatParams, p.threshold));
   return {
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
-    observe: (pass, tensors) => planner.observe(pass, vectors.compute(tensors, transform)),
-    endPass: (pass) => planner.endPass(pass),
-    merge(tensors: MergeTensors): Float32Array {
-      const taus = vectors.compute(tensors, transform);
-      return tiesMergeTensor(tensors.pretrained, taus, planner.thresholds, planner.majority, p);
+    observe(pass, tensors) {
+      // Pass 0 materializes τ: it checks that every τ is finite before any threshold is trusted.
+      if (pass === 0) planner.countMagnitudes(vectors.compute(tensors, transform));
+      else planner.observeDeltas(pass, deltas(tensors));
     },
+    endPass: (pass) => planner.endPass(pass),
+    merge: (tensors) =>
+      tiesMergeTensor(tensors.pretrained, deltas(tensors), planner.thresholds, planner.majority, p),
   };
 }
 

@@ -111,15 +111,18 @@ describe('ties global trim: streaming result equals the flattened reference', ()
 describe('GlobalTrimPlanner', () => {
   it('gives the same thresholds and majority with the boundary store and with the extra vote pass', () => {
     const random = mulberry32(5);
-    const tensors = [30, 1, 57].map(() =>
-      [0, 1, 2].map(() => Float32Array.from(randomValues(30, random, true))),
-    );
+    // Shifted down so that the vote is negative and the majority is −1.
+    const shifted = (n: number) => Float32Array.from(randomValues(n, random, true), (v) => v - 0.25);
+    const tensors = [30, 1, 59].map((n) => [0, 1, 2].map(() => shifted(n)));
     const d = 90;
     const run = (budget: number | undefined) => {
       const planner = new GlobalTrimPlanner(3, trimRank(d, 30), budget);
       let pass = 0;
       for (; planner.wantsPass(pass); pass++) {
-        for (const taus of tensors) planner.observe(pass, taus);
+        for (const taus of tensors) {
+          if (pass === 0) planner.countMagnitudes(taus);
+          else planner.observeDeltas(pass, { base: new Float32Array(taus[0].length), arrays: taus });
+        }
         planner.endPass(pass);
       }
       return { passes: pass, thresholds: planner.thresholds, majority: planner.majority };
@@ -134,5 +137,15 @@ describe('GlobalTrimPlanner', () => {
       const all = tensors.flatMap((taus) => Array.from(taus[t]));
       expect(stored.thresholds[t]).toBe(sortedKth(all, trimRank(d, 30)));
     }
+    let votes = 0;
+    for (const taus of tensors) {
+      for (let i = 0; i < taus[0].length; i++) {
+        votes += Math.sign(
+          taus.reduce((s, tau, t) => s + (Math.abs(tau[i]) >= stored.thresholds[t] ? tau[i] : 0), 0),
+        );
+      }
+    }
+    expect(votes).toBeLessThan(0);
+    expect(stored.majority).toBe(votes < 0 ? -1 : 1);
   });
 });
