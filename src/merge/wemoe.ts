@@ -8,6 +8,7 @@ import type { Heads } from '../models/heads.js';
 import { saveWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
+import type { CompileOptions } from '../runtime/options.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { entropyObjective } from '../tta/objective.js';
 import type { TestTimeMergeMethod } from './method.js';
@@ -32,6 +33,7 @@ export async function adaptWemoe(
   heads: Heads,
   tasks: readonly TtaTask[],
   options: TtaOptions,
+  compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
   const { numChannels: c, imageSize: s } = model.clip;
   const objective = await entropyObjective(
@@ -42,6 +44,7 @@ export async function adaptWemoe(
     Object.fromEntries(model.routers),
     heads,
     [c, s, s],
+    compileOptions,
   );
   return runTta(tasks, objective, options);
 }
@@ -64,12 +67,10 @@ export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
       seed: config.seed,
     });
     const setup = performance.now();
-    const result = await adaptWemoe(
-      model,
-      inputs.heads,
-      inputs.tasks,
-      { ...ttaOptions(p, config.output, config.seed, 'wemoe', log), progress },
-    );
+    const result = await adaptWemoe(model, inputs.heads, inputs.tasks, {
+      ...ttaOptions(p, config.output, config.seed, 'wemoe', log),
+      progress,
+    });
     const adapted = performance.now();
     saveWemoe(outputDir, model);
     const counts = wemoeParamCounts(model);
