@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEval } from './commands/eval.js';
 import { registerForward } from './commands/forward.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
@@ -13,6 +14,7 @@ const program = new Command()
   .exitOverride();
 
 registerDemo(program);
+registerEval(program);
 registerForward(program);
 registerInspect(program);
 registerMerge(program);

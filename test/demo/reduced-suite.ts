@@ -9,9 +9,10 @@ import { createRandom } from '../../src/data/random.js';
 import { loadTaskData } from '../../src/data/task-data.js';
 import type { DemoSuite } from '../../src/demo/suite.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
+import { saveClipVision } from '../../src/models/clip-vision/checkpoint.js';
 import { parseClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { type ClipParams, randomClipParams } from '../../src/models/clip-vision/params.js';
-import type { Heads } from '../../src/models/heads.js';
+import { type Heads, saveHeads } from '../../src/models/heads.js';
 import { float32 } from '../../src/tensor/tensor.js';
 
 export const REDUCED_TASKS = ['dark', 'mid', 'bright'];
@@ -87,4 +88,14 @@ export function reducedSuite(dir: string): DemoSuite {
     ),
     taskLabels: { dark: 'Dark' },
   };
+}
+
+/** The reduced suite as files: `pretrained/`, `expert-<task>/`, `heads.safetensors`, `<task>.safetensors`. */
+export function writeReducedSuiteFiles(dir: string): DemoSuite {
+  const suite = reducedSuite(dir);
+  saveClipVision(join(dir, 'pretrained'), suite.config, suite.pretrained);
+  for (const [task, params] of suite.experts)
+    saveClipVision(join(dir, `expert-${task}`), suite.config, params);
+  saveHeads(join(dir, 'heads.safetensors'), suite.heads);
+  return suite;
 }

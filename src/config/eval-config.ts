@@ -1,0 +1,147 @@
+/**
+ * The YAML config of `wemoe eval`:
+ *   model: path/to/model          # a CLIP vision or WEMoE folder
+ *   heads: path/to/heads.safetensors
+ *   tasks: {mnist: {data: suite:mnist, split: test}, ...}
+ *   batch_size: 128               # optional
+ *   limit: 500                    # optional: the first N samples of each task
+ *   output: path/to/reports       # optional: report.json, report.md, report.html
+ * A merge config (it has `method`) is accepted too: its `output` folder is the model evaluated, with its
+ * heads and tasks. `--set key=value` overrides and path resolution work as for merge configs.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { WemoeError } from '../errors.js';
+import { issueMessage } from '../merge/registry.js';
+import { parseMergeConfig, parseOverride } from './merge-config.js';
+
+const taskSchema = z.looseObject({ data: z.string(), split: z.string().default('test') });
+
+const evalKeys = {
+  batch_size: z.number().int().positive().default(128),
+  limit: z.number().int().positive().optional(),
+};
+
+const schema = z.strictObject({
+  model: z.string(),
+  heads: z.string(),
+  tasks: z
+    .record(z.string(), taskSchema)
+    .refine((t) => Object.keys(t).length > 0, 'expected at least one task'),
+  output: z.string().optional(),
+  ...evalKeys,
+});
+
+export interface EvalConfig {
+  /** The model folder (absolute). */
+  readonly model: string;
+  readonly heads: string;
+  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
+  readonly batch_size: number;
+  readonly limit?: number;
+  /** Where the reports go, when anywhere. */
+  readonly output?: string;
+  /** The merge method, when the config was a merge config. */
+  readonly method?: string;
+  readonly source?: string;
+}
+
+const PATH_KEYS = [/^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
+
+/** Applies `key=value` overrides to the raw document; path values resolve against the current folder. */
+function applyOverrides(doc: Record<string, unknown>, overrides: readonly string[], where: string): void {
+  for (const text of overrides) {
+    const [key, value] = parseOverride(text);
+    let node = doc;
+    for (const part of key.slice(0, -1)) {
+      const next = node[part];
+      if (next === undefined || next === null) node[part] = {};
+      else if (typeof next !== 'object' || Array.isArray(next))
+        throw new WemoeError(`${where}: --set ${key.join('.')}: '${part}' is not a mapping`);
+      node = node[part] as Record<string, unknown>;
+    }
+    const isPath =
+      typeof value === 'string' &&
+      !value.startsWith('suite:') &&
+      PATH_KEYS.some((p) => p.test(key.join('.')));
+    node[key[key.length - 1]] = isPath ? resolve(value) : value;
+  }
+}
+
+function fromMergeConfig(doc: Record<string, unknown>, where: string, baseDir: string): EvalConfig {
+  const { batch_size, limit, ...mergeDoc } = doc;
+  const extra = z.strictObject(evalKeys).safeParse({ batch_size, limit });
+  if (!extra.success) throw zodError(where, extra.error.issues[0]);
+  const merge = parseMergeConfig(mergeDoc, { source: where, baseDir });
+  if (!merge.heads) throw new WemoeError(`${where}: heads: evaluation needs the tasks' heads`);
+  if (!merge.tasks || Object.keys(merge.tasks).length === 0)
+    throw new WemoeError(`${where}: tasks: evaluation needs at least one task with its data`);
+  return {
+    model: merge.output,
+    heads: merge.heads,
+    tasks: merge.tasks,
+    method: merge.method,
+    source: where,
+    ...extra.data,
+  };
+}
+
+function zodError(where: string, issue: z.core.$ZodIssue): WemoeError {
+  const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  return new WemoeError(`${where}: ${key}: ${issueMessage(issue)}`);
+}
+
+/** Validates a parsed YAML document (overrides applied first) into an EvalConfig with absolute paths. */
+export function parseEvalConfig(
+  raw: unknown,
+  options: { baseDir?: string; source?: string; overrides?: readonly string[] } = {},
+): EvalConfig {
+  const where = options.source ?? 'eval config';
+  const baseDir = options.baseDir ?? process.cwd();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new WemoeError(`${where}: expected a YAML mapping`);
+  const doc = structuredClone(raw) as Record<string, unknown>;
+  applyOverrides(doc, options.overrides ?? [], where);
+  if ('method' in doc) return fromMergeConfig(doc, where, baseDir);
+  const result = schema.safeParse(doc);
+  if (!result.success) throw zodError(where, result.error.issues[0]);
+  const c = result.data;
+  const at = (p: string) => resolve(baseDir, p);
+  return {
+    ...c,
+    model: at(c.model),
+    heads: at(c.heads),
+    tasks: Object.fromEntries(
+      Object.entries(c.tasks).map(([t, s]) => [t, { ...s, data: dataPath(s.data, at) }]),
+    ),
+    output: c.output === undefined ? undefined : at(c.output),
+    source: options.source,
+  };
+}
+
+/** `suite:<task>` names the built-in suite, not a path. */
+function dataPath(data: string, at: (p: string) => string): string {
+  return data.startsWith('suite:') ? data : at(data);
+}
+
+/** Reads, overrides, validates and resolves an eval (or merge) config file. */
+export function loadEvalConfig(path: string, overrides: readonly string[] = []): EvalConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new WemoeError(
+      `${path}: cannot read the eval config (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    throw new WemoeError(`${path}: invalid YAML: ${error.message.split('\n')[0]}`);
+  }
+  return parseEvalConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
+}

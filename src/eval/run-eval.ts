@@ -1,0 +1,106 @@
+/**
+ * `wemoe eval` as a library call: a model folder (plain CLIP vision or WEMoE) with its heads on the
+ * config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
+ */
+import { basename } from 'node:path';
+import type { EvalConfig } from '../config/eval-config.js';
+import { loadProcessorConfig } from '../data/preprocess/config.js';
+import { loadTaskData } from '../data/task-data.js';
+import { loadClipVision } from '../models/clip-vision/checkpoint.js';
+import { readClipVisionConfig } from '../models/clip-vision/config.js';
+import { clipParamCount } from '../models/clip-vision/params.js';
+import { loadHeads } from '../models/heads.js';
+import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
+import { wemoeParamCounts } from '../models/wemoe/model.js';
+import type { ProgressMode } from '../util/progress.js';
+import { type EvalModel, evaluateModel } from './evaluate.js';
+import { machineInfo } from './machine.js';
+import { accuracyTableMarkdown } from './report-markdown.js';
+import type { MethodResult, ModelInfo, RunReport } from './report-types.js';
+import { type ReportPaths, writeReports } from './write-reports.js';
+
+export interface RunEvalOptions {
+  /** Report folder; overrides the config's `output`. */
+  readonly out?: string;
+  readonly threads?: number;
+  readonly progress?: ProgressMode;
+  readonly log?: (line: string) => void;
+}
+
+export interface EvalOutcome {
+  readonly report: RunReport;
+  /** The accuracy table (Markdown), as printed. */
+  readonly table: string;
+  /** Where the reports went, when an output folder was given. */
+  readonly paths?: ReportPaths;
+}
+
+function loadModel(dir: string): { model: EvalModel; info: ModelInfo } {
+  if (isWemoeFolder(dir)) {
+    const model = loadWemoe(dir);
+    const counts = wemoeParamCounts(model);
+    return {
+      model: { kind: 'wemoe', model },
+      info: { trainable_params: counts.trainable, all_params: counts.all },
+    };
+  }
+  const { config, params } = loadClipVision(dir);
+  return {
+    model: { kind: 'clip', config, params },
+    info: { trainable_params: 0, all_params: clipParamCount(config) },
+  };
+}
+
+/** Evaluates the config's model on its tasks; writes report.json/.md/.html when an output folder is set. */
+export async function runEval(config: EvalConfig, options: RunEvalOptions = {}): Promise<EvalOutcome> {
+  const began = performance.now();
+  const created = new Date().toISOString();
+  const clip = readClipVisionConfig(config.model);
+  const heads = loadHeads(config.heads, clip.hiddenSize);
+  const processor = loadProcessorConfig(config.model, clip.imageSize);
+  const tasks = Object.entries(config.tasks).map(([name, spec]) =>
+    loadTaskData(name, spec, processor, { limit: config.limit }),
+  );
+  const { model, info } = loadModel(config.model);
+  const loaded = (performance.now() - began) / 1000;
+  const evaluation = await evaluateModel(model, heads, tasks, {
+    batchSize: config.batch_size,
+    threads: options.threads,
+    progress: options.progress,
+    label: 'eval',
+    log: options.log,
+  });
+  const setup = loaded + evaluation.compileSeconds;
+  const result: MethodResult = {
+    method: config.method ?? (model.kind === 'wemoe' ? 'wemoe' : 'model'),
+    label: basename(config.model),
+    per_task: evaluation.perTask,
+    average: evaluation.average,
+    model_info: info,
+    timing: {
+      setup_s: setup,
+      adapt_s: 0,
+      eval_s: evaluation.runSeconds,
+      total_s: setup + evaluation.runSeconds,
+    },
+  };
+  if (evaluation.routing) result.routing = evaluation.routing;
+  const report: RunReport = {
+    title: `Evaluation of ${basename(config.model)}`,
+    created,
+    machine: machineInfo(),
+    settings: {
+      quick: false,
+      suite: config.source ?? 'eval config',
+      test_samples_per_task: config.limit,
+      notes: [`Model: ${config.model}`, `Heads: ${config.heads}`],
+      changed_hyperparameters: [],
+    },
+    tasks: tasks.map((t) => t.task),
+    methods: [result],
+    total_s: (performance.now() - began) / 1000,
+  };
+  const out = options.out ?? config.output;
+  const paths = out === undefined ? undefined : writeReports(out, report);
+  return { report, table: accuracyTableMarkdown(report), paths };
+}
