@@ -113,7 +113,8 @@ function applyOverride(doc: Record<string, unknown>, key: string[], value: unkno
     }
     node = node[part] as Record<string, unknown>;
   }
-  const resolvedValue = typeof value === 'string' && isPathKey(key) ? resolve(value) : value;
+  const resolvedValue =
+    typeof value === 'string' && isPathKey(key) && !value.startsWith('suite:') ? resolve(value) : value;
   node[key[key.length - 1]] = resolvedValue;
 }
 
@@ -157,6 +158,8 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
 
 function resolvePaths(config: MergeConfig, base: string): MergeConfig {
   const at = (p: string) => resolve(base, p);
+  // `suite:<task>` names the built-in suite's data, not a path.
+  const dataAt = (p: string) => (p.startsWith('suite:') ? p : at(p));
   return {
     ...config,
     models: {
@@ -165,7 +168,9 @@ function resolvePaths(config: MergeConfig, base: string): MergeConfig {
     },
     tasks:
       config.tasks &&
-      Object.fromEntries(Object.entries(config.tasks).map(([task, t]) => [task, { ...t, data: at(t.data) }])),
+      Object.fromEntries(
+        Object.entries(config.tasks).map(([task, t]) => [task, { ...t, data: dataAt(t.data) }]),
+      ),
     heads: config.heads === undefined ? undefined : at(config.heads),
     output: at(config.output),
   };
