@@ -1,5 +1,6 @@
 /** The wemoe library API: everything the CLI does is reachable from here. */
 
+export * from './config/eval-config.js';
 export * from './config/merge-config.js';
 export {
   CORRUPTIONS,
@@ -16,8 +17,15 @@ export * from './data/preprocess/clip.js';
 export * from './data/preprocess/config.js';
 export * from './data/random.js';
 export * from './data/suite.js';
+export * from './demo/budget.js';
+export { DEMO_METHODS, type DemoContext, type DemoMethod } from './demo/methods.js';
+export * from './demo/run-demo.js';
+export { mergeInMemory } from './demo/static-merge.js';
+export * from './demo/suite.js';
 export { WemoeError } from './errors.js';
+export * from './eval/evaluate.js';
 export * from './eval/index.js';
+export * from './eval/run-eval.js';
 export * from './graph/index.js';
 export {
   type CheckpointWriterOptions,
@@ -28,6 +36,7 @@ export {
 } from './io/checkpoint.js';
 export { type ClipLayout, type ClipVisionSource, clipVisionView } from './io/clip-keys.js';
 export { type CheckpointSummary, inspectCheckpoint } from './io/inspect.js';
+export { MemorySink, MemorySource } from './io/memory-source.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
 export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-writer.js';
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
