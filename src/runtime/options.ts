@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
 import type { EmitOptions } from '../graph/onnx/emit.js';
 
+/** Session options; `externalData` defaults to 'always' here: constants ≥ 1 KiB go to ORT from memory. */
 export interface CompileOptions extends EmitOptions {
   /** Intra-op threads; default os.availableParallelism(). */
   readonly threads?: number;
@@ -10,6 +11,8 @@ export interface CompileOptions extends EmitOptions {
   readonly provider?: string;
   /** ORT graph optimization level; default 'all'. */
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Let idle intra-op threads spin (ORT's default, lowest latency); false yields the cores to other work. */
+  readonly spinning?: boolean;
 }
 
 export function sessionOptions(options: CompileOptions): ort.InferenceSession.SessionOptions {
@@ -19,6 +22,7 @@ export function sessionOptions(options: CompileOptions): ort.InferenceSession.Se
     interOpNumThreads: 1,
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
 
@@ -29,6 +33,7 @@ export function optionsKey(options: CompileOptions): string {
     o.executionProviders,
     o.intraOpNumThreads,
     o.graphOptimizationLevel,
+    o.extra,
     options.externalData,
   ]);
 }

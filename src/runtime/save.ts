@@ -4,22 +4,22 @@ import { dirname, join } from 'node:path';
 import type { Value } from '../graph/graph.js';
 import { type EmitOptions, type EmittedModel, emitModel } from '../graph/onnx/emit.js';
 
-/** Writes `model` as dir/fileName plus its external data file; returns the model's path. */
+/** Writes `model` as dir/fileName plus its external data file(s); returns the model's path. */
 export function writeModelFiles(dir: string, fileName: string, model: EmittedModel): string {
   mkdirSync(dir, { recursive: true });
-  if (model.external.length > 0) {
-    const dataPath = join(dir, model.externalFile);
-    const tmp = `${dataPath}.tmp`;
-    const fd = openSync(tmp, 'w');
+  const locations = new Set(model.external.map((c) => c.location));
+  for (const location of locations) {
+    const dataPath = join(dir, location);
+    const fd = openSync(`${dataPath}.tmp`, 'w');
     try {
-      for (const { tensor, offset } of model.external) {
+      for (const { tensor, offset } of model.external.filter((c) => c.location === location)) {
         const bytes = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
         writeSync(fd, bytes, 0, bytes.length, offset);
       }
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, dataPath);
+    renameSync(`${dataPath}.tmp`, dataPath);
   }
   const path = join(dir, fileName);
   writeFileSync(`${path}.tmp`, model.bytes);

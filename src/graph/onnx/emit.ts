@@ -21,11 +21,17 @@ export interface EmitOptions {
   readonly externalData?: 'auto' | 'always' | 'never';
   /** File name (next to the model) for external data; default 'model.onnx.data'. */
   readonly externalFile?: string;
+  /**
+   * 'one-file' (default): all external constants in `externalFile` at aligned offsets (for saving);
+   * 'per-tensor': each in its own location `externalFile.k` (handed to ORT from memory, no copies).
+   */
+  readonly externalLayout?: 'one-file' | 'per-tensor';
 }
 
-/** A constant whose bytes go at `offset` of the external data file. */
+/** A constant whose bytes go at `offset` of the external data file `location`. */
 export interface ExternalChunk {
   readonly tensor: Tensor;
+  readonly location: string;
   readonly offset: number;
 }
 
@@ -35,7 +41,6 @@ export interface EmittedModel {
   /** Graph inputs in ONNX input order. */
   readonly inputs: readonly Value[];
   readonly outputNames: readonly string[];
-  readonly externalFile: string;
   /** Empty when every constant is inline. */
   readonly external: readonly ExternalChunk[];
 }
@@ -54,9 +59,8 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   for (const [name, v] of entries) if (v.source.kind === 'node' && !direct.has(v)) direct.set(v, name);
   const directNames = new Set(direct.values());
   for (const [name] of entries) ctx.reserve(name);
-  const externalFile = options.externalFile ?? 'model.onnx.data';
-  const external = planExternal(constants, options.externalData ?? 'auto');
-  const initializers = constants.map((v) => tensorProto(v, external, externalFile));
+  const external = planExternal(constants, options);
+  const initializers = constants.map((v) => tensorProto(v, external.get(v)));
   for (const v of inputs) ctx.addSymbolSource(v);
   lowerNodes(ctx, values, direct);
   for (const [name, v] of entries) if (!directNames.has(name)) ctx.emit('Identity', [ctx.nameOf(v)], [name]);
@@ -74,8 +78,8 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
     graph,
   });
   const bytes = onnx.ModelProto.encode(model).finish();
-  const chunks = [...external.entries()].map(([v, offset]) => ({ tensor: constantTensor(v), offset }));
-  return { bytes, inputs, outputNames: entries.map(([n]) => n), externalFile, external: chunks };
+  const chunks = [...external.entries()].map(([v, place]) => ({ tensor: constantTensor(v), ...place }));
+  return { bytes, inputs, outputNames: entries.map(([n]) => n), external: chunks };
 }
 
 /** Lowers every node in order; a value in `direct` is computed under that (output) name. */
@@ -92,17 +96,25 @@ function lowerNodes(ctx: EmitContext, values: readonly Value[], direct: Readonly
   }
 }
 
-/** Offsets (64 KiB aligned, so ORT can map them) of the constants that go to external data. */
-function planExternal(constants: readonly Value[], mode: 'auto' | 'always' | 'never'): Map<Value, number> {
-  const plan = new Map<Value, number>();
+type Placement = { readonly location: string; readonly offset: number };
+
+/** Where each external constant goes; offsets 64 KiB aligned so that ORT can map them. */
+function planExternal(constants: readonly Value[], options: EmitOptions): Map<Value, Placement> {
+  const plan = new Map<Value, Placement>();
+  const mode = options.externalData ?? 'auto';
+  const file = options.externalFile ?? 'model.onnx.data';
   const total = constants.reduce((n, v) => n + constantTensor(v).data.byteLength, 0);
   if (mode === 'never' || (mode === 'auto' && total < AUTO_EXTERNAL_BYTES)) return plan;
   let offset = 0;
   for (const v of constants) {
     const size = constantTensor(v).data.byteLength;
     if (size < MIN_EXTERNAL_BYTES) continue;
-    plan.set(v, offset);
-    offset = Math.ceil((offset + size) / 65536) * 65536;
+    if (options.externalLayout === 'per-tensor') {
+      plan.set(v, { location: `${file}.${plan.size}`, offset: 0 });
+    } else {
+      plan.set(v, { location: file, offset });
+      offset = Math.ceil((offset + size) / 65536) * 65536;
+    }
   }
   return plan;
 }
@@ -112,17 +124,16 @@ function constantTensor(v: Value): Tensor {
   return v.source.tensor;
 }
 
-function tensorProto(
-  v: Value,
-  external: ReadonlyMap<Value, number>,
-  file: string,
-): onnxProto.onnx.ITensorProto {
+function tensorProto(v: Value, place: Placement | undefined): onnxProto.onnx.ITensorProto {
   const t = constantTensor(v);
   const base = { name: v.name, dims: [...t.shape], dataType: ONNX_DTYPE[v.dtype] };
-  const offset = external.get(v);
-  if (offset === undefined)
+  if (!place)
     return { ...base, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
-  const entries = { location: file, offset: String(offset), length: String(t.data.byteLength) };
+  const entries = {
+    location: place.location,
+    offset: String(place.offset),
+    length: String(t.data.byteLength),
+  };
   return {
     ...base,
     dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
