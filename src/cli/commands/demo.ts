@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { demoBudget, runDemo } from '../../demo/run-demo.js';
+import { demoBudget, runDemo, selectMethods } from '../../demo/run-demo.js';
 import { loadBuiltinSuite } from '../../demo/suite.js';
 
 function timestamp(): string {
@@ -21,6 +21,8 @@ export function registerDemo(program: Command): void {
       const quick = o.quick ?? false;
       const log = o.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
       const budget = demoBudget(quick);
+      const methods = o.methods?.split(',').map((m) => m.trim());
+      selectMethods(methods); // an unknown id fails before the suite is loaded
       log(
         `loading the built-in suite${budget.testLimit ? ` (first ${budget.testLimit} test images per task)` : ''}`,
       );
@@ -28,7 +30,7 @@ export function registerDemo(program: Command): void {
       const { table, paths } = await runDemo(suite, {
         out: o.out ?? `outputs/demo-${timestamp()}`,
         quick,
-        methods: o.methods?.split(',').map((m) => m.trim()),
+        methods,
         progress: o.quiet ? 'none' : 'auto',
         log,
       });
