@@ -49,6 +49,8 @@ export function tiesMergeTensor(
 ): Float32Array {
   const tieSign =
     majority === 'per_tensor' ? majoritySign(keptVotes({ base, arrays }, thresholds)) : majority;
+  const func = p.merge_func;
+  const lambda = p.scaling_factor;
   const out = new Float32Array(pretrained.length);
   for (let i = 0; i < out.length; i++) {
     const b = base[i];
@@ -74,12 +76,13 @@ export function tiesMergeTensor(
         negativeMax = Math.max(negativeMax, -v);
       }
     }
-    const elected = total > 0 ? 1 : total < 0 ? -1 : tieSign;
-    const [sum, count, largest] =
-      elected > 0 ? [positive, positiveCount, positiveMax] : [negative, negativeCount, -negativeMax];
-    const merged =
-      p.merge_func === 'sum' ? sum : p.merge_func === 'mean' ? sum / Math.max(count, 1) : largest;
-    out[i] = pretrained[i] + p.scaling_factor * merged;
+    const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
+    let merged: number;
+    if (func === 'sum') merged = up ? positive : negative;
+    else if (func === 'mean')
+      merged = up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
+    else merged = up ? positiveMax : -negativeMax;
+    out[i] = pretrained[i] + lambda * merged;
   }
   return out;
 }
