@@ -11,7 +11,7 @@ import { clipParamCount } from '../models/clip-vision/params.js';
 import type { RouterDepth } from '../models/wemoe/config.js';
 import { upscaleToWemoe, wemoeParamCounts } from '../models/wemoe/model.js';
 import type { TtaOptions, TtaResult, TtaTask } from '../tta/loop.js';
-import type { ProgressMode } from '../util/progress.js';
+import { type ProgressMode, resolveProgressMode } from '../util/progress.js';
 import type { DemoBudget } from './budget.js';
 import { mergeInMemory } from './static-merge.js';
 import type { DemoSuite } from './suite.js';
@@ -53,7 +53,8 @@ function evaluate(
   return evaluateModel(model, ctx.suite.heads, tasks, {
     batchSize: ctx.budget.evalBatch,
     threads: ctx.threads,
-    progress: ctx.progress,
+    // Evaluations take seconds: a bar on a terminal, but no lines in logs (one line per phase is enough).
+    progress: resolveProgressMode(ctx.progress) === 'lines' ? 'none' : ctx.progress,
     label: `eval ${id}`,
     log: ctx.log,
   });
