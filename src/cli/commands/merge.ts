@@ -8,6 +8,7 @@ interface MergeCommandOptions {
   dryRun?: boolean;
   dtype?: string;
   quiet?: boolean;
+  resume?: boolean;
 }
 
 export function registerMerge(program: Command): void {
@@ -27,12 +28,16 @@ export function registerMerge(program: Command): void {
       `dtype of the merged tensors: ${OUTPUT_DTYPES.join(' | ')} (default: the config's, else f32)`,
     )
     .option('--quiet', 'no plan or progress output')
+    .option('--resume', 'test-time methods: continue an interrupted run from its newest checkpoint')
     .action(async (path: string, options: MergeCommandOptions) => {
       if (options.dtype !== undefined && !(OUTPUT_DTYPES as readonly string[]).includes(options.dtype)) {
         throw new WemoeError(`--dtype ${options.dtype}: expected one of ${OUTPUT_DTYPES.join(', ')}`);
       }
-      const overrides =
-        options.dtype === undefined ? options.set : [...options.set, `dtype=${options.dtype}`];
+      const overrides = [
+        ...options.set,
+        ...(options.dtype === undefined ? [] : [`dtype=${options.dtype}`]),
+        ...(options.resume ? ['parameters.resume=true'] : []),
+      ];
       const config = loadMergeConfig(path, overrides);
       const result = await runMerge(config, {
         dryRun: options.dryRun,
