@@ -1,0 +1,155 @@
+/**
+ * Builds the built-in suite's models with the project's own engine (`npm run build-suite-models`):
+ * 1. pretrained/: a tiny CLIP vision encoder pre-trained by rotation prediction on the pooled train
+ *    images of all tasks (no task labels);
+ * 2. heads.safetensors: per task a linear head on the frozen pre-trained features;
+ * 3. expert-<task>/: per task the whole encoder fine-tuned with its head frozen.
+ * Deterministic (seeded); a stage whose outputs exist is skipped unless --force, so an interrupted
+ * build resumes. Needs the train splits (`npm run build-suite-data`). Usage: [--force] [--out DIR].
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deriveSeed } from '../src/data/random.js';
+import { loadSuiteSplit, type SuiteData, suiteTasks } from '../src/data/suite.js';
+import {
+  suiteExpertDir,
+  suiteHeadsPath,
+  suiteModelsDir,
+  suitePretrainedDir,
+} from '../src/data/suite-models.js';
+import { writeJsonAtomic } from '../src/io/json-file.js';
+import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkpoint.js';
+import type { ClipParams } from '../src/models/clip-vision/params.js';
+import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
+import { fineTuneExpert } from './suite-models/experts.js';
+import { featureRunner, fitLinearHead, poolerFeatures } from './suite-models/heads.js';
+import { pretrainEncoder } from './suite-models/pretrain.js';
+import { EXPERT, HEADS, PRETRAIN, SEED, SUITE_MODEL_CONFIG, THREADS } from './suite-models/settings.js';
+
+const config = SUITE_MODEL_CONFIG;
+const began = performance.now();
+const log = (line: string) => {
+  const seconds = ((performance.now() - began) / 1000).toFixed(0).padStart(5);
+  process.stdout.write(`[build-suite-models ${seconds}s] ${line}\n`);
+};
+
+/** CLIP's image processor at 32 pixels (resizing is a no-op on the suite's 32×32 images). */
+function writeProcessorConfig(dir: string): void {
+  const size = config.imageSize;
+  writeJsonAtomic(join(dir, 'preprocessor_config.json'), {
+    image_processor_type: 'CLIPImageProcessor',
+    do_resize: true,
+    size: { shortest_edge: size },
+    resample: 3,
+    do_center_crop: true,
+    crop_size: { height: size, width: size },
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: [0.48145466, 0.4578275, 0.40821073],
+    image_std: [0.26862954, 0.26130258, 0.27577711],
+  });
+}
+
+function saveModel(dir: string, params: ClipParams): void {
+  mkdirSync(dir, { recursive: true });
+  saveClipVision(dir, config, params);
+  writeProcessorConfig(dir);
+}
+
+const done = (dir: string) => existsSync(join(dir, 'model.safetensors'));
+
+function trainSplits(): SuiteData[] {
+  return suiteTasks().map((task) => loadSuiteSplit(task, 'train'));
+}
+
+async function pretrainStage(dir: string, splits: () => SuiteData[]): Promise<ClipParams> {
+  const all = splits();
+  const count = all.reduce((n, s) => n + s.count, 0);
+  const pooled = new Uint8Array(count * 3 * 32 * 32);
+  let offset = 0;
+  for (const split of all) {
+    pooled.set(split.images, offset);
+    offset += split.images.length;
+  }
+  log(`pre-training on ${count} pooled train images of ${all.length} tasks (labels unused)`);
+  const params = await pretrainEncoder(config, pooled, count, PRETRAIN, {
+    seed: deriveSeed(SEED, 1),
+    threads: THREADS,
+    log,
+  });
+  saveModel(dir, params);
+  log(`wrote ${dir}`);
+  return params;
+}
+
+async function headsStage(file: string, pretrained: ClipParams, splits: SuiteData[]): Promise<Heads> {
+  const runner = featureRunner(config, pretrained, THREADS);
+  const tasks = new Map<string, TaskHead>();
+  try {
+    for (const split of splits) {
+      const count = Math.min(split.count, HEADS.imagesPerTask);
+      const features = await poolerFeatures(runner, split.images, count);
+      const labels = Array.from(split.labels.subarray(0, count));
+      const { head, trainAccuracy } = await fitLinearHead(features, labels, split.classes, HEADS, THREADS);
+      tasks.set(split.task, head);
+      log(`head ${split.task}: ${count} images, train accuracy ${(100 * trainAccuracy).toFixed(1)}%`);
+    }
+  } finally {
+    await runner.dispose();
+  }
+  const heads: Heads = { kind: 'linear', tasks };
+  saveHeads(file, heads);
+  log(`wrote ${file}`);
+  return heads;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { force: { type: 'boolean' }, out: { type: 'string' } } });
+  const root = values.out ?? suiteModelsDir();
+  mkdirSync(root, { recursive: true });
+  let cached: SuiteData[] | undefined;
+  const splits = () => {
+    cached ??= trainSplits();
+    return cached;
+  };
+  // A rebuilt stage invalidates every stage after it.
+  let rebuild = values.force ?? false;
+  const pretrainedDir = suitePretrainedDir(root);
+  let pretrained: ClipParams;
+  if (!rebuild && done(pretrainedDir)) {
+    log(`pre-trained encoder exists, skipped (${pretrainedDir})`);
+    pretrained = loadClipVision(pretrainedDir).params;
+  } else {
+    pretrained = await pretrainStage(pretrainedDir, splits);
+    rebuild = true;
+  }
+  const headsFile = suiteHeadsPath(root);
+  let heads: Heads;
+  if (!rebuild && existsSync(headsFile)) {
+    log(`heads exist, skipped (${headsFile})`);
+    heads = loadHeads(headsFile, config.hiddenSize);
+  } else {
+    heads = await headsStage(headsFile, pretrained, splits());
+    rebuild = true;
+  }
+  for (const [t, task] of suiteTasks().entries()) {
+    const dir = suiteExpertDir(task, root);
+    if (!rebuild && done(dir)) {
+      log(`expert ${task} exists, skipped`);
+      continue;
+    }
+    const split = splits()[t];
+    const expert = await fineTuneExpert(config, pretrained, heads.tasks.get(task)!, split, EXPERT, {
+      seed: deriveSeed(SEED, 100 + t),
+      threads: THREADS,
+      log,
+    });
+    saveModel(dir, expert);
+    log(`wrote ${dir}`);
+  }
+  log('done');
+}
+
+await main();
