@@ -131,9 +131,14 @@ export class Value {
       step,
     });
   }
-  /** Picks `indices` (an I64/I32 Value or a list of constants) along `axis`. */
-  gather(axis: number, indices: Value | readonly number[]): Value {
-    const idx = Array.isArray(indices) ? this.graph.constantI64(indices as number[]) : (indices as Value);
+  /** Picks `indices` along `axis`: an I64/I32 Value, a list of constants, or one index (drops the axis). */
+  gather(axis: number, indices: Value | number | readonly number[]): Value {
+    const idx =
+      typeof indices === 'number'
+        ? this.graph.scalar(indices, 'I64')
+        : Array.isArray(indices)
+          ? this.graph.constantI64(indices as number[])
+          : (indices as Value);
     return this.graph.op('Gather', [this, idx], { axis: normalizeAxis('Gather', axis, this.rank) });
   }
   cast(dtype: GraphDType): Value {
