@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import { WemoeError } from '../errors.js';
 import type { Graph, Value } from '../graph/graph.js';
-import { type EmittedModel, emitModel } from '../graph/onnx/emit.js';
+import { constantTensor, type EmittedModel, emitModel } from '../graph/onnx/emit.js';
 import { shapeText } from '../graph/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './convert.js';
@@ -95,12 +95,14 @@ async function openSession(model: EmittedModel, options: CompileOptions): Promis
     data: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
   }));
   const opts = { ...sessionOptions(options), ...(externalData.length > 0 ? { externalData } : {}) };
-  return new CompiledGraph(
+  const compiled = new CompiledGraph(
     await createSession(model.bytes, opts),
     model.inputs,
     model.outputNames,
     externalData,
   );
+  compiled.bind(Object.fromEntries(model.boundConstants.map((v) => [v.name, constantTensor(v)])));
+  return compiled;
 }
 
 /** Opens a session; ORT's failure (e.g. an execution provider this build lacks) becomes one line. */

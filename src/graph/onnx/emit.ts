@@ -17,8 +17,12 @@ const AUTO_EXTERNAL_BYTES = 1 << 30;
 const MIN_EXTERNAL_BYTES = 1024;
 
 export interface EmitOptions {
-  /** Where constant tensors live: inline, in an external data file, or external only when large (default). */
-  readonly externalData?: 'auto' | 'always' | 'never';
+  /**
+   * Where constant tensors live: inline, in an external data file, or external only when large (default).
+   * 'inputs' (compile only): constants ≥ 1 KiB become graph inputs listed in `boundConstants`, which
+   * compile binds, so ORT reads them in place (no session copy, no prepacked duplicate).
+   */
+  readonly externalData?: 'auto' | 'always' | 'never' | 'inputs';
   /** File name (next to the model) for external data; default 'model.onnx.data'. */
   readonly externalFile?: string;
   /**
@@ -43,6 +47,8 @@ export interface EmittedModel {
   readonly outputNames: readonly string[];
   /** Empty when every constant is inline. */
   readonly external: readonly ExternalChunk[];
+  /** Constants emitted as graph inputs (externalData 'inputs'; also listed in `inputs`). */
+  readonly boundConstants: readonly Value[];
 }
 
 /** Emits the subgraph computing `outputs` (output name → value). */
@@ -51,8 +57,10 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   if (entries.length === 0) throw new WemoeError('emit: no outputs requested');
   const values = ancestorsInOrder(entries.map(([, v]) => v));
   const ctx = new EmitContext();
-  const inputs = values.filter((v) => v.source.kind === 'input');
-  const constants = values.filter((v) => v.source.kind === 'constant');
+  const allConstants = values.filter((v) => v.source.kind === 'constant');
+  const bound = new Set(options.externalData === 'inputs' ? allConstants.filter(isLarge) : []);
+  const inputs = values.filter((v) => v.source.kind === 'input' || bound.has(v));
+  const constants = allConstants.filter((v) => !bound.has(v));
   for (const v of [...inputs, ...constants]) ctx.claim(v, v.name);
   // A node output requested once is named after its output directly; others go through an Identity.
   const direct = new Map<Value, string>();
@@ -79,7 +87,8 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   });
   const bytes = onnx.ModelProto.encode(model).finish();
   const chunks = [...external.entries()].map(([v, place]) => ({ tensor: constantTensor(v), ...place }));
-  return { bytes, inputs, outputNames: entries.map(([n]) => n), external: chunks };
+  const outputNames = entries.map(([n]) => n);
+  return { bytes, inputs, outputNames, external: chunks, boundConstants: [...bound] };
 }
 
 /** Lowers every node in order; a value in `direct` is computed under that (output) name. */
@@ -104,11 +113,11 @@ function planExternal(constants: readonly Value[], options: EmitOptions): Map<Va
   const mode = options.externalData ?? 'auto';
   const file = options.externalFile ?? 'model.onnx.data';
   const total = constants.reduce((n, v) => n + constantTensor(v).data.byteLength, 0);
-  if (mode === 'never' || (mode === 'auto' && total < AUTO_EXTERNAL_BYTES)) return plan;
+  if (mode === 'never' || mode === 'inputs' || (mode === 'auto' && total < AUTO_EXTERNAL_BYTES)) return plan;
   let offset = 0;
   for (const v of constants) {
+    if (!isLarge(v)) continue;
     const size = constantTensor(v).data.byteLength;
-    if (size < MIN_EXTERNAL_BYTES) continue;
     if (options.externalLayout === 'per-tensor') {
       plan.set(v, { location: `${file}.${plan.size}`, offset: 0 });
     } else {
@@ -119,7 +128,9 @@ function planExternal(constants: readonly Value[], options: EmitOptions): Map<Va
   return plan;
 }
 
-function constantTensor(v: Value): Tensor {
+const isLarge = (v: Value): boolean => constantTensor(v).data.byteLength >= MIN_EXTERNAL_BYTES;
+
+export function constantTensor(v: Value): Tensor {
   if (v.source.kind !== 'constant') throw new WemoeError(`emit: ${v.name} is not a constant`);
   return v.source.tensor;
 }
