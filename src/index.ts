@@ -17,6 +17,7 @@ export * from './data/preprocess/clip.js';
 export * from './data/preprocess/config.js';
 export * from './data/random.js';
 export * from './data/suite.js';
+export * from './data/suite-models.js';
 export * from './demo/budget.js';
 export { DEMO_METHODS, type DemoContext, type DemoMethod } from './demo/methods.js';
 export * from './demo/run-demo.js';
