@@ -81,6 +81,7 @@ export class GlobalTrimPlanner {
     // Bucket b holds the magnitudes with bits in [b << 16, (b + 1) << 16): compare as floats.
     const lows = this.selectors.map((s) => bitsToFloat(s.bucket << 16));
     const highs = this.selectors.map((s) => bitsToFloat((s.bucket + 1) << 16));
+    let votes = 0;
     for (let i = 0; i < base.length; i++) {
       const b = base[i];
       let kept = 0;
@@ -95,9 +96,10 @@ export class GlobalTrimPlanner {
           this.selectors[t].countFineBits(scratchBits[0]);
         }
       }
-      if (!waiting) this.votes += Math.sign(kept);
+      if (!waiting) votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
       else if (this.pending) this.storePending(base, arrays, i);
     }
+    this.votes += votes;
   }
 
   private storePending(base: Float32Array, arrays: readonly Float32Array[], i: number): void {
@@ -137,7 +139,7 @@ export function keptVotes({ base, arrays }: TaskDeltas, thresholds: readonly num
       const v = Math.fround(arrays[t][i] - b);
       if (Math.abs(v) >= thresholds[t]) kept += v;
     }
-    votes += Math.sign(kept);
+    votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
   }
   return votes;
 }
