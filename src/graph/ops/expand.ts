@@ -11,9 +11,14 @@ export const expand: Op = {
     dtype: x.dtype,
     shape: broadcastShapes('Expand', x.shape, attrs.shape as Dim[]),
   }),
-  // A symbol no emitted value carries becomes 1, which keeps the input's own dim.
-  lower: (ctx, [x], out, attrs) =>
-    ctx.emit('Expand', [x, ctx.shapeTensor(attrs.shape as Dim[], () => 1)], [out]),
+  lower(ctx, [x], out, attrs, node) {
+    const target = attrs.shape as Dim[];
+    const input = node.inputs[0].shape;
+    // A symbol no emitted value carries may become 1 only where the input has it (1 keeps the input's dim).
+    const keep = (axis: number) =>
+      input[axis - (target.length - input.length)] === target[axis] ? 1 : undefined;
+    ctx.emit('Expand', [x, ctx.shapeTensor(target, keep)], [out]);
+  },
   grad: (g) => [g],
   evaluate([x], attrs) {
     const target = (attrs.shape as Dim[]).map((d) => (typeof d === 'number' ? d : 1));
