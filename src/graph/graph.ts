@@ -1,9 +1,9 @@
 /** The IR: a Graph owns Values; each Value is a graph input, a constant, or the output of one Node. */
 import { WemoeError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { numel, type Tensor } from '../tensor/tensor.js';
 import { opDef } from './ops/registry.js';
 import { normalizeAxis, shapeText } from './shape.js';
-import type { Attrs, Dim, GraphDType, NodeLike, Shape } from './types.js';
+import { type Attrs, type Dim, GRAPH_DTYPES, type GraphDType, type NodeLike, type Shape } from './types.js';
 
 export type ValueSource =
   | { readonly kind: 'input' }
@@ -171,6 +171,16 @@ export class Graph {
   /** A constant baked into the model (an ONNX initializer, or external data when large). */
   constant(tensor: Tensor, name?: string): Value {
     const label = name ?? `const_${this.values.length}`;
+    if (!GRAPH_DTYPES.includes(tensor.dtype as GraphDType)) {
+      throw new WemoeError(
+        `graph: constant ${label} has dtype ${tensor.dtype}, expected one of ${GRAPH_DTYPES.join(', ')}`,
+      );
+    }
+    if (numel(tensor.shape) !== tensor.data.length) {
+      throw new WemoeError(
+        `graph: constant ${label} has ${tensor.data.length} values for shape ${shapeText(tensor.shape)}`,
+      );
+    }
     this.claim(label);
     const dtype = tensor.dtype as GraphDType;
     return this.add(label, dtype, [...tensor.shape], { kind: 'constant', tensor });

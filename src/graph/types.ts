@@ -9,6 +9,8 @@ export type Shape = readonly Dim[];
 /** The dtypes a graph value may have. */
 export type GraphDType = Extract<DType, 'F32' | 'F64' | 'F16' | 'I64' | 'I32' | 'BOOL'>;
 
+export const GRAPH_DTYPES: readonly GraphDType[] = ['F32', 'F64', 'F16', 'I64', 'I32', 'BOOL'];
+
 export const FLOAT_DTYPES: readonly GraphDType[] = ['F32', 'F64', 'F16'];
 
 export function isFloat(dtype: GraphDType): boolean {

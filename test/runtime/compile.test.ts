@@ -166,6 +166,10 @@ describe('graph errors', () => {
     expect(() => a.matmul(b)).toThrow('MatMul: inner dimensions differ: [2, 3] × [4, 3]');
     expect(() => a.reshape([5, -1])).toThrow('Reshape [2, 3] → [5, -1]: 6 elements do not divide into 5');
     expect(() => grad(a, [a])).toThrow(/the loss must be a float scalar/);
+    const bf16 = { dtype: 'BF16' as const, shape: [2], data: new Uint16Array(2) };
+    expect(() => g.constant(bf16, 'w16')).toThrow(
+      'graph: constant w16 has dtype BF16, expected one of F32, F64, F16, I64, I32, BOOL',
+    );
     const idx = g.input('i', 'I64', [2, 2]);
     expect(() => grad(a.gather(0, idx).sum(), [a])).toThrow(
       'Gather: the gradient supports indices of rank ≤ 1, got [2, 2]',
