@@ -7,8 +7,8 @@ import { WemoeError } from '../../errors.js';
 import { Graph, type Value } from '../../graph/index.js';
 import { type CompiledGraph, compile } from '../../runtime/index.js';
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
-import { headLogits } from '../head-logits.js';
-import { type Heads, taskHead, validateHeads } from '../heads.js';
+import { headInputs } from '../head-logits.js';
+import { type Heads, validateHeads } from '../heads.js';
 import { type ClipVisionModel, loadClipVision } from './checkpoint.js';
 import type { ClipVisionConfig } from './config.js';
 import { type ClipVisionOptions, clipVisionForward, constantParams, inputParams } from './model.js';
@@ -39,7 +39,7 @@ export class ClipVisionRunner {
   private readonly graph = new Graph();
   private readonly pixels: Value;
   private readonly outputs: { pooler_output: Value; last_hidden_state: Value };
-  private readonly logits = new Map<string, Value>();
+  private heads?: ReturnType<typeof headInputs>;
   private readonly sessions = new Set<CompiledGraph>();
 
   private constructor(
@@ -75,29 +75,30 @@ export class ClipVisionRunner {
   async forward(pixelValues: Tensor, task?: string): Promise<ClipVisionResult> {
     this.checkPixels(pixelValues);
     const outputs: Record<string, Value> = { ...this.outputs };
-    if (task !== undefined) outputs.logits = this.taskLogits(task);
+    let feeds: Record<string, Tensor> = { pixel_values: pixelValues };
+    if (task !== undefined) {
+      const head = this.taskHeads(task);
+      outputs.logits = head.logits;
+      feeds = { ...feeds, ...head.feeds };
+    }
     const session = await this.session(outputs);
-    const result = await session.run({ pixel_values: pixelValues });
+    const result = await session.run(feeds);
     return result as unknown as ClipVisionResult;
   }
 
-  private taskLogits(task: string): Value {
+  /** Logits of every task come from one graph: the task's head weights are fed with the batch. */
+  private taskHeads(task: string): { logits: Value; feeds: Record<string, Tensor> } {
     if (!this.options.heads)
       throw new WemoeError(`forward: task ${task} asked for, but the runner has no heads`);
-    let logits = this.logits.get(task);
-    if (!logits) {
-      taskHead(this.options.heads, task);
-      logits = headLogits(this.options.heads, task, this.outputs.pooler_output);
-      this.logits.set(task, logits);
-    }
-    return logits;
+    this.heads ??= headInputs(this.options.heads, this.outputs.pooler_output);
+    return { logits: this.heads.logits, feeds: this.heads.feeds(task) };
   }
 
   /** The compiled session for `outputs` (cached by the runtime); weights bound on first use. */
   private async session(outputs: Record<string, Value>): Promise<CompiledGraph> {
     const compiled = await compile(outputs, { threads: this.options.threads });
     if (!this.sessions.has(compiled)) {
-      const weights = compiled.inputs.filter((v) => v.name !== 'pixel_values');
+      const weights = compiled.inputs.filter((v) => this.params.has(v.name));
       if (weights.length)
         compiled.bind(Object.fromEntries(weights.map((v) => [v.name, this.params.get(v.name)!])));
       this.sessions.add(compiled);
