@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CLIP_VIT_B_32,
   CLIP_VIT_L_14,
+  clipForwardFlops,
   clipVisionConfigJson,
   headDim,
   numPatches,
@@ -48,6 +49,15 @@ describe('parseClipVisionConfig', () => {
     expect(numPatches(CLIP_VIT_L_14)).toBe(256);
     // openai/clip-vit-base-patch32: 87,849,216 with visual_projection (768·512 = 393,216).
     expect(clipParamCount(CLIP_VIT_B_32)).toBe(87_849_216 - 393_216);
+  });
+
+  it('counts forward FLOPs from the shapes', () => {
+    // B/32: 49 patches of 3·32·32 → 768, then 12 blocks over 50 tokens.
+    const patch = 2 * 49 * 768 * 3072;
+    const block = 2 * 50 * 768 * 768 * 4 + 2 * 50 * 50 * 768 * 2 + 2 * 50 * 768 * 3072 * 2;
+    expect(clipForwardFlops(CLIP_VIT_B_32)).toBe(patch + 12 * block);
+    expect(clipForwardFlops(CLIP_VIT_B_32) / 1e9).toBeCloseTo(8.82, 2);
+    expect(clipForwardFlops(CLIP_VIT_L_14) / 1e9).toBeCloseTo(162.0, 1);
   });
 
   it('rejects bad fields with one line naming the file and field', () => {
