@@ -1,7 +1,7 @@
 import { WemoeError } from '../../errors.js';
 import { numel } from '../../tensor/tensor.js';
 import type { Value } from '../graph.js';
-import { attrInt, type LowerContext } from '../onnx/lower-context.js';
+import { attrInt, attrInts, type LowerContext } from '../onnx/lower-context.js';
 import { broadcastConcrete, broadcastIndex } from '../ref-tensor.js';
 import { broadcastShapes, shapeText } from '../shape.js';
 import type { Attrs, NodeLike, RefTensor, Shape } from '../types.js';
@@ -91,9 +91,9 @@ function lowerMatMul(
   const [tA, tB] = [flag(attrs, 'transA'), flag(attrs, 'transB')];
   const [ra, rb] = [node.inputs[0].rank, node.inputs[1].rank];
   const gemmAttrs = { transA: attrInt(tA ? 1 : 0), transB: attrInt(tB ? 1 : 0) };
-  if (ra === 2 && rb === 2) return ctx.emit('Gemm', [a, b], [out], gemmAttrs);
   const k = node.inputs[0].shape[ra - 1];
-  if (rb === 2 && !tA && typeof k === 'number') {
+  if (ra === 2 && rb === 2) ctx.emit('Gemm', [a, b], [out], gemmAttrs);
+  else if (rb === 2 && !tA && typeof k === 'number') {
     // [..., N, K] → [R, K] → Gemm → [R, M] → [..., N, M]
     const m = node.inputs[1].shape[tB ? 0 : 1];
     const [rows, product, lead, outShape] = ['rows', 'rows_product', 'lead_dims', 'out_shape'].map((h) =>
@@ -103,16 +103,19 @@ function lowerMatMul(
     ctx.emit('Gemm', [rows, b], [product], gemmAttrs);
     ctx.emit('Shape', [a], [lead], { end: attrInt(-1) });
     ctx.emit('Concat', [lead, ctx.shapeTensor([m], () => -1)], [outShape], { axis: attrInt(0) });
-    return ctx.emit('Reshape', [product, outShape], [out]);
+    ctx.emit('Reshape', [product, outShape], [out]);
+  } else {
+    ctx.emit('MatMul', [tA ? swapLast(ctx, a, ra) : a, tB ? swapLast(ctx, b, rb) : b], [out]);
   }
-  const swapped = (x: string, rank: number) => {
-    const t = ctx.fresh('transposed');
-    const perm = [...Array(rank).keys()];
-    [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-    ctx.emit('Transpose', [x], [t], { perm: { kind: 'ints', value: perm } });
-    return t;
-  };
-  ctx.emit('MatMul', [tA ? swapped(a, ra) : a, tB ? swapped(b, rb) : b], [out]);
+}
+
+/** Emits a Transpose of the last two axes of `x`. */
+function swapLast(ctx: LowerContext, x: string, rank: number): string {
+  const t = ctx.fresh('transposed');
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  ctx.emit('Transpose', [x], [t], { perm: attrInts(perm) });
+  return t;
 }
 
 function swapLastRef(x: RefTensor): RefTensor {
