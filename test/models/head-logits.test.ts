@@ -72,7 +72,7 @@ describe('heads on the graph', () => {
         const k = want[0].length;
         expect(out.logits!.shape).toEqual([2, k]);
         const got = Array.from(out.logits!.data as Float32Array);
-        got.forEach((v, i) => expect(v).toBeCloseTo(want[Math.floor(i / k)][i % k], 3));
+        for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(want[Math.floor(i / k)][i % k], 3);
       }
       await expect(runner.forward(pixels, 'nope')).rejects.toThrow(/no head for task "nope"; tasks: a/);
       await runner.dispose();
