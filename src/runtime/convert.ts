@@ -19,11 +19,18 @@ const FROM_ORT = Object.fromEntries(Object.entries(TO_ORT).map(([k, v]) => [v, k
   Record<string, DType>
 >;
 
-/** Wraps a host tensor for ORT (the same memory). */
+/** Wrappers of host tensors fed before: a training loop feeds the same parameter objects every step. */
+const wrappers = new WeakMap<Tensor, ort.Tensor>();
+
+/** Wraps a host tensor for ORT (the same memory; the wrapper is reused while `t` keeps its data). */
 export function toOrt(t: Tensor, what: string): ort.Tensor {
+  const known = wrappers.get(t);
+  if (known && known.data === t.data) return known;
   const type = TO_ORT[t.dtype];
   if (!type) throw new WemoeError(`${what}: dtype ${t.dtype} cannot be passed to ONNX Runtime`);
-  return new ort.Tensor(type, t.data as never, [...t.shape]);
+  const wrapped = new ort.Tensor(type, t.data as never, [...t.shape]);
+  wrappers.set(t, wrapped);
+  return wrapped;
 }
 
 /** Views an ORT output as a host tensor (the same memory). */
