@@ -1,8 +1,7 @@
 /** Merge progress for people: a bar per phase on a terminal, plain lines in logs, nothing when quiet. */
 import cliProgress from 'cli-progress';
+import { type ProgressMode, resolveProgressMode } from '../util/progress.js';
 import type { MergeProgress } from './stream.js';
-
-export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
 export interface ProgressReporter {
   readonly onProgress: (progress: MergeProgress) => void;
@@ -15,7 +14,7 @@ function phaseLabel(p: MergeProgress): string {
 }
 
 export function createProgressReporter(mode: ProgressMode, log: (line: string) => void): ProgressReporter {
-  const resolved = mode === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : mode;
+  const resolved = resolveProgressMode(mode);
   if (resolved === 'none') return { onProgress: () => {}, done: () => {} };
   if (resolved === 'lines') {
     return {

@@ -10,6 +10,7 @@ import { WemoeError } from '../errors.js';
 import { CONFIG_FILE, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
+import type { ProgressMode } from '../util/progress.js';
 import type { MergeMethod, StaticMergeMethod, TestTimeMergeMethod } from './method.js';
 import { modelCard } from './model-card.js';
 import {
@@ -19,7 +20,7 @@ import {
   RESOLVED_CONFIG_FILE,
 } from './output-folder.js';
 import { type MergePlan, type MergeSources, planMerge } from './plan.js';
-import { createProgressReporter, type ProgressMode } from './progress.js';
+import { createProgressReporter } from './progress.js';
 import { getMethod, parseMethodParams } from './registry.js';
 import { type OutputDType, outputEntries, streamMerge } from './stream.js';
 
