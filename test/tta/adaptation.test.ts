@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { taskArithmetic } from '../../src/merge/task-arithmetic.js';
+import { adaptWemoe } from '../../src/merge/wemoe.js';
 import { constantParams } from '../../src/models/clip-vision/model.js';
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
 import { wemoeForward } from '../../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
-import { runTta } from '../../src/tta/loop.js';
-import { entropyObjective } from '../../src/tta/objective.js';
 import {
   config,
   evaluate,
@@ -59,17 +58,8 @@ describe('test-time adaptation on tasks told apart by their input', () => {
     );
 
     const model = upscaleToWemoe(config, pretrained, experts, { routerDepth: 2, seed: 1 });
-    const objective = await entropyObjective(
-      (x) => {
-        const out = wemoeForward(model, x, true);
-        return { pooler: out.poolerOutput, trainable: out.routerInputs };
-      },
-      Object.fromEntries(model.routers),
-      heads,
-      [3, 4, 4],
-    );
     const tasks = TASKS.map((t) => ttaTask(t, test.get(t)!));
-    const result = await runTta(tasks, objective, {
+    const result = await adaptWemoe(model, heads, tasks, {
       steps: 200,
       lr: 1e-2,
       schedule: 'cosine',
