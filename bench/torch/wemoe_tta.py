@@ -5,7 +5,7 @@ MLPs are weight-ensembling mixtures. Per sample b, the router (depth 2, on the M
 over tokens, no softmax) gives w_b ∈ R^T and the MLP runs with θ_b = θ_base + Σ_t w_b,t τ_t, built as
 one GEMM [B, T] × [T, |θ|] and applied with batched matmuls. One step = for each task: forward on a
 batch, mean entropy of its linear head, backward (router gradients accumulate); then one Adam step.
-Random weights (timing only). Prints one JSON line {"s_per_step", "peak_rss_mib", "threads", "torch"}.
+Random weights (timing only). Prints one JSON line {"s_per_step", "cpu_s_per_step", "peak_rss_mib", "threads", "torch"}.
 
 Usage: wemoe_tta.py --hidden 768 --heads 12 --layers 4 --experts 8 --batch 4 --threads 2 [--steps 3]
 """
@@ -89,9 +89,9 @@ def main():
     model = WemoeClip(a.hidden, a.heads, a.layers, a.experts)
     opt = torch.optim.Adam(model.routers(), lr=1e-4)
     g = torch.Generator().manual_seed(1)
-    times = []
+    times, cpu_times = [], []
     for step in range(a.steps + 1):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         opt.zero_grad()
         for t in range(a.experts):
             pixels = torch.randn(a.batch, 3, 224, 224, generator=g)
@@ -101,8 +101,10 @@ def main():
         opt.step()
         if step > 0:  # the first step is warm-up
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu_start)
     print(json.dumps({
         "s_per_step": sorted(times)[len(times) // 2],
+        "cpu_s_per_step": sum(cpu_times) / len(cpu_times),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,

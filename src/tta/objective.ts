@@ -45,7 +45,8 @@ export async function entropyObjective(
   names.forEach((n, i) => {
     outputs[`grad:${n}`] = grads[i];
   });
-  const session = await compile(outputs, options);
+  // Frozen constants are bound graph inputs: ORT reads the model's own arrays (no session copies).
+  const session = await compile(outputs, { externalData: 'inputs', ...options });
   return {
     params,
     async lossAndGrads(task, batch) {

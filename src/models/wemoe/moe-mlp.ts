@@ -63,6 +63,8 @@ export function wemoeMlp(
   const b1 = mergedPart(graph, layer, 'fc1.bias', weights, moe).reshape([0, 1, config.intermediateSize]); // [B, 1, I]
   const w2 = mergedPart(graph, layer, 'fc2.weight', weights, moe); // [B, D, I]
   const b2 = mergedPart(graph, layer, 'fc2.bias', weights, moe).reshape([0, 1, config.hiddenSize]); // [B, 1, D]
-  const hidden = activation(x.matmul(w1.mT()).add(b1), config.hiddenAct); // [B, N, I]
-  return { output: hidden.matmul(w2.mT()).add(b2), weights }; // [B, N, D]
+  // Transpose flags, not mT(): each merged weight is read transposed by one MatMul (which ORT fuses), and
+  // the backward uses it as stored; an mT() value feeds forward and backward and is materialised.
+  const hidden = activation(x.matmul(w1, { transposeB: true }).add(b1), config.hiddenAct); // [B, N, I]
+  return { output: hidden.matmul(w2, { transposeB: true }).add(b2), weights }; // [B, N, D]
 }
