@@ -2,6 +2,7 @@
  * The rows of the paper's Table 2, each a function from the suite to a scored MethodResult: the
  * reference rows (pre-trained, individual experts), the static merges, AdaMerging and WEMoE.
  */
+import type { LabeledImages } from '../data/task-data.js';
 import { type EvalModel, type Evaluation, evaluateModel } from '../eval/evaluate.js';
 import type { MethodResult, ModelInfo, TtaSummary } from '../eval/report-types.js';
 import { adaptAdaMerging } from '../merge/adamerging.js';
@@ -23,6 +24,8 @@ export interface DemoContext {
   readonly threads?: number;
   readonly progress: ProgressMode;
   readonly log: (line: string) => void;
+  /** Tasks evaluated when not the suite's (e.g. seen + unseen tasks); merging and adaptation use the suite's. */
+  readonly evalTasks?: readonly LabeledImages[];
 }
 
 type Hyperparameters = Record<string, number | string | boolean>;
@@ -48,7 +51,7 @@ function evaluate(
   ctx: DemoContext,
   id: string,
   model: EvalModel,
-  tasks = ctx.suite.tasks,
+  tasks = ctx.evalTasks ?? ctx.suite.tasks,
 ): Promise<Evaluation> {
   return evaluateModel(model, ctx.suite.heads, tasks, {
     batchSize: ctx.budget.evalBatch,
