@@ -45,14 +45,14 @@ export const HEADS = {
   steps: 300,
   lr: 0.02,
   /** Coefficient of the mean squared weight added to the loss (keeps the heads' scale moderate). */
-  l2: 0.01,
+  l2: 0.001,
 } as const;
 
 /** Experts: the whole encoder fine-tuned on one task with its head frozen. */
 export const EXPERT = {
-  steps: 200,
-  batchSize: 32,
-  lr: 3e-4,
+  steps: 400,
+  batchSize: 16,
+  lr: 1e-3,
   warmup: 20,
   weightDecay: 0.01,
   maxGradNorm: 1,

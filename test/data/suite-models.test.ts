@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoreHead } from '../../scripts/suite-models/evaluate.js';
+import { pixelBatch } from '../../scripts/suite-models/images.js';
+import { SUITE_MODEL_CONFIG } from '../../scripts/suite-models/settings.js';
+import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../../src/data/suite-models.js';
+import { WemoeError } from '../../src/errors.js';
+import { clipParamShapes } from '../../src/models/clip-vision/params.js';
+
+describe('loadSuiteModels', () => {
+  let models: SuiteModels;
+  beforeAll(() => {
+    models = loadSuiteModels();
+  });
+
+  it('gives the committed config and every parameter at its shape', () => {
+    expect(models.config).toEqual(SUITE_MODEL_CONFIG);
+    const shapes = clipParamShapes(models.config);
+    for (const params of [models.pretrained, ...models.experts.values()]) {
+      expect(params.size).toBe(shapes.size);
+      for (const [name, shape] of shapes) expect(params.get(name)!.shape).toEqual(shape);
+    }
+  });
+
+  it('has one expert per task in suite order, and a linear head with the task’s class count', () => {
+    expect([...models.experts.keys()]).toEqual(suiteTasks());
+    expect(models.heads.kind).toBe('linear');
+    for (const task of suiteTasks()) {
+      const { classes } = loadSuiteSplit(task, 'test', { limit: 1 });
+      const head = models.heads.tasks.get(task)!;
+      expect(head.classes).toEqual(classes);
+      expect(head.weight.shape).toEqual([classes.length, models.config.hiddenSize]);
+      expect(head.bias!.shape).toEqual([classes.length]);
+    }
+  });
+
+  it('has experts that moved away from the pre-trained weights, each differently', () => {
+    const flat = (params: Map<string, { data: unknown }>) =>
+      [...params.values()].flatMap((t) => Array.from(t.data as Float32Array));
+    const base = flat(models.pretrained);
+    const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    const taskVectors = [...models.experts.values()].map((p) => flat(p).map((x, i) => x - base[i]));
+    for (const tv of taskVectors) expect(norm(tv) / norm(base)).toBeGreaterThan(1e-3);
+    const [a, b] = taskVectors;
+    const cosine = a.reduce((s, x, i) => s + x * b[i], 0) / (norm(a) * norm(b));
+    expect(cosine).toBeLessThan(0.99);
+  });
+
+  it('lives under assets/suite/models', () => {
+    expect(suiteModelsDir().endsWith(join('assets', 'suite', 'models'))).toBe(true);
+  });
+});
+
+describe('loadSuiteModels without models', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'suite-models-'));
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+
+  it('fails with one line naming the missing file and the command that builds it', () => {
+    expect(() => loadSuiteModels(empty)).toThrow(WemoeError);
+    expect(() => loadSuiteModels(empty)).toThrow(
+      `${join(empty, 'pretrained', 'config.json')}: missing; run \`npm run build-suite-models\``,
+    );
+  });
+});
+
+describe('suite model build helpers', () => {
+  it('rotates a quarter turn anticlockwise and shifts with edge replication', () => {
+    const image = new Uint8Array(3 * 32 * 32);
+    image[0 * 32 + 31] = 255; // red channel, top-right pixel (x 31, y 0)
+    const [turned] = [pixelBatch(image, [0], [{ dx: 0, dy: 0, turns: 1 }])];
+    const [original] = [pixelBatch(image, [0])];
+    const bright = (t: { data: unknown }) =>
+      (t.data as Float32Array).indexOf(Math.max(...(t.data as Float32Array)));
+    expect(bright(original)).toBe(31);
+    expect(bright(turned)).toBe(0); // top-right goes to top-left
+    const fourTurns = pixelBatch(image, [0], [{ dx: 0, dy: 0, turns: 4 }]);
+    expect(Array.from(fourTurns.data as Float32Array)).toEqual(Array.from(original.data as Float32Array));
+    const shifted = pixelBatch(image, [0], [{ dx: -1, dy: 1, turns: 0 }]);
+    // moved one left and one down; the top row repeats row 0 (edge replication)
+    const value = (t: { data: unknown }, x: number, y: number) => (t.data as Float32Array)[y * 32 + x];
+    expect(value(shifted, 30, 1)).toBe(value(original, 31, 0));
+    expect(value(shifted, 30, 0)).toBe(value(original, 31, 0));
+    expect(value(shifted, 31, 1)).toBe(value(original, 31, 0)); // the right edge repeats too
+  });
+
+  it('scores a head: accuracy, and entropy ln K for equal logits and ≈ 0 for confident ones', () => {
+    const weight = { dtype: 'F32' as const, shape: [3, 2], data: Float32Array.of(0, 0, 100, 0, 0, 100) };
+    const head = { weight, classes: ['a', 'b', 'c'] };
+    const pooler = { dtype: 'F32' as const, shape: [2, 2], data: Float32Array.of(0, 0, 1, 0) };
+    const score = scoreHead(head, pooler, Int32Array.of(0, 1));
+    expect(score.accuracy).toBe(1); // ties pick class 0; the second row picks class 1
+    expect(score.entropy).toBeCloseTo(Math.log(3) / 2, 6);
+  });
+});
