@@ -146,6 +146,7 @@ function buildReport(
     tasks: c.tasks,
     task_labels: suite.taskLabels,
     methods: c.methods,
+    experiments: c.experiments,
   };
 }
 
