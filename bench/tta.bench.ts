@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRandom } from '../src/data/random.js';
+import { createRandom, type Random } from '../src/data/random.js';
 import { adaptWemoe } from '../src/merge/wemoe.js';
-import { CLIP_VIT_B_32, clipVisionConfig } from '../src/models/clip-vision/config.js';
+import { CLIP_VIT_B_32, type ClipVisionConfig, clipVisionConfig } from '../src/models/clip-vision/config.js';
 import { randomClipParams } from '../src/models/clip-vision/params.js';
 import type { Heads } from '../src/models/heads.js';
 import { initRouters, upscaleToWemoe, type WemoeModel } from '../src/models/wemoe/model.js';
@@ -33,37 +33,38 @@ const CASES: Case[] = [
 const EXPERTS = 8;
 const self = fileURLToPath(import.meta.url);
 
-/** Random weights at the shapes of a real run: a pre-trained encoder and small random task vectors. */
-async function worker(c: Case, threads: number): Promise<void> {
-  const config = clipVisionConfig({ ...CLIP_VIT_B_32, numHiddenLayers: c.layers });
+/**
+ * Random weights at the shapes of a real run: a pre-trained encoder and small random task vectors. The
+ * pre-trained parameters go out of scope here, so that the worker holds only the model.
+ */
+function randomWemoe(config: ClipVisionConfig, tasks: readonly string[], random: Random): WemoeModel {
   const pretrained = randomClipParams(config, 0);
-  const random = createRandom(1);
-  const tasks = Array.from({ length: EXPERTS }, (_, t) => `task${t}`);
   // Upscale with one stand-in expert, then give every layer 8 random task vectors: the model WEMoE
   // would build from 8 experts, without holding 8 expert copies in memory first.
   const one = upscaleToWemoe(config, pretrained, new Map([['stand-in', pretrained]]), { routerDepth: 2 });
-  const wemoe = { ...one.wemoe, experts: tasks };
+  const wemoe = { ...one.wemoe, experts: [...tasks] };
   const layers = new Map(
     [...one.layers].map(([layer, moe]) => {
       const taskVectors = {} as Record<MlpPart, Tensor>;
       for (const part of MLP_PARTS) {
         const base = moe.base[part];
         const data = Float32Array.from(
-          { length: EXPERTS * base.data.length },
+          { length: tasks.length * base.data.length },
           () => 0.004 * (random.uniform() - 0.5),
         );
-        taskVectors[part] = { dtype: 'F32', shape: [EXPERTS, ...base.shape], data };
+        taskVectors[part] = { dtype: 'F32', shape: [tasks.length, ...base.shape], data };
       }
       return [layer, { base: moe.base, taskVectors }];
     }),
   );
-  const model: WemoeModel = {
-    clip: config,
-    wemoe,
-    shared: one.shared,
-    layers,
-    routers: initRouters(config, wemoe, 2),
-  };
+  return { clip: config, wemoe, shared: one.shared, layers, routers: initRouters(config, wemoe, 2) };
+}
+
+async function worker(c: Case, threads: number): Promise<void> {
+  const config = clipVisionConfig({ ...CLIP_VIT_B_32, numHiddenLayers: c.layers });
+  const random = createRandom(1);
+  const tasks = Array.from({ length: EXPERTS }, (_, t) => `task${t}`);
+  const model = randomWemoe(config, tasks, random);
   const heads: Heads = {
     kind: 'linear',
     tasks: new Map(

@@ -13,6 +13,11 @@ export interface CompileOptions extends EmitOptions {
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Let idle intra-op threads spin (ORT's default, lowest latency); false yields the cores to other work. */
   readonly spinning?: boolean;
+  /**
+   * ORT's CPU memory arena (default on). Off, a run's activations go back to the system when it ends; the
+   * arena instead keeps them and grows by powers of two (measured: WEMoE step peak +770 MB vs +440 MB).
+   */
+  readonly arena?: boolean;
 }
 
 export function sessionOptions(options: CompileOptions): ort.InferenceSession.SessionOptions {
@@ -22,6 +27,7 @@ export function sessionOptions(options: CompileOptions): ort.InferenceSession.Se
     interOpNumThreads: 1,
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
+    ...(options.arena === false ? { enableCpuMemArena: false } : {}),
     ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
@@ -34,6 +40,7 @@ export function optionsKey(options: CompileOptions): string {
     o.intraOpNumThreads,
     o.graphOptimizationLevel,
     o.extra,
+    o.enableCpuMemArena,
     options.externalData,
   ]);
 }

@@ -45,8 +45,9 @@ export async function entropyObjective(
   names.forEach((n, i) => {
     outputs[`grad:${n}`] = grads[i];
   });
-  // Frozen constants are bound graph inputs: ORT reads the model's own arrays (no session copies).
-  const session = await compile(outputs, { externalData: 'inputs', ...options });
+  // Frozen constants are bound graph inputs: ORT reads the model's own arrays (no session copies). Without
+  // the arena, the activations kept for the backward pass are freed after each task's run.
+  const session = await compile(outputs, { externalData: 'inputs', arena: false, ...options });
   return {
     params,
     async lossAndGrads(task, batch) {
