@@ -144,6 +144,36 @@ describe('CLIP vision forward on ONNX Runtime', () => {
     await runner.dispose();
   });
 
+  it('lets a replacement MLP take over chosen layers, seeing the post-layer_norm2 input', async () => {
+    const params = randomClipParams(config, 6);
+    const pixels = randomPixels(2, 6);
+    const seen: number[] = [];
+    const hooked = ClipVisionRunner.create(
+      { config, params },
+      {
+        threads: 1,
+        mlp: (layer, x, ctx) => {
+          seen.push(layer);
+          expect(x.shape).toEqual(['batch', 5, 16]);
+          return layer === 1 ? x.mul(0) : ctx.standard(x);
+        },
+      },
+    );
+    const p = 'vision_model.encoder.layers.1.mlp.';
+    const zeroed = ClipVisionRunner.create(
+      { config, params: withZeroed(params, [`${p}fc2.weight`, `${p}fc2.bias`]) },
+      { threads: 1 },
+    );
+    const a = await hooked.forward(pixels);
+    const b = await zeroed.forward(pixels);
+    expect(seen).toEqual([0, 1]);
+    expect(
+      maxAbsDiff(a.last_hidden_state.data as Float32Array, b.last_hidden_state.data as Float32Array),
+    ).toBeLessThan(1e-6);
+    await hooked.dispose();
+    await zeroed.dispose();
+  });
+
   it('permutes the tokens when patches and position embeddings are permuted together', async () => {
     const params = randomClipParams(config, 4);
     const perm = [2, 0, 3, 1]; // patch j (row-major cell of the 2×2 grid) moves to cell perm[j]
