@@ -2,6 +2,8 @@
  * The CLIP vision transformer's parameters under their Hugging Face names (contracts.md), derived from
  * the config, so that loading a checkpoint is a lookup with every key and shape checked.
  */
+
+import { createRandom } from '../../data/random.js';
 import { WemoeError } from '../../errors.js';
 import { float32, numel, shapeString, type Tensor } from '../../tensor/tensor.js';
 import { type ClipVisionConfig, numPatches } from './config.js';
@@ -87,28 +89,10 @@ export function checkParamShapes(
     throw new WemoeError(`${source}: CLIP vision parameters do not match the config; ${problems.join('; ')}`);
 }
 
-/** A seeded normal sampler (mulberry32 + Box–Muller): the same seed gives the same weights everywhere. */
+/** A seeded standard-normal sampler: the same seed gives the same weights everywhere. */
 export function normalSampler(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const value = spare;
-      spare = undefined;
-      return value;
-    }
-    const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const angle = 2 * Math.PI * uniform();
-    spare = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
-  };
+  const random = createRandom(seed);
+  return () => random.normal();
 }
 
 /** Standard deviation and mean of each parameter's random init, after Hugging Face's CLIP init. */
