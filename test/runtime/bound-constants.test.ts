@@ -28,12 +28,16 @@ describe("externalData 'inputs'", () => {
     expect(model.external).toEqual([]);
   });
 
-  it('binds them at compile: runs take only the real inputs and give the inline numbers', async () => {
+  it('binds them at compile: runs take only the real inputs and give the inline numbers (arena on or off)', async () => {
     const { y, wData } = linearGraph();
     const xData = Array.from({ length: 2 * 64 }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
     const feeds = { x: float32([2, 64], xData) };
     const bound = (await (await compile({ y }, { externalData: 'inputs' })).run(feeds)).y;
     const inline = (await (await compile({ y }, { externalData: 'never' })).run(feeds)).y;
+    const withoutArena = await compile({ y }, { externalData: 'inputs', arena: false });
+    expect(withoutArena).not.toBe(await compile({ y }, { externalData: 'inputs' }));
+    const noArena = (await withoutArena.run(feeds)).y;
+    expect(Array.from(noArena.data as Float32Array)).toEqual(Array.from(bound.data as Float32Array));
     expect(bound.shape).toEqual([2, 32]);
     expect(Array.from(bound.data as Float32Array)).toEqual(Array.from(inline.data as Float32Array));
     let y01 = 1 / 32; // row 0, column 1, by hand
