@@ -7,6 +7,7 @@
 
 const BUCKETS = 1 << 16;
 const MAGNITUDE_MASK = 0x7fffffff;
+const FIRST_NON_FINITE_BUCKET = 0x7f80;
 
 /** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
 export function bitsView(values: Float32Array): Uint32Array {
@@ -20,22 +21,33 @@ export class MagnitudeSelector {
   bucket = -1;
   private rankInBucket = 0;
   private seen = 0;
+  private nonFinite = 0;
 
   /** @param kth 1-based rank among all values that will be counted (as torch.kthvalue). */
   constructor(readonly kth: number) {}
 
-  /** Pass 1: counts every value. */
-  countCoarse(values: Float32Array): void {
+  /** Pass 1: counts every value; returns how many of them are NaN or ±Inf. */
+  countCoarse(values: Float32Array): number {
     const bits = bitsView(values);
     const coarse = this.coarse;
     for (let i = 0; i < bits.length; i++) coarse[(bits[i] & MAGNITUDE_MASK) >>> 16]++;
     this.seen += values.length;
+    const nonFinite = this.nonFiniteCount();
+    const added = nonFinite - this.nonFinite;
+    this.nonFinite = nonFinite;
+    return added;
   }
 
-  /** Whether pass 1 saw a NaN or an infinity (their bit patterns sit above the largest finite one). */
+  /** NaN and infinities: their bit patterns sit above the largest finite one. */
+  private nonFiniteCount(): number {
+    let count = 0;
+    for (let b = FIRST_NON_FINITE_BUCKET; b < BUCKETS >>> 1; b++) count += this.coarse[b];
+    return count;
+  }
+
+  /** Whether pass 1 saw a NaN or an infinity. */
   sawNonFinite(): boolean {
-    for (let b = 0x7f80; b < 0x8000; b++) if (this.coarse[b] > 0) return true;
-    return false;
+    return this.nonFinite > 0;
   }
 
   endCoarse(): void {

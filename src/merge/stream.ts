@@ -9,13 +9,18 @@
  * overflow; as the sink is aborted, nothing is written. Merged values beyond float16's range are an
  * error too when the output is f16.
  */
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
+import { readFully, writeFully } from '../io/byte-io.js';
 import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
+import { numel } from '../tensor/tensor.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
-import { isAllFinite, nonFiniteError } from './task-vector.js';
+import { isAllFinite, nonFiniteError, overflowError } from './task-vector.js';
 
 export type OutputDType = 'F32' | 'F16' | 'BF16';
 
@@ -27,6 +32,23 @@ export interface MergeProgress {
   readonly index: number;
   readonly total: number;
   readonly name: string;
+}
+
+/**
+ * A merger whose `merge` results are provisional until every tensor was merged (Ties' global trim decides
+ * most entries at once and the rest when the pass is over). The driver keeps the provisional tensors in a
+ * temporary file, calls `finishMerge`, then `finalize` on each float tensor in merge order before writing.
+ */
+export interface DeferredMerger extends TensorMerger {
+  finishMerge(): void;
+  /** Makes the provisional values of the next float tensor final, in place. */
+  finalize(values: Float32Array): void;
+  /** Frees what the merger holds (temporary files); called on success and on error. */
+  dispose(): void;
+}
+
+function isDeferred(merger: TensorMerger): merger is DeferredMerger {
+  return 'finishMerge' in merger;
 }
 
 export interface StreamMergeOptions {
@@ -82,10 +104,14 @@ export function streamMerge(
       merger.endPass?.(pass);
     }
     const observed = performance.now();
-    plan.tensors.forEach((info, i) => {
-      sink.write(info.name, mergeOne(sources, plan, merger, info, options.outputDtype ?? 'F32'));
-      report({ phase: 'merge', pass, index: i + 1, total: plan.tensors.length, name: info.name });
-    });
+    const dtype = options.outputDtype ?? 'F32';
+    if (isDeferred(merger)) mergeDeferred(sources, plan, merger, sink, dtype, report, pass);
+    else {
+      plan.tensors.forEach((info, i) => {
+        sink.write(info.name, mergeOne(sources, plan, merger, info, dtype));
+        report({ phase: 'merge', pass, index: i + 1, total: plan.tensors.length, name: info.name });
+      });
+    }
     sink.finish();
     const end = performance.now();
     return { passes: pass, observeSeconds: (observed - start) / 1000, mergeSeconds: (end - observed) / 1000 };
@@ -106,8 +132,84 @@ function mergeOne(
   const tensors = readTensors(sources, plan, info);
   const merged = merger.merge(tensors);
   if (!isAllFinite(merged)) throw nonFiniteError(tensors);
+  return outputTensor(info, merged, dtype);
+}
+
+function outputTensor(info: TensorInfo, merged: Float32Array, dtype: OutputDType) {
   if (dtype === 'F16') checkF16Range(info.name, merged);
   return convertTensor({ dtype: 'F32', shape: info.shape, data: merged }, dtype);
+}
+
+/** Provisional tensors go to a temporary file; once the merger has finished, each is finalized and written. */
+function mergeDeferred(
+  sources: MergeSources,
+  plan: MergePlan,
+  merger: DeferredMerger,
+  sink: TensorSink,
+  dtype: OutputDType,
+  report: (progress: MergeProgress) => void,
+  pass: number,
+): void {
+  const spill = new SpillFile('provisional.f32');
+  try {
+    const offsets = new Map<string, number>();
+    plan.floatTensors.forEach((info, i) => {
+      const tensors = readTensors(sources, plan, info);
+      const merged = merger.merge(tensors);
+      if (!isAllFinite(merged)) throw nonFiniteError(tensors);
+      offsets.set(
+        info.name,
+        spill.append(new Uint8Array(merged.buffer, merged.byteOffset, merged.byteLength)),
+      );
+      report({ phase: 'merge', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
+    });
+    merger.finishMerge();
+    for (const info of plan.tensors) {
+      const offset = offsets.get(info.name);
+      if (offset === undefined) {
+        sink.write(info.name, sources.pretrained.read(info.name));
+        continue;
+      }
+      const merged = new Float32Array(numel(info.shape));
+      spill.read(new Uint8Array(merged.buffer), offset);
+      merger.finalize(merged);
+      if (!isAllFinite(merged)) throw overflowError(info.name);
+      sink.write(info.name, outputTensor(info, merged, dtype));
+    }
+  } finally {
+    spill.dispose();
+    merger.dispose();
+  }
+}
+
+/** An append-only temporary file, read back at any offset; `dispose` removes it. */
+export class SpillFile {
+  private readonly dir: string;
+  readonly path: string;
+  private readonly fd: number;
+  private size = 0;
+
+  constructor(name: string) {
+    this.dir = mkdtempSync(join(tmpdir(), 'wemoe-merge-'));
+    this.path = join(this.dir, name);
+    this.fd = openSync(this.path, 'w+');
+  }
+
+  /** Appends `bytes`; returns their offset in the file. */
+  append(bytes: Uint8Array): number {
+    writeFully(this.path, this.fd, bytes);
+    this.size += bytes.length;
+    return this.size - bytes.length;
+  }
+
+  read(into: Uint8Array, offset: number): void {
+    readFully(this.path, this.fd, into, offset);
+  }
+
+  dispose(): void {
+    closeSync(this.fd);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Smallest magnitude that rounds to infinity in float16 (65504 + half an ulp). */

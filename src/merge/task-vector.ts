@@ -78,9 +78,17 @@ export function nonFiniteError(tensors: MergeTensors, task?: number): WemoeError
     const bad = countNonFinite(expert);
     if (bad > 0) culprits.push(`expert '${tensors.tasks[t]}' (${bad} of ${expert.length})`);
   });
-  const where =
-    culprits.length > 0
-      ? `non-finite values in ${culprits.join(', ')}`
-      : `a non-finite result${task === undefined ? '' : ` in the task vector of '${tensors.tasks[task]}'`} (overflow)`;
-  return new WemoeError(`merge: tensor '${tensors.name}': ${where}; expected finite weights`);
+  if (culprits.length === 0)
+    return overflowError(tensors.name, task === undefined ? undefined : tensors.tasks[task]);
+  return new WemoeError(
+    `merge: tensor '${tensors.name}': non-finite values in ${culprits.join(', ')}; expected finite weights`,
+  );
+}
+
+/** A non-finite result from finite weights: a float32 overflow, in the merge or in one task's vector. */
+export function overflowError(tensorName: string, task?: string): WemoeError {
+  const where = task === undefined ? '' : ` in the task vector of '${task}'`;
+  return new WemoeError(
+    `merge: tensor '${tensorName}': a non-finite result${where} (overflow); expected finite weights`,
+  );
 }

@@ -1,22 +1,28 @@
 /**
- * Ties' global statistics in bounded memory: per task, the exact trim threshold over ALL float
- * parameters, and the majority sign (the sign of Σ over every entry of sign(Σt trimmed τt)) that breaks
- * zero-sign ties.
+ * Ties with the global trim in bounded memory, reading the models twice: once to count magnitudes, once
+ * to merge. Per task, the trim threshold is the exact k-th smallest |τt| over ALL float parameters, and
+ * the majority sign (the sign of Σ over every entry of sign(Σt trimmed τt)) breaks zero-sign ties.
  *
- * Pass 0 counts the high 16 bits of every |τt| (MagnitudeSelector). Pass 1 counts the low bits inside
- * each task's boundary bucket and, at the same time, casts the sign votes: an entry whose magnitudes all
- * lie outside the boundary buckets is kept or trimmed for sure, so its vote is known; an entry with a
- * magnitude inside a boundary bucket waits, its T values stored (at most Σt |bucket t| entries, known
- * after pass 0), until the thresholds are exact. If that store would exceed STORE_BUDGET_BYTES, pass 2
- * recasts every vote with the exact thresholds instead. Each pass sees the same task vectors.
- *
- * Passes 1 and 2 take the task vectors as TaskDeltas (τt = arrays[t] − base, rounded to float32) so that
- * plain Ties reads τ straight from the experts without materializing it.
+ * Pass 0 counts the high 16 bits of every |τt| (MagnitudeSelector): the threshold lies in a known
+ * boundary bucket per task. The merge pass then decides every entry whose magnitudes all lie outside the
+ * boundary buckets (kept or trimmed for sure) and writes its merged value at once; an entry with a
+ * magnitude in a boundary bucket, or whose elected sign is the majority's and matters, is provisional:
+ * its T task-vector values go to a record log (on disk past a small buffer). After the pass, the records
+ * give the fine counts in the boundary buckets (every boundary magnitude is in exactly one record), so the
+ * exact thresholds, then the last votes, so the majority; `finalize` rewrites the provisional entries.
+ * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
+ * pins the exact thresholds first and only majority-dependent entries are recorded.
  */
-import { WemoeError } from '../errors.js';
 import { bitsToFloat, MagnitudeSelector } from './magnitude-select.js';
+import { SpillFile } from './stream.js';
+import type { MergeFunc } from './ties.js';
 
-const STORE_BUDGET_BYTES = 128 * 1024 * 1024;
+/**
+ * Pass 1 pins the thresholds first when the boundary buckets hold more than d / RECORDED_FRACTION
+ * magnitudes (and more than one chunk): recording them would cost about as much as reading the models.
+ */
+const RECORDED_FRACTION = 8;
+const RECORDS_PER_CHUNK = 1 << 16;
 
 /** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
 export interface TaskDeltas {
@@ -24,109 +30,281 @@ export interface TaskDeltas {
   readonly arrays: readonly Float32Array[];
 }
 
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
+export interface TiesMergeOptions {
+  readonly scaling_factor: number;
+  readonly merge_func: MergeFunc;
+}
 
 export class GlobalTrimPlanner {
   private readonly selectors: MagnitudeSelector[];
+  /** The exact thresholds, known after pass 1 or `finishMerge`. */
   thresholds: number[] = [];
   majority: 1 | -1 = 1;
+  /** Per task, magnitudes below `lows` are trimmed and from `highs` up kept; in between, not yet known. */
+  private lows = new Float64Array(0);
+  private highs = new Float64Array(0);
+  private finePass = false;
   private votes = 0;
-  private pending: Float32Array | null = null;
-  private pendingCount = 0;
-  private recastVotes = false;
+  private readonly records: RecordLog;
+  private readonly recordsPerTensor: number[] = [];
+  private cursor: RecordCursor | null = null;
 
+  /**
+   * @param kth 1-based rank of the threshold among the d magnitudes of each task.
+   * @param maxBoundary how many boundary magnitudes the merge pass may record before pass 1 is needed.
+   * @param recordsPerChunk records kept in memory; more go to a temporary file.
+   */
   constructor(
     private readonly taskCount: number,
     kth: number,
-    private readonly storeBudgetBytes = STORE_BUDGET_BYTES,
+    private readonly maxBoundary: number,
+    recordsPerChunk = RECORDS_PER_CHUNK,
   ) {
     this.selectors = Array.from({ length: taskCount }, () => new MagnitudeSelector(kth));
+    this.records = new RecordLog(taskCount + 1, recordsPerChunk);
+  }
+
+  static forParams(taskCount: number, kth: number, floatParams: number): GlobalTrimPlanner {
+    const maxBoundary = Math.max(Math.floor(floatParams / RECORDED_FRACTION), RECORDS_PER_CHUNK);
+    return new GlobalTrimPlanner(taskCount, kth, maxBoundary);
+  }
+
+  /** Whether the merge pass follows pass 0 directly (the thresholds resolved from the records). */
+  get recordsBoundary(): boolean {
+    return !this.finePass;
   }
 
   wantsPass(pass: number): boolean {
-    return pass < 2 || (pass === 2 && this.recastVotes);
+    return pass === 0 || (pass === 1 && this.finePass);
   }
 
-  /** Pass 0, with the task vectors themselves. */
-  countMagnitudes(taus: readonly Float32Array[]): void {
+  /** Pass 0: counts every |τt|; returns the first task whose τ holds NaN/Inf, or −1. */
+  countMagnitudes(taus: readonly Float32Array[]): number {
+    let bad = -1;
     taus.forEach((tau, t) => {
-      this.selectors[t].countCoarse(tau);
+      if (this.selectors[t].countCoarse(tau) > 0 && bad < 0) bad = t;
+    });
+    return bad;
+  }
+
+  /** Pass 1 (only when the boundary buckets are too full to record): fine counts in them. */
+  countFine(taus: readonly Float32Array[]): void {
+    taus.forEach((tau, t) => {
+      this.selectors[t].countFine(tau);
     });
   }
 
-  /** Passes 1 and 2. */
-  observeDeltas(pass: number, deltas: TaskDeltas): void {
-    if (pass === 1) this.castKnownVotes(deltas);
-    else this.votes += keptVotes(deltas, this.thresholds);
-  }
-
   endPass(pass: number): void {
-    if (pass === 0) {
-      for (const selector of this.selectors) selector.endCoarse();
-      const capacity = this.selectors.reduce((sum, s) => sum + s.bucketCount(), 0);
-      this.recastVotes = capacity * this.taskCount * 4 > this.storeBudgetBytes;
-      if (!this.recastVotes) this.pending = new Float32Array(capacity * this.taskCount);
-    } else if (pass === 1) {
-      this.thresholds = this.selectors.map((s) => s.endFine());
-      if (this.recastVotes) this.votes = 0;
-      else this.votes += this.resolvePending();
-      this.pending = null;
+    if (pass === 1) {
+      this.setExactThresholds();
+      return;
     }
-    if (pass === 1 || pass === 2) this.majority = this.votes < 0 ? -1 : 1;
+    for (const selector of this.selectors) selector.endCoarse();
+    const boundary = this.selectors.reduce((sum, s) => sum + s.bucketCount(), 0);
+    this.finePass = boundary > this.maxBoundary;
+    this.lows = Float64Array.from(this.selectors, (s) => bitsToFloat(s.bucket << 16));
+    this.highs = Float64Array.from(this.selectors, (s) => bitsToFloat((s.bucket + 1) << 16));
   }
 
-  /** Pass 1: fine counts in the boundary buckets; votes of the entries already decided; store the rest. */
-  private castKnownVotes({ base, arrays }: TaskDeltas): void {
-    // Bucket b holds the magnitudes with bits in [b << 16, (b + 1) << 16): compare as floats.
-    const lows = this.selectors.map((s) => bitsToFloat(s.bucket << 16));
-    const highs = this.selectors.map((s) => bitsToFloat((s.bucket + 1) << 16));
-    let votes = 0;
-    for (let i = 0; i < base.length; i++) {
-      const b = base[i];
-      let kept = 0;
-      let waiting = false;
-      for (let t = 0; t < arrays.length; t++) {
-        const v = Math.fround(arrays[t][i] - b);
-        const magnitude = Math.abs(v);
-        if (magnitude >= highs[t]) kept += v;
-        else if (magnitude >= lows[t]) {
-          waiting = true;
-          scratch[0] = magnitude;
-          this.selectors[t].countFineBits(scratchBits[0]);
-        }
-      }
-      if (!waiting) votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
-      else if (this.pending) this.storePending(base, arrays, i);
+  private setExactThresholds(): void {
+    this.thresholds = this.selectors.map((s) => s.endFine());
+    this.lows = Float64Array.from(this.thresholds);
+    this.highs = this.lows;
+  }
+
+  /** The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`). */
+  mergeProvisional(pretrained: Float32Array, deltas: TaskDeltas, p: TiesMergeOptions): Float32Array {
+    const out = new Float32Array(pretrained.length);
+    const before = this.records.count;
+    this.votes += mergeDecided(pretrained, deltas, this.lows, this.highs, p, out, (i) =>
+      this.record(deltas, i),
+    );
+    this.recordsPerTensor.push(this.records.count - before);
+    return out;
+  }
+
+  private record({ base, arrays }: TaskDeltas, i: number): void {
+    const at = this.records.append(i);
+    const words = this.records.words;
+    for (let t = 0; t < arrays.length; t++) words[at + 1 + t] = arrays[t][i] - base[i];
+  }
+
+  /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
+  finishMerge(): void {
+    if (this.thresholds.length === 0 && this.lows.length > 0) {
+      this.records.forEach((at, _words, bits) => {
+        this.countRecordedBoundary(bits, at);
+      });
+      this.setExactThresholds();
     }
+    let votes = 0;
+    const taus = new Float64Array(this.taskCount);
+    this.records.forEach((at, words) => {
+      for (let t = 0; t < this.taskCount; t++) taus[t] = words[at + 1 + t];
+      const kept = keptSum(taus, this.highs);
+      votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
+    });
     this.votes += votes;
+    this.majority = this.votes < 0 ? -1 : 1;
+    this.cursor = this.records.cursor();
   }
 
-  private storePending(base: Float32Array, arrays: readonly Float32Array[], i: number): void {
-    const pending = this.pending!;
-    const at = this.pendingCount * this.taskCount;
-    if (at + this.taskCount > pending.length) {
-      throw new WemoeError(
-        'ties: the task vectors changed between passes (more boundary entries than counted)',
-      );
+  private countRecordedBoundary(bits: Uint32Array, at: number): void {
+    for (let t = 0; t < this.taskCount; t++) {
+      const magnitude = bits[at + 1 + t] & 0x7fffffff;
+      const selector = this.selectors[t];
+      if (magnitude >>> 16 === selector.bucket) selector.countFineBits(magnitude);
     }
-    for (let t = 0; t < this.taskCount; t++) pending[at + t] = arrays[t][i] - base[i];
-    this.pendingCount++;
   }
 
-  private resolvePending(): number {
-    const pending = this.pending!;
-    let votes = 0;
-    for (let e = 0; e < this.pendingCount; e++) {
-      let sum = 0;
-      for (let t = 0; t < this.taskCount; t++) {
-        const v = pending[e * this.taskCount + t];
-        if (Math.abs(v) >= this.thresholds[t]) sum += v;
+  /** Rewrites the provisional entries of the next tensor (in merge order) with their final values. */
+  finalize(values: Float32Array, p: TiesMergeOptions): void {
+    const cursor = this.cursor!;
+    const count = this.recordsPerTensor.shift() ?? 0;
+    const taus = new Float64Array(this.taskCount);
+    for (let r = 0; r < count; r++) {
+      const at = cursor.next();
+      const i = cursor.bits[at];
+      for (let t = 0; t < this.taskCount; t++) taus[t] = cursor.words[at + 1 + t];
+      values[i] = values[i] + p.scaling_factor * mergeKept(taus, this.highs, this.majority, p.merge_func);
+    }
+  }
+
+  dispose(): void {
+    this.records.dispose();
+  }
+}
+
+/**
+ * Decides what it can of one tensor: out = θ0 + λ·merged for entries whose magnitudes all lie outside
+ * [lows, highs) and whose result does not hang on the majority; calls `record` for the others and writes
+ * θ0 there. Returns the votes, sign(Σt kept τt), of the decided entries.
+ */
+function mergeDecided(
+  pretrained: Float32Array,
+  { base, arrays }: TaskDeltas,
+  lows: Float64Array,
+  highs: Float64Array,
+  { scaling_factor: lambda, merge_func: func }: TiesMergeOptions,
+  out: Float32Array,
+  record: (i: number) => void,
+): number {
+  const count = arrays.length;
+  let votes = 0;
+  for (let i = 0; i < out.length; i++) {
+    const b = base[i];
+    let total = 0;
+    let positive = 0;
+    let negative = 0;
+    let positiveCount = 0;
+    let negativeCount = 0;
+    let positiveMax = 0;
+    let negativeMax = 0;
+    let decided = true;
+    for (let t = 0; t < count; t++) {
+      const v = Math.fround(arrays[t][i] - b);
+      const magnitude = Math.abs(v);
+      if (magnitude < lows[t]) continue;
+      if (magnitude < highs[t]) {
+        decided = false;
+        break;
       }
-      votes += sum > 0 ? 1 : sum < 0 ? -1 : 0;
+      total += v;
+      if (v > 0) {
+        positive += v;
+        positiveCount++;
+        if (v > positiveMax) positiveMax = v;
+      } else if (v < 0) {
+        negative += v;
+        negativeCount++;
+        if (-v > negativeMax) negativeMax = -v;
+      }
     }
-    return votes;
+    const theta = pretrained[i];
+    out[i] = theta;
+    if (!decided) record(i);
+    else if (total !== 0) {
+      votes += total > 0 ? 1 : -1;
+      const merged = pick(
+        func,
+        total > 0,
+        positive,
+        negative,
+        positiveCount,
+        negativeCount,
+        positiveMax,
+        negativeMax,
+      );
+      out[i] = theta + lambda * merged;
+    } else {
+      const up =
+        theta +
+        lambda * pick(func, true, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
+      const down =
+        theta +
+        lambda *
+          pick(func, false, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
+      if (Object.is(Math.fround(up), Math.fround(down))) out[i] = up;
+      else record(i);
+    }
   }
+  return votes;
+}
+
+/** The merged value of the sign `up` (+ or −) by `func`, from the kept entries of each sign. */
+function pick(
+  func: MergeFunc,
+  up: boolean,
+  positive: number,
+  negative: number,
+  positiveCount: number,
+  negativeCount: number,
+  positiveMax: number,
+  negativeMax: number,
+): number {
+  if (func === 'sum') return up ? positive : negative;
+  if (func === 'mean')
+    return up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
+  return up ? positiveMax : -negativeMax;
+}
+
+/** Σt τt over the kept τt (|τt| ≥ thresholds[t]), in task order. */
+function keptSum(taus: ArrayLike<number>, thresholds: ArrayLike<number>): number {
+  let kept = 0;
+  for (let t = 0; t < taus.length; t++) if (Math.abs(taus[t]) >= thresholds[t]) kept += taus[t];
+  return kept;
+}
+
+/** One entry of Ties from its T task-vector values: trim, elect (ties to `tieSign`), disjoint merge. */
+export function mergeKept(
+  taus: ArrayLike<number>,
+  thresholds: ArrayLike<number>,
+  tieSign: 1 | -1,
+  func: MergeFunc,
+): number {
+  let total = 0;
+  let positive = 0;
+  let negative = 0;
+  let positiveCount = 0;
+  let negativeCount = 0;
+  let positiveMax = 0;
+  let negativeMax = 0;
+  for (let t = 0; t < taus.length; t++) {
+    const v = taus[t];
+    if (Math.abs(v) < thresholds[t]) continue;
+    total += v;
+    if (v > 0) {
+      positive += v;
+      positiveCount++;
+      positiveMax = Math.max(positiveMax, v);
+    } else if (v < 0) {
+      negative += v;
+      negativeCount++;
+      negativeMax = Math.max(negativeMax, -v);
+    }
+  }
+  const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
+  return pick(func, up, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
 }
 
 /** Σ over entries of sign(Σt kept τt), kept meaning |τt| ≥ thresholds[t]: the majority vote of Ties. */
@@ -142,4 +320,93 @@ export function keptVotes({ base, arrays }: TaskDeltas, thresholds: readonly num
     votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
   }
   return votes;
+}
+
+/**
+ * Fixed-width records (word 0: the entry index; then T float32 τ values), in the order appended: a
+ * buffer of `chunk` records in memory, full buffers spilled to a temporary file.
+ */
+class RecordLog {
+  readonly words: Float32Array;
+  readonly bits: Uint32Array;
+  count = 0;
+  private buffered = 0;
+  private spill: SpillFile | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly chunk: number,
+  ) {
+    this.words = new Float32Array(width * chunk);
+    this.bits = new Uint32Array(this.words.buffer);
+  }
+
+  /** Starts the record of entry `index`; returns its offset in `words`. */
+  append(index: number): number {
+    if (this.buffered === this.chunk) {
+      this.spill ??= new SpillFile('ties-records');
+      this.spill.append(new Uint8Array(this.words.buffer));
+      this.buffered = 0;
+    }
+    const at = this.buffered * this.width;
+    this.bits[at] = index;
+    this.buffered++;
+    this.count++;
+    return at;
+  }
+
+  /** The records spilled to disk (a whole number of chunks), then those in the buffer. */
+  spilled(): number {
+    return this.count - this.buffered;
+  }
+
+  readChunk(first: number, into: Uint8Array): void {
+    this.spill!.read(into, first * this.width * 4);
+  }
+
+  forEach(visit: (at: number, words: Float32Array, bits: Uint32Array) => void): void {
+    const cursor = this.cursor();
+    for (let r = 0; r < this.count; r++) {
+      const at = cursor.next();
+      visit(at, cursor.words, cursor.bits);
+    }
+  }
+
+  cursor(): RecordCursor {
+    return new RecordCursor(this);
+  }
+
+  dispose(): void {
+    this.spill?.dispose();
+    this.spill = null;
+  }
+}
+
+/** Reads a RecordLog from the start, one record at a time. */
+class RecordCursor {
+  words: Float32Array;
+  bits: Uint32Array;
+  private position = 0;
+  private readonly chunk: Float32Array;
+
+  constructor(private readonly log: RecordLog) {
+    this.chunk = new Float32Array(log.spilled() > 0 ? log.words.length : 0);
+    this.words = log.words;
+    this.bits = log.bits;
+  }
+
+  /** The offset in `words` / `bits` of the next record. */
+  next(): number {
+    const r = this.position++;
+    const local = r % this.log.chunk;
+    if (local === 0 && r < this.log.spilled()) {
+      this.log.readChunk(r, new Uint8Array(this.chunk.buffer));
+      this.words = this.chunk;
+      this.bits = new Uint32Array(this.chunk.buffer);
+    } else if (local === 0) {
+      this.words = this.log.words;
+      this.bits = this.log.bits;
+    }
+    return local * this.log.width;
+  }
 }

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
-import { TaskVectors, type TaskVectorTransform } from './task-vector.js';
+import type { DeferredMerger } from './stream.js';
+import { nonFiniteError, TaskVectors, type TaskVectorTransform } from './task-vector.js';
 import { GlobalTrimPlanner, keptVotes, type TaskDeltas } from './ties-global.js';
 
 export const MERGE_FUNCS = ['sum', 'mean', 'max'] as const;
@@ -115,18 +116,26 @@ export function createTiesMerger(
       },
     };
   }
-  const planner = new GlobalTrimPlanner(context.tasks.length, trimRank(context.floatParams, p.threshold));
-  return {
+  const planner = GlobalTrimPlanner.forParams(
+    context.tasks.length,
+    trimRank(context.floatParams, p.threshold),
+    context.floatParams,
+  );
+  const merger: DeferredMerger = {
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
     observe(pass, tensors) {
-      // Pass 0 materializes τ: it checks that every τ is finite before any threshold is trusted.
-      if (pass === 0) planner.countMagnitudes(vectors.compute(tensors, transform));
-      else planner.observeDeltas(pass, deltas(tensors));
+      const taus = vectors.compute(tensors, transform);
+      if (pass === 1) return planner.countFine(taus);
+      const bad = planner.countMagnitudes(taus);
+      if (bad >= 0) throw nonFiniteError(tensors, bad);
     },
     endPass: (pass) => planner.endPass(pass),
-    merge: (tensors) =>
-      tiesMergeTensor(tensors.pretrained, deltas(tensors), planner.thresholds, planner.majority, p),
+    merge: (tensors) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p),
+    finishMerge: () => planner.finishMerge(),
+    finalize: (values) => planner.finalize(values, p),
+    dispose: () => planner.dispose(),
   };
+  return merger;
 }
 
 export const tiesMethod: StaticMergeMethod<TiesParams> = {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MergeTensors } from '../../src/merge/method.js';
 import { planMerge } from '../../src/merge/plan.js';
-import { outputEntries, streamMerge } from '../../src/merge/stream.js';
+import { outputEntries, SpillFile, streamMerge } from '../../src/merge/stream.js';
 import { taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
 import { tiesMethod } from '../../src/merge/ties.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -67,7 +69,7 @@ describe('streamMerge', () => {
     expect(Array.from(sink.written.w.data as Uint16Array)).toEqual([0x3c00, 0x4200]);
   });
 
-  it('reads every float tensor once per pass: twice for the ties passes, once more to merge', () => {
+  it('reads every float tensor once to count magnitudes and once more to merge with ties', () => {
     const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [2, 4]) } };
     const plan = planMerge(sources);
     const merger = tiesMethod.createMerger(tiesMethod.params.parse({}), {
@@ -79,17 +81,9 @@ describe('streamMerge', () => {
     const result = streamMerge(sources, plan, merger, new MemorySink(outputEntries(plan)), {
       onProgress: (p) => progress.push(`${p.phase}${p.pass}:${p.index}/${p.total}`),
     });
-    expect(result.passes).toBe(2);
-    expect(sources.experts.a.reads).toBe(2 * 3);
-    expect(progress).toEqual([
-      'observe0:1/2',
-      'observe0:2/2',
-      'observe1:1/2',
-      'observe1:2/2',
-      'merge2:1/3',
-      'merge2:2/3',
-      'merge2:3/3',
-    ]);
+    expect(result.passes).toBe(1);
+    expect(sources.experts.a.reads).toBe(2 * 2);
+    expect(progress).toEqual(['observe0:1/2', 'observe0:2/2', 'merge1:1/2', 'merge1:2/2']);
   });
 
   it('fails on non-finite weights naming the tensor and the model, and aborts the sink', () => {
@@ -152,5 +146,49 @@ describe('streamMerge', () => {
       ['w', ['z', 'a'], [2, 3]],
       ['b', ['z', 'a'], [2, 3]],
     ]);
+  });
+
+  it('finalizes deferred merges in order after the pass and disposes of them on error', () => {
+    const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [3, 5]) } };
+    const plan = planMerge(sources);
+    const events: string[] = [];
+    const deferred = (failAt?: string) => ({
+      merge: (t: MergeTensors) => {
+        if (t.name === failAt) throw new Error(`boom at ${t.name}`);
+        events.push(`merge ${t.name}`);
+        return Float32Array.from(t.experts[0]);
+      },
+      finishMerge: () => events.push('finish'),
+      finalize: (values: Float32Array) => {
+        events.push(`finalize ${values[0]}`);
+        values[0] += 100;
+      },
+      dispose: () => events.push('dispose'),
+    });
+    const sink = new MemorySink(outputEntries(plan));
+    streamMerge(sources, plan, deferred(), sink);
+    expect(events).toEqual(['merge w', 'merge b', 'finish', 'finalize 3', 'finalize 3', 'dispose']);
+    expect(Array.from(sink.written.w.data as Float32Array)).toEqual([103, 5]);
+    expect(Array.from(sink.written.b.data as Float32Array)).toEqual([103]);
+    expect(sink.written.ids).toBe(ids);
+    events.length = 0;
+    const failing = new MemorySink(outputEntries(plan));
+    expect(() => streamMerge(sources, plan, deferred('b'), failing)).toThrow('boom at b');
+    expect(events).toEqual(['merge w', 'dispose']);
+    expect(failing.state).toBe('aborted');
+  });
+});
+
+describe('SpillFile', () => {
+  it('reads back what it appended at the offsets it returned, and removes its folder', () => {
+    const spill = new SpillFile('test.bin');
+    expect(spill.append(Uint8Array.from([1, 2, 3]))).toBe(0);
+    expect(spill.append(Uint8Array.from([4, 5]))).toBe(3);
+    const back = new Uint8Array(3);
+    spill.read(back, 2);
+    expect(Array.from(back)).toEqual([3, 4, 5]);
+    expect(existsSync(spill.path)).toBe(true);
+    spill.dispose();
+    expect(existsSync(dirname(spill.path))).toBe(false);
   });
 });

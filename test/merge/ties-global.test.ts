@@ -109,43 +109,65 @@ describe('ties global trim: streaming result equals the flattened reference', ()
 });
 
 describe('GlobalTrimPlanner', () => {
-  it('gives the same thresholds and majority with the boundary store and with the extra vote pass', () => {
+  it('gives the exact thresholds and majority from the records and from the fine pass alike', () => {
     const random = mulberry32(5);
     // Shifted down so that the vote is negative and the majority is −1.
     const shifted = (n: number) => Float32Array.from(randomValues(n, random, true), (v) => v - 0.25);
     const tensors = [30, 1, 59].map((n) => [0, 1, 2].map(() => shifted(n)));
     const d = 90;
-    const run = (budget: number | undefined) => {
-      const planner = new GlobalTrimPlanner(3, trimRank(d, 30), budget);
+    const params = { scaling_factor: 1, merge_func: 'sum' as const };
+    const run = (maxBoundary: number, recordsPerChunk?: number) => {
+      const planner = new GlobalTrimPlanner(3, trimRank(d, 30), maxBoundary, recordsPerChunk);
       let pass = 0;
       for (; planner.wantsPass(pass); pass++) {
         for (const taus of tensors) {
           if (pass === 0) planner.countMagnitudes(taus);
-          else planner.observeDeltas(pass, { base: new Float32Array(taus[0].length), arrays: taus });
+          else planner.countFine(taus);
         }
         planner.endPass(pass);
       }
-      return { passes: pass, thresholds: planner.thresholds, majority: planner.majority };
+      const recorded = planner.recordsBoundary;
+      const zeros = (n: number) => new Float32Array(n);
+      const outs = tensors.map((taus) =>
+        planner.mergeProvisional(
+          zeros(taus[0].length),
+          { base: zeros(taus[0].length), arrays: taus },
+          params,
+        ),
+      );
+      planner.finishMerge();
+      for (const out of outs) planner.finalize(out, params);
+      planner.dispose();
+      return { passes: pass, recorded, thresholds: planner.thresholds, majority: planner.majority, outs };
     };
-    const stored = run(undefined);
-    const recast = run(0);
-    expect(stored.passes).toBe(2);
-    expect(recast.passes).toBe(3);
-    expect(recast.thresholds).toEqual(stored.thresholds);
-    expect(recast.majority).toBe(stored.majority);
+    const recorded = run(d * 3);
+    const spilled = run(d * 3, 2);
+    const finePass = run(0);
+    expect([recorded.passes, recorded.recorded]).toEqual([1, true]);
+    expect([finePass.passes, finePass.recorded]).toEqual([2, false]);
+    expect(finePass.thresholds).toEqual(recorded.thresholds);
+    expect(finePass.majority).toBe(recorded.majority);
+    expect(spilled.outs).toEqual(recorded.outs);
+    expect(finePass.outs).toEqual(recorded.outs);
     for (let t = 0; t < 3; t++) {
       const all = tensors.flatMap((taus) => Array.from(taus[t]));
-      expect(stored.thresholds[t]).toBe(sortedKth(all, trimRank(d, 30)));
+      expect(recorded.thresholds[t]).toBe(sortedKth(all, trimRank(d, 30)));
     }
     let votes = 0;
     for (const taus of tensors) {
       for (let i = 0; i < taus[0].length; i++) {
         votes += Math.sign(
-          taus.reduce((s, tau, t) => s + (Math.abs(tau[i]) >= stored.thresholds[t] ? tau[i] : 0), 0),
+          taus.reduce((s, tau, t) => s + (Math.abs(tau[i]) >= recorded.thresholds[t] ? tau[i] : 0), 0),
         );
       }
     }
     expect(votes).toBeLessThan(0);
-    expect(stored.majority).toBe(votes < 0 ? -1 : 1);
+    expect(recorded.majority).toBe(-1);
+  });
+
+  it('reports the first task whose vector is not finite', () => {
+    const planner = new GlobalTrimPlanner(2, 1, 10);
+    expect(planner.countMagnitudes([Float32Array.from([1, 2]), Float32Array.from([1, 2])])).toBe(-1);
+    expect(planner.countMagnitudes([Float32Array.from([1]), Float32Array.from([Number.NaN])])).toBe(1);
   });
 });
