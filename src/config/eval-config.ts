@@ -15,7 +15,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { issueMessage } from '../merge/registry.js';
-import { parseMergeConfig, parseOverride } from './merge-config.js';
+import { checkUnseenTasks, parseMergeConfig, parseOverride } from './merge-config.js';
 
 const taskSchema = z.looseObject({ data: z.string(), split: z.string().default('test') });
 
@@ -23,6 +23,9 @@ const evalKeys = {
   batch_size: z.number().int().positive().default(128),
   limit: z.number().int().positive().optional(),
 };
+
+/** Tasks the model was not merged on: the report gives seen and unseen averages. */
+const unseenKey = { unseen_tasks: z.array(z.string()).optional() };
 
 const schema = z.strictObject({
   model: z.string(),
@@ -32,6 +35,7 @@ const schema = z.strictObject({
     .refine((t) => Object.keys(t).length > 0, 'expected at least one task'),
   output: z.string().optional(),
   ...evalKeys,
+  ...unseenKey,
 });
 
 export interface EvalConfig {
@@ -43,6 +47,8 @@ export interface EvalConfig {
   readonly limit?: number;
   /** Where the reports go, when anywhere. */
   readonly output?: string;
+  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
+  readonly unseen_tasks?: readonly string[];
   /** The merge method, when the config was a merge config. */
   readonly method?: string;
   readonly source?: string;
@@ -82,6 +88,7 @@ function fromMergeConfig(doc: Record<string, unknown>, where: string, baseDir: s
     model: merge.output,
     heads: merge.heads,
     tasks: merge.tasks,
+    unseen_tasks: merge.unseen_tasks,
     method: merge.method,
     source: where,
     ...extra.data,
@@ -108,6 +115,7 @@ export function parseEvalConfig(
   const result = schema.safeParse(doc);
   if (!result.success) throw zodError(where, result.error.issues[0]);
   const c = result.data;
+  checkUnseenTasks(c, where);
   const at = (p: string) => resolve(baseDir, p);
   return {
     ...c,

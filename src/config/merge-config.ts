@@ -51,6 +51,8 @@ const schema = z.strictObject({
   }),
   /** Per task: its data; needed by test-time methods and by evaluation. Extra keys are kept for them. */
   tasks: z.record(z.string(), taskSchema).optional(),
+  /** Tasks evaluated but not merged (their data and heads only; no expert): generalization to unseen tasks. */
+  unseen_tasks: z.array(z.string()).optional(),
   heads: z.string().optional(),
   output: z.string(),
   seed: z.number().int().default(42),
@@ -149,11 +151,27 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
       `${where}: method: unknown merge method '${config.method}'; known methods: ${methodNames().join(', ')}`,
     );
   }
+  checkUnseenTasks(config, where);
   const parameters = parseMethodParams(getMethod(config.method), config.parameters, where) as Record<
     string,
     unknown
   >;
   return resolvePaths({ ...config, parameters, source: options.source }, options.baseDir ?? process.cwd());
+}
+
+/** Each unseen task has its data under `tasks` and no expert (it must not enter the merge). */
+export function checkUnseenTasks(
+  config: { unseen_tasks?: string[]; tasks?: Record<string, unknown>; models?: { experts: object } },
+  where: string,
+): void {
+  for (const task of config.unseen_tasks ?? []) {
+    if (config.tasks?.[task] === undefined)
+      throw new WemoeError(`${where}: unseen_tasks: ${task} has no entry under tasks (its data are needed)`);
+    if (config.models && task in config.models.experts)
+      throw new WemoeError(
+        `${where}: unseen_tasks: ${task} has an expert under models.experts; an unseen task is not merged`,
+      );
+  }
 }
 
 function resolvePaths(config: MergeConfig, base: string): MergeConfig {

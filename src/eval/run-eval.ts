@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { EvalConfig } from '../config/eval-config.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
+import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
@@ -15,8 +16,9 @@ import { wemoeParamCounts } from '../models/wemoe/model.js';
 import type { ProgressMode } from '../util/progress.js';
 import { type EvalModel, evaluateModel } from './evaluate.js';
 import { machineInfo } from './machine.js';
-import { accuracyTableMarkdown } from './report-markdown.js';
-import type { MethodResult, ModelInfo, RunReport } from './report-types.js';
+import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
+import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
+import { averageScore } from './summaries.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
 
 export interface RunEvalOptions {
@@ -48,6 +50,33 @@ function loadModel(dir: string): { model: EvalModel; info: ModelInfo } {
   return {
     model: { kind: 'clip', config, params },
     info: { trainable_params: 0, all_params: clipParamCount(config) },
+  };
+}
+
+/** Seen (merged) and unseen tasks' scores and averages of the one evaluated model. */
+function generalizationOf(
+  result: MethodResult,
+  tasks: readonly string[],
+  config: EvalConfig,
+): GeneralizationExperiment {
+  const unseen = tasks.filter((t) => config.unseen_tasks?.includes(t));
+  const seen = tasks.filter((t) => !unseen.includes(t));
+  if (seen.length === 0)
+    throw new WemoeError(
+      `${config.source ?? 'eval config'}: unseen_tasks: every task is unseen; expected at least one seen task`,
+    );
+  return {
+    seen,
+    unseen,
+    methods: [
+      {
+        method: result.method,
+        label: result.label,
+        per_task: result.per_task,
+        seen_average: averageScore(result.per_task, seen),
+        unseen_average: averageScore(result.per_task, unseen),
+      },
+    ],
   };
 }
 
@@ -100,7 +129,12 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
     methods: [result],
     total_s: (performance.now() - began) / 1000,
   };
+  if (config.unseen_tasks?.length)
+    report.experiments = { generalization: generalizationOf(result, report.tasks, config) };
   const out = options.out ?? config.output;
   const paths = out === undefined ? undefined : writeReports(out, report);
-  return { report, table: accuracyTableMarkdown(report), paths };
+  const table = report.experiments
+    ? `${accuracyTableMarkdown(report)}\n\n${generalizationTableMarkdown(report.experiments.generalization!)}`
+    : accuracyTableMarkdown(report);
+  return { report, table, paths };
 }
