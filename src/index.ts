@@ -19,6 +19,7 @@ export * from './data/random.js';
 export * from './data/suite.js';
 export * from './data/suite-models.js';
 export * from './demo/budget.js';
+export * from './demo/experiments/index.js';
 export { DEMO_METHODS, type DemoContext, type DemoMethod } from './demo/methods.js';
 export * from './demo/run-demo.js';
 export { mergeInMemory } from './demo/static-merge.js';
