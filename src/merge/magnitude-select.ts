@@ -8,14 +8,30 @@
 const BUCKETS = 1 << 16;
 const MAGNITUDE_MASK = 0x7fffffff;
 const FIRST_NON_FINITE_BUCKET = 0x7f80;
+/** Buckets of magnitudes (sign bit cleared). */
+const HALF = BUCKETS >>> 1;
+const MAX_UNFOLDED = 0x7fffffff;
+
+/** Counts the high 16 bits of |x| for each bit pattern, alternating between two lanes of `lanes`. */
+function countTwoLanes(bits: Int32Array, lanes: Int32Array): void {
+  const even = bits.length & ~1;
+  for (let i = 0; i < even; i += 2) {
+    lanes[(bits[i] & MAGNITUDE_MASK) >> 16]++;
+    lanes[HALF + ((bits[i + 1] & MAGNITUDE_MASK) >> 16)]++;
+  }
+  if (even < bits.length) lanes[(bits[even] & MAGNITUDE_MASK) >> 16]++;
+}
 
 /** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
-export function bitsView(values: Float32Array): Uint32Array {
-  return new Uint32Array(values.buffer, values.byteOffset, values.length);
+export function bitsView(values: Float32Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, values.length);
 }
 
 export class MagnitudeSelector {
   private readonly coarse = new Float64Array(BUCKETS);
+  /** Counts since the last fold, in two interleaved int32 lanes (consecutive equal buckets do not wait on each other). */
+  private readonly lanes = new Int32Array(2 * HALF);
+  private unfolded = 0;
   private fine: Float64Array | null = null;
   /** High 16 bits of the k-th magnitude, known after `endCoarse`. */
   bucket = -1;
@@ -28,9 +44,12 @@ export class MagnitudeSelector {
 
   /** Pass 1: counts every value; returns how many of them are NaN or ±Inf. */
   countCoarse(values: Float32Array): number {
-    const bits = bitsView(values);
-    const coarse = this.coarse;
-    for (let i = 0; i < bits.length; i++) coarse[(bits[i] & MAGNITUDE_MASK) >>> 16]++;
+    for (let start = 0; start < values.length; start += MAX_UNFOLDED) {
+      const slice = values.subarray(start, start + MAX_UNFOLDED);
+      if (this.unfolded + slice.length > MAX_UNFOLDED) this.fold();
+      countTwoLanes(bitsView(slice), this.lanes);
+      this.unfolded += slice.length;
+    }
     this.seen += values.length;
     const nonFinite = this.nonFiniteCount();
     const added = nonFinite - this.nonFinite;
@@ -38,10 +57,20 @@ export class MagnitudeSelector {
     return added;
   }
 
+  /** Adds the int32 lane counts into the float64 totals. */
+  private fold(): void {
+    const lanes = this.lanes;
+    for (let b = 0; b < HALF; b++) this.coarse[b] += lanes[b] + lanes[HALF + b];
+    lanes.fill(0);
+    this.unfolded = 0;
+  }
+
   /** NaN and infinities: their bit patterns sit above the largest finite one. */
   private nonFiniteCount(): number {
     let count = 0;
-    for (let b = FIRST_NON_FINITE_BUCKET; b < BUCKETS >>> 1; b++) count += this.coarse[b];
+    for (let b = FIRST_NON_FINITE_BUCKET; b < HALF; b++) {
+      count += this.coarse[b] + this.lanes[b] + this.lanes[HALF + b];
+    }
     return count;
   }
 
@@ -51,6 +80,7 @@ export class MagnitudeSelector {
   }
 
   endCoarse(): void {
+    this.fold();
     if (this.kth < 1 || this.kth > this.seen) {
       throw new RangeError(`magnitude selection: rank ${this.kth} is outside 1..${this.seen}`);
     }

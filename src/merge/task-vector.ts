@@ -12,19 +12,27 @@ export type TaskVectorTransform = (tau: Float32Array, task: string, tensorName: 
 export class TaskVectors {
   private buffers: Float32Array[] = [];
 
-  /** τt for every task of `tensors` (views valid until the next call), optionally transformed. */
-  compute(tensors: MergeTensors, transform?: TaskVectorTransform): Float32Array[] {
+  /**
+   * τt for every task of `tensors` (views valid until the next call), optionally transformed. With
+   * `check` off, NaN/Inf pass through: for callers that count them themselves (Ties' magnitude histogram).
+   */
+  compute(tensors: MergeTensors, transform?: TaskVectorTransform, check = true): Float32Array[] {
     const n = tensors.pretrained.length;
     const out: Float32Array[] = [];
     for (let t = 0; t < tensors.experts.length; t++) {
       if (this.buffers.length <= t || this.buffers[t].length < n) this.buffers[t] = new Float32Array(n);
       const tau = this.buffers[t].subarray(0, n);
-      if (!subtractInto(tau, tensors.experts[t], tensors.pretrained)) throw nonFiniteError(tensors, t);
+      if (!check) subtract(tau, tensors.experts[t], tensors.pretrained);
+      else if (!subtractInto(tau, tensors.experts[t], tensors.pretrained)) throw nonFiniteError(tensors, t);
       transform?.(tau, tensors.tasks[t], tensors.name);
       out.push(tau);
     }
     return out;
   }
+}
+
+function subtract(out: Float32Array, a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
 }
 
 /**

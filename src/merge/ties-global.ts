@@ -116,9 +116,11 @@ export class GlobalTrimPlanner {
   mergeProvisional(pretrained: Float32Array, deltas: TaskDeltas, p: TiesMergeOptions): Float32Array {
     const out = new Float32Array(pretrained.length);
     const before = this.records.count;
-    this.votes += mergeDecided(pretrained, deltas, this.lows, this.highs, p, out, (i) =>
-      this.record(deltas, i),
-    );
+    const record = (i: number) => this.record(deltas, i);
+    this.votes +=
+      p.merge_func === 'sum'
+        ? mergeDecidedSum(pretrained, deltas, this.lows, this.highs, p.scaling_factor, out, record)
+        : mergeDecided(pretrained, deltas, this.lows, this.highs, p, out, record);
     this.recordsPerTensor.push(this.records.count - before);
     return out;
   }
@@ -247,6 +249,50 @@ function mergeDecided(
       if (Object.is(Math.fround(up), Math.fround(down))) out[i] = up;
       else record(i);
     }
+  }
+  return votes;
+}
+
+/** mergeDecided for merge_func 'sum' (the default), with only the accumulators it needs. */
+function mergeDecidedSum(
+  pretrained: Float32Array,
+  { base, arrays }: TaskDeltas,
+  lows: Float64Array,
+  highs: Float64Array,
+  lambda: number,
+  out: Float32Array,
+  record: (i: number) => void,
+): number {
+  const count = arrays.length;
+  let votes = 0;
+  for (let i = 0; i < out.length; i++) {
+    const b = base[i];
+    let total = 0;
+    let positive = 0;
+    let negative = 0; // a kept 0 (threshold 0) adds ±0 here: no change
+    let decided = true;
+    for (let t = 0; t < count; t++) {
+      const v = Math.fround(arrays[t][i] - b);
+      const magnitude = Math.abs(v);
+      if (magnitude < lows[t]) continue;
+      if (magnitude < highs[t]) {
+        decided = false;
+        break;
+      }
+      total += v;
+      if (v > 0) positive += v;
+      else negative += v;
+    }
+    const theta = pretrained[i];
+    out[i] = theta;
+    if (decided && total > 0) {
+      votes++;
+      out[i] = theta + lambda * positive;
+    } else if (decided && total < 0) {
+      votes--;
+      out[i] = theta + lambda * negative;
+    } else if (decided && positive === 0 && negative === 0) out[i] = theta + lambda * positive;
+    else record(i);
   }
   return votes;
 }

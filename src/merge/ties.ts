@@ -124,7 +124,8 @@ export function createTiesMerger(
   const merger: DeferredMerger = {
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
     observe(pass, tensors) {
-      const taus = vectors.compute(tensors, transform);
+      // Plain Ties finds NaN/Inf in its histogram; DARE checks before its drops could hide them.
+      const taus = vectors.compute(tensors, transform, transform !== undefined);
       if (pass === 1) return planner.countFine(taus);
       const bad = planner.countMagnitudes(taus);
       if (bad >= 0) throw nonFiniteError(tensors, bad);
