@@ -137,6 +137,11 @@ export class MagnitudeSelector {
 const scratch = new Float32Array(1);
 const scratchBits = bitsView(scratch);
 
+export function floatBits(value: number): number {
+  scratch[0] = value;
+  return scratchBits[0];
+}
+
 export function bitsToFloat(bits: number): number {
   scratchBits[0] = bits;
   return scratch[0];

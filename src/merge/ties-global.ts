@@ -13,7 +13,7 @@
  * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
  * pins the exact thresholds first and only majority-dependent entries are recorded.
  */
-import { bitsToFloat, MagnitudeSelector } from './magnitude-select.js';
+import { bitsToFloat, floatBits, MagnitudeSelector } from './magnitude-select.js';
 import { SpillFile } from './stream.js';
 import type { MergeFunc } from './ties.js';
 
@@ -35,14 +35,32 @@ export interface TiesMergeOptions {
   readonly merge_func: MergeFunc;
 }
 
+/**
+ * Per task, magnitudes below `lows` are trimmed and from `highs` up kept; in between, not known yet.
+ * `lowMids` is the midpoint between `lows` and the float32 below it: a difference of magnitude under it
+ * rounds to a float32 under `lows`.
+ */
+interface Bounds {
+  readonly lows: Float64Array;
+  readonly lowMids: Float64Array;
+  readonly highs: Float64Array;
+}
+
+function boundsOf(lows: readonly number[], highs: readonly number[]): Bounds {
+  const below = (low: number) => (low > 0 ? bitsToFloat(floatBits(low) - 1) : low);
+  return {
+    lows: Float64Array.from(lows),
+    lowMids: Float64Array.from(lows, (low) => (below(low) + low) / 2),
+    highs: Float64Array.from(highs),
+  };
+}
+
 export class GlobalTrimPlanner {
   private readonly selectors: MagnitudeSelector[];
   /** The exact thresholds, known after pass 1 or `finishMerge`. */
   thresholds: number[] = [];
   majority: 1 | -1 = 1;
-  /** Per task, magnitudes below `lows` are trimmed and from `highs` up kept; in between, not yet known. */
-  private lows = new Float64Array(0);
-  private highs = new Float64Array(0);
+  private bounds: Bounds = boundsOf([], []);
   private finePass = false;
   private votes = 0;
   private readonly records: RecordLog;
@@ -102,14 +120,15 @@ export class GlobalTrimPlanner {
     for (const selector of this.selectors) selector.endCoarse();
     const boundary = this.selectors.reduce((sum, s) => sum + s.bucketCount(), 0);
     this.finePass = boundary > this.maxBoundary;
-    this.lows = Float64Array.from(this.selectors, (s) => bitsToFloat(s.bucket << 16));
-    this.highs = Float64Array.from(this.selectors, (s) => bitsToFloat((s.bucket + 1) << 16));
+    this.bounds = boundsOf(
+      this.selectors.map((s) => bitsToFloat(s.bucket << 16)),
+      this.selectors.map((s) => bitsToFloat((s.bucket + 1) << 16)),
+    );
   }
 
   private setExactThresholds(): void {
     this.thresholds = this.selectors.map((s) => s.endFine());
-    this.lows = Float64Array.from(this.thresholds);
-    this.highs = this.lows;
+    this.bounds = boundsOf(this.thresholds, this.thresholds);
   }
 
   /** The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`). */
@@ -119,8 +138,8 @@ export class GlobalTrimPlanner {
     const record = (i: number) => this.record(deltas, i);
     this.votes +=
       p.merge_func === 'sum'
-        ? mergeDecidedSum(pretrained, deltas, this.lows, this.highs, p.scaling_factor, out, record)
-        : mergeDecided(pretrained, deltas, this.lows, this.highs, p, out, record);
+        ? mergeDecidedSum(pretrained, deltas, this.bounds, p.scaling_factor, out, record)
+        : mergeDecided(pretrained, deltas, this.bounds, p, out, record);
     this.recordsPerTensor.push(this.records.count - before);
     return out;
   }
@@ -133,7 +152,7 @@ export class GlobalTrimPlanner {
 
   /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
   finishMerge(): void {
-    if (this.thresholds.length === 0 && this.lows.length > 0) {
+    if (this.thresholds.length === 0 && this.bounds.lows.length > 0) {
       this.records.forEach((at, _words, bits) => {
         this.countRecordedBoundary(bits, at);
       });
@@ -143,7 +162,7 @@ export class GlobalTrimPlanner {
     const taus = new Float64Array(this.taskCount);
     this.records.forEach((at, words) => {
       for (let t = 0; t < this.taskCount; t++) taus[t] = words[at + 1 + t];
-      const kept = keptSum(taus, this.highs);
+      const kept = keptSum(taus, this.thresholds);
       votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
     });
     this.votes += votes;
@@ -168,7 +187,8 @@ export class GlobalTrimPlanner {
       const at = cursor.next();
       const i = cursor.bits[at];
       for (let t = 0; t < this.taskCount; t++) taus[t] = cursor.words[at + 1 + t];
-      values[i] = values[i] + p.scaling_factor * mergeKept(taus, this.highs, this.majority, p.merge_func);
+      values[i] =
+        values[i] + p.scaling_factor * mergeKept(taus, this.thresholds, this.majority, p.merge_func);
     }
   }
 
@@ -185,8 +205,7 @@ export class GlobalTrimPlanner {
 function mergeDecided(
   pretrained: Float32Array,
   { base, arrays }: TaskDeltas,
-  lows: Float64Array,
-  highs: Float64Array,
+  { lows, lowMids, highs }: Bounds,
   { scaling_factor: lambda, merge_func: func }: TiesMergeOptions,
   out: Float32Array,
   record: (i: number) => void,
@@ -204,7 +223,10 @@ function mergeDecided(
     let negativeMax = 0;
     let decided = true;
     for (let t = 0; t < count; t++) {
-      const v = Math.fround(arrays[t][i] - b);
+      const difference = arrays[t][i] - b;
+      // Below the midpoint under lows[t], |τ| rounds to float32 below lows[t]: trimmed without rounding.
+      if (Math.abs(difference) < lowMids[t]) continue;
+      const v = Math.fround(difference);
       const magnitude = Math.abs(v);
       if (magnitude < lows[t]) continue;
       if (magnitude < highs[t]) {
@@ -257,8 +279,7 @@ function mergeDecided(
 function mergeDecidedSum(
   pretrained: Float32Array,
   { base, arrays }: TaskDeltas,
-  lows: Float64Array,
-  highs: Float64Array,
+  { lows, lowMids, highs }: Bounds,
   lambda: number,
   out: Float32Array,
   record: (i: number) => void,
@@ -272,7 +293,10 @@ function mergeDecidedSum(
     let negative = 0; // a kept 0 (threshold 0) adds ±0 here: no change
     let decided = true;
     for (let t = 0; t < count; t++) {
-      const v = Math.fround(arrays[t][i] - b);
+      const difference = arrays[t][i] - b;
+      // Below the midpoint under lows[t], |τ| rounds to float32 below lows[t]: trimmed without rounding.
+      if (Math.abs(difference) < lowMids[t]) continue;
+      const v = Math.fround(difference);
       const magnitude = Math.abs(v);
       if (magnitude < lows[t]) continue;
       if (magnitude < highs[t]) {

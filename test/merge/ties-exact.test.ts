@@ -157,4 +157,21 @@ describe('streaming global ties equals the computation it replaced, bit for bit'
     }
     expect([...majorities].sort()).toEqual([-1, 1]);
   });
+
+  it('where τ = θt − θ0 rounds onto or across a bucket bound or threshold (ties to even included)', () => {
+    // θ0 = 1 and tiny θt: τ = θt − 1 rounds to −1 (from −(1 − 2^-26), and −(1 − 2^-25), −(1 + 2^-24) at
+    // ties), to −(1 − 2^-24) or to −(1 + 2^-23); 1.0 starts a 16-bit bucket, 1 − 2^-24 ends the one below.
+    const tiny = [2 ** -26, 2 ** -25, 3 * 2 ** -26, -(2 ** -24), -3 * 2 ** -25, 0, 2 ** -24, -(2 ** -26)];
+    const n = tiny.length;
+    const pretrained: StateDict = { w: { shape: [n], values: new Array(n).fill(1) } };
+    const experts = [tiny, [...tiny].reverse(), tiny.map((v, i) => (i % 2 === 0 ? v : 2 - v))].map(
+      (values): StateDict => ({ w: { shape: [n], values } }),
+    );
+    const c = { pretrained, experts };
+    for (const func of MERGE_FUNCS) {
+      for (let k = 0; k <= 100; k += 12.5) {
+        expect(bits(streamedTies(c, k, 1, func))).toEqual(bits(replacedTies(c, k, 1, func)));
+      }
+    }
+  });
 });
