@@ -13,7 +13,7 @@ export const EXPERIMENT_NAMES: readonly ExperimentName[] = ['generalization', 'r
 export const GENERALIZATION_BUDGET: DemoBudget = budgetWithSteps(100);
 
 /** Eight test conditions × four methods (two adapted) on four tasks: fewer steps and images per task. */
-export const ROBUSTNESS_BUDGET: DemoBudget = { ...budgetWithSteps(50), testLimit: 500 };
+export const ROBUSTNESS_BUDGET: DemoBudget = { ...budgetWithSteps(25), testLimit: 256 };
 
 const QUICK: Partial<DemoBudget> = { testLimit: 128 };
 
