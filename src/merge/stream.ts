@@ -42,6 +42,8 @@ export interface MergeProgress {
  * non-finite result can only be an overflow.
  */
 export interface DeferredMerger extends TensorMerger {
+  /** Its result is copied at once: it may be a view of a buffer reused by the next call. */
+  merge(tensors: MergeTensors): Float32Array;
   finishMerge(): void;
   /** Makes the provisional values of the next float tensor final, in place. */
   finalize(values: Float32Array): void;

@@ -66,6 +66,7 @@ export class GlobalTrimPlanner {
   private readonly records: RecordLog;
   private readonly recordsPerTensor: number[] = [];
   private cursor: RecordCursor | null = null;
+  private provisional = new Float32Array(0);
 
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
@@ -131,9 +132,13 @@ export class GlobalTrimPlanner {
     this.bounds = boundsOf(this.thresholds, this.thresholds);
   }
 
-  /** The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`). */
+  /**
+   * The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`). The
+   * result is a view of a reused buffer, valid until the next call.
+   */
   mergeProvisional(pretrained: Float32Array, deltas: TaskDeltas, p: TiesMergeOptions): Float32Array {
-    const out = new Float32Array(pretrained.length);
+    if (this.provisional.length < pretrained.length) this.provisional = new Float32Array(pretrained.length);
+    const out = this.provisional.subarray(0, pretrained.length);
     const before = this.records.count;
     const record = (i: number) => this.record(deltas, i);
     this.votes +=
@@ -153,28 +158,29 @@ export class GlobalTrimPlanner {
   /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
   finishMerge(): void {
     if (this.thresholds.length === 0 && this.bounds.lows.length > 0) {
-      this.records.forEach((at, _words, bits) => {
-        this.countRecordedBoundary(bits, at);
-      });
+      this.records.forEachChunk((bits, count) => this.countRecordedBoundary(bits, count));
       this.setExactThresholds();
     }
+    const thresholds = Float64Array.from(this.thresholds);
     let votes = 0;
-    const taus = new Float64Array(this.taskCount);
-    this.records.forEach((at, words) => {
-      for (let t = 0; t < this.taskCount; t++) taus[t] = words[at + 1 + t];
-      const kept = keptSum(taus, this.thresholds);
-      votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
+    this.records.forEachChunk((_bits, count, words) => {
+      votes += recordedVotes(words, count, thresholds);
     });
     this.votes += votes;
     this.majority = this.votes < 0 ? -1 : 1;
     this.cursor = this.records.cursor();
   }
 
-  private countRecordedBoundary(bits: Uint32Array, at: number): void {
+  /** Fine counts of the boundary magnitudes of `count` records. */
+  private countRecordedBoundary(bits: Uint32Array, count: number): void {
+    const width = this.taskCount + 1;
     for (let t = 0; t < this.taskCount; t++) {
-      const magnitude = bits[at + 1 + t] & 0x7fffffff;
       const selector = this.selectors[t];
-      if (magnitude >>> 16 === selector.bucket) selector.countFineBits(magnitude);
+      const bucket = selector.bucket;
+      for (let at = 1 + t; at < count * width; at += width) {
+        const magnitude = bits[at] & 0x7fffffff;
+        if (magnitude >>> 16 === bucket) selector.countFineBits(magnitude);
+      }
     }
   }
 
@@ -338,11 +344,19 @@ function pick(
   return up ? positiveMax : -negativeMax;
 }
 
-/** Σt τt over the kept τt (|τt| ≥ thresholds[t]), in task order. */
-function keptSum(taus: ArrayLike<number>, thresholds: ArrayLike<number>): number {
-  let kept = 0;
-  for (let t = 0; t < taus.length; t++) if (Math.abs(taus[t]) >= thresholds[t]) kept += taus[t];
-  return kept;
+/** Σ over `count` records of sign(Σt kept τt), in task order. */
+function recordedVotes(words: Float32Array, count: number, thresholds: Float64Array): number {
+  const width = thresholds.length + 1;
+  let votes = 0;
+  for (let at = 0; at < count * width; at += width) {
+    let kept = 0;
+    for (let t = 0; t < thresholds.length; t++) {
+      const v = words[at + 1 + t];
+      if (Math.abs(v) >= thresholds[t]) kept += v;
+    }
+    votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
+  }
+  return votes;
 }
 
 /** One entry of Ties from its T task-vector values: trim, elect (ties to `tieSign`), disjoint merge. */
@@ -434,11 +448,14 @@ class RecordLog {
     this.spill!.read(into, first * this.width * 4);
   }
 
-  forEach(visit: (at: number, words: Float32Array, bits: Uint32Array) => void): void {
+  /** Every record in order, a chunk at a time (the views are valid during the call only). */
+  forEachChunk(visit: (bits: Uint32Array, count: number, words: Float32Array) => void): void {
     const cursor = this.cursor();
-    for (let r = 0; r < this.count; r++) {
-      const at = cursor.next();
-      visit(at, cursor.words, cursor.bits);
+    for (let first = 0; first < this.count; first += this.chunk) {
+      const count = Math.min(this.chunk, this.count - first);
+      cursor.next();
+      visit(cursor.bits, count, cursor.words);
+      cursor.skip(count - 1);
     }
   }
 
@@ -463,6 +480,10 @@ class RecordCursor {
     this.chunk = new Float32Array(log.spilled() > 0 ? log.words.length : 0);
     this.words = log.words;
     this.bits = log.bits;
+  }
+
+  skip(records: number): void {
+    this.position += records;
   }
 
   /** The offset in `words` / `bits` of the next record. */

@@ -103,7 +103,7 @@ function plannedTies(
     planner.endPass(pass);
   }
   const outs = tensors.map(({ pre, experts }) =>
-    planner.mergeProvisional(pre, { base: pre, arrays: experts }, params),
+    planner.mergeProvisional(pre, { base: pre, arrays: experts }, params).slice(),
   );
   planner.finishMerge();
   for (const out of outs) planner.finalize(out, params);

@@ -129,11 +129,9 @@ describe('GlobalTrimPlanner', () => {
       const recorded = planner.recordsBoundary;
       const zeros = (n: number) => new Float32Array(n);
       const outs = tensors.map((taus) =>
-        planner.mergeProvisional(
-          zeros(taus[0].length),
-          { base: zeros(taus[0].length), arrays: taus },
-          params,
-        ),
+        planner
+          .mergeProvisional(zeros(taus[0].length), { base: zeros(taus[0].length), arrays: taus }, params)
+          .slice(),
       );
       planner.finishMerge();
       for (const out of outs) planner.finalize(out, params);
