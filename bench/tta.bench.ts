@@ -173,7 +173,13 @@ async function main(): Promise<void> {
       : undefined;
     const speedup =
       torch && 's_per_step' in torch && 's_per_step' in ours ? torch.s_per_step / ours.s_per_step : undefined;
-    results[c.name] = { wemoe: ours, torch: torch ?? 'skipped', speedup_vs_torch: speedup };
+    results[c.name] = {
+      wemoe: ours,
+      torch: torch ?? 'skipped',
+      speedup_vs_torch: speedup,
+      load: loadavg()[0],
+    };
+    console.log(JSON.stringify(results[c.name])); // each case as soon as it is done (the full case takes long)
   }
   results.load_after = loadavg()[0];
   writeResult('tta', results);
