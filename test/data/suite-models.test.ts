@@ -38,15 +38,24 @@ describe('loadSuiteModels', () => {
   });
 
   it('has experts that moved away from the pre-trained weights, each differently', () => {
-    const flat = (params: Map<string, { data: unknown }>) =>
-      [...params.values()].flatMap((t) => Array.from(t.data as Float32Array));
-    const base = flat(models.pretrained);
-    const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-    const taskVectors = [...models.experts.values()].map((p) => flat(p).map((x, i) => x - base[i]));
-    for (const tv of taskVectors) expect(norm(tv) / norm(base)).toBeGreaterThan(1e-3);
-    const [a, b] = taskVectors;
-    const cosine = a.reduce((s, x, i) => s + x * b[i], 0) / (norm(a) * norm(b));
-    expect(cosine).toBeLessThan(0.99);
+    // ‖τt‖ / ‖θ0‖ per expert, and the cosine between the first two task vectors τ = θt − θ0
+    let base = 0;
+    const norms = new Array<number>(models.experts.size).fill(0);
+    let dot = 0;
+    const experts = [...models.experts.values()];
+    for (const [name, tensor] of models.pretrained) {
+      const p = tensor.data as Float32Array;
+      const xs = experts.map((e) => e.get(name)!.data as Float32Array);
+      for (let i = 0; i < p.length; i++) {
+        base += p[i] * p[i];
+        xs.forEach((x, t) => {
+          norms[t] += (x[i] - p[i]) ** 2;
+        });
+        dot += (xs[0][i] - p[i]) * (xs[1][i] - p[i]);
+      }
+    }
+    for (const n of norms) expect(Math.sqrt(n / base)).toBeGreaterThan(1e-3);
+    expect(dot / Math.sqrt(norms[0] * norms[1])).toBeLessThan(0.99);
   });
 
   it('lives under assets/suite/models', () => {
