@@ -2,7 +2,8 @@
  * Static merges at ViT-B/32 size: 8 random experts + the pretrained model (88M parameters each, the
  * CLIP vision tensor list), written once into os.tmpdir() with the real checkpoint writer and reused
  * (`--clean` removes them). Each measurement runs in its own process so peak RSS is per merge:
- * the read floor (every tensor of every model read once), task_arithmetic and ties (global trim).
+ * the read floor (every tensor of every model read once), task_arithmetic and ties (global trim: a
+ * counting pass, then the merge pass; its passes and phase times are reported).
  * Targets: task_arithmetic ≤ 2× the read floor, ties ≤ 4×, peak RSS ≤ 1.5 GB.
  */
 import { spawnSync } from 'node:child_process';
@@ -106,7 +107,14 @@ function readFloor(): void {
   }
 }
 
-async function merge(method: string): Promise<void> {
+/** Reads before the merge pass and wall seconds per phase, from the merge report. */
+interface Phases {
+  passes: number;
+  observe_s: number;
+  merge_s: number;
+}
+
+async function merge(method: string): Promise<Phases> {
   const config = parseMergeConfig({
     method,
     models: {
@@ -115,19 +123,23 @@ async function merge(method: string): Promise<void> {
     },
     output: join(DIR, `out-${method}`),
   });
-  await runMerge(config, { progress: 'none', log: () => {} });
+  const { report } = await runMerge(config, { progress: 'none', log: () => {} });
   rmSync(config.output, { recursive: true, force: true });
+  return {
+    passes: report?.passes ?? 0,
+    observe_s: report?.timing.observe_s ?? 0,
+    merge_s: report?.timing.merge_s ?? 0,
+  };
 }
 
 async function child(mode: string): Promise<void> {
   const start = performance.now();
-  if (mode === 'read') readFloor();
-  else await merge(mode);
+  const phases = mode === 'read' ? readFloor() : await merge(mode);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   process.stdout.write(
-    `${JSON.stringify({ seconds, cpu_seconds: cpuSeconds, peak_rss_mib: peakRssMiB() })}\n`,
+    `${JSON.stringify({ seconds, cpu_seconds: cpuSeconds, peak_rss_mib: peakRssMiB(), phases })}\n`,
   );
 }
 
@@ -136,6 +148,7 @@ interface Measured {
   /** CPU time (user + system) of the child: steadier than wall time on a shared machine. */
   cpu_seconds: number;
   peak_rss_mib: number;
+  phases?: Phases;
 }
 
 function measure(mode: string): Measured {
@@ -188,6 +201,7 @@ async function main(): Promise<void> {
     cpu_task_arithmetic_over_floor: ta.cpu_seconds / floor.cpu_seconds,
     cpu_ties_over_floor: ties.cpu_seconds / floor.cpu_seconds,
     peak_rss_mib: { read: floor.peak_rss_mib, task_arithmetic: ta.peak_rss_mib, ties: ties.peak_rss_mib },
+    ties_phases: ties.phases,
     targets: { task_arithmetic_over_floor: 2, ties_over_floor: 4, peak_rss_mib: 1.5 * 1024 },
     load_average: { start: loadBefore, end: loadavg()[0] },
     note: `inputs kept in ${DIR}; remove with: npx tsx bench/merge.bench.ts --clean`,
