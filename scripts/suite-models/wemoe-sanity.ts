@@ -40,12 +40,12 @@ async function main(): Promise<void> {
     const accs = suiteTasks().map((t) => perTask[t].accuracy);
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
     console.log(
-      `${label.padEnd(28)} ${accs.map((a) => (100 * a).toFixed(0).padStart(4)).join('')}   avg ${(100 * mean).toFixed(1)}`,
+      `${label.padEnd(28)} ${accs.map((a) => (100 * a).toFixed(0).padStart(6)).join('')}   avg ${(100 * mean).toFixed(1)}`,
     );
   };
   console.log(
     `${''.padEnd(28)} ${suiteTasks()
-      .map((t) => t.slice(0, 4).padStart(4))
+      .map((t) => t.slice(0, 5).padStart(6))
       .join('')}`,
   );
   const own: Record<string, { accuracy: number }> = {};
