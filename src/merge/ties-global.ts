@@ -14,8 +14,8 @@
  * pins the exact thresholds first and only majority-dependent entries are recorded.
  */
 import { bitsToFloat, floatBits, MagnitudeSelector } from './magnitude-select.js';
-import { SpillFile } from './stream.js';
 import type { MergeFunc } from './ties.js';
+import { type RecordCursor, RecordLog } from './ties-records.js';
 
 /**
  * Pass 1 pins the thresholds first when the boundary buckets hold more than d / RECORDED_FRACTION
@@ -404,100 +404,4 @@ export function keptVotes({ base, arrays }: TaskDeltas, thresholds: readonly num
     votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
   }
   return votes;
-}
-
-/**
- * Fixed-width records (word 0: the entry index; then T float32 τ values), in the order appended: a
- * buffer of `chunk` records in memory, full buffers spilled to a temporary file.
- */
-class RecordLog {
-  readonly words: Float32Array;
-  readonly bits: Uint32Array;
-  count = 0;
-  private buffered = 0;
-  private spill: SpillFile | null = null;
-
-  constructor(
-    readonly width: number,
-    readonly chunk: number,
-  ) {
-    this.words = new Float32Array(width * chunk);
-    this.bits = new Uint32Array(this.words.buffer);
-  }
-
-  /** Starts the record of entry `index`; returns its offset in `words`. */
-  append(index: number): number {
-    if (this.buffered === this.chunk) {
-      this.spill ??= new SpillFile('ties-records');
-      this.spill.append(new Uint8Array(this.words.buffer));
-      this.buffered = 0;
-    }
-    const at = this.buffered * this.width;
-    this.bits[at] = index;
-    this.buffered++;
-    this.count++;
-    return at;
-  }
-
-  /** The records spilled to disk (a whole number of chunks), then those in the buffer. */
-  spilled(): number {
-    return this.count - this.buffered;
-  }
-
-  readChunk(first: number, into: Uint8Array): void {
-    this.spill!.read(into, first * this.width * 4);
-  }
-
-  /** Every record in order, a chunk at a time (the views are valid during the call only). */
-  forEachChunk(visit: (bits: Uint32Array, count: number, words: Float32Array) => void): void {
-    const cursor = this.cursor();
-    for (let first = 0; first < this.count; first += this.chunk) {
-      const count = Math.min(this.chunk, this.count - first);
-      cursor.next();
-      visit(cursor.bits, count, cursor.words);
-      cursor.skip(count - 1);
-    }
-  }
-
-  cursor(): RecordCursor {
-    return new RecordCursor(this);
-  }
-
-  dispose(): void {
-    this.spill?.dispose();
-    this.spill = null;
-  }
-}
-
-/** Reads a RecordLog from the start, one record at a time. */
-class RecordCursor {
-  words: Float32Array;
-  bits: Uint32Array;
-  private position = 0;
-  private readonly chunk: Float32Array;
-
-  constructor(private readonly log: RecordLog) {
-    this.chunk = new Float32Array(log.spilled() > 0 ? log.words.length : 0);
-    this.words = log.words;
-    this.bits = log.bits;
-  }
-
-  skip(records: number): void {
-    this.position += records;
-  }
-
-  /** The offset in `words` / `bits` of the next record. */
-  next(): number {
-    const r = this.position++;
-    const local = r % this.log.chunk;
-    if (local === 0 && r < this.log.spilled()) {
-      this.log.readChunk(r, new Uint8Array(this.chunk.buffer));
-      this.words = this.chunk;
-      this.bits = new Uint32Array(this.chunk.buffer);
-    } else if (local === 0) {
-      this.words = this.log.words;
-      this.bits = this.log.bits;
-    }
-    return local * this.log.width;
-  }
 }
