@@ -63,15 +63,18 @@ function pretextHead(d: number, seed: number): Record<string, Tensor> {
   };
 }
 
-/** Pre-trains a fresh encoder on `images` (u8 [N, 3, 32, 32], all tasks pooled); returns its parameters. */
+/**
+ * Pre-trains an encoder (fresh, or `from` whose tensors are updated in place) on `images`
+ * (u8 [N, 3, 32, 32], all tasks pooled); returns its parameters.
+ */
 export async function pretrainEncoder(
   config: ClipVisionConfig,
   images: Uint8Array,
   count: number,
   settings: TrainSettings & { readonly batchSize: number },
-  options: { seed: number; threads: number; log: (line: string) => void },
+  options: { seed: number; threads: number; log: (line: string) => void; from?: ClipParams },
 ): Promise<ClipParams> {
-  const encoder = initialParams(config, deriveSeed(options.seed, 1));
+  const encoder = options.from ?? initialParams(config, deriveSeed(options.seed, 1));
   const params: Record<string, Tensor> = {
     ...Object.fromEntries(encoder),
     ...pretextHead(config.hiddenSize, deriveSeed(options.seed, 2)),
