@@ -19,7 +19,7 @@ import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/lo
 import { entropyObjective } from '../tta/objective.js';
 import type { TestTimeMergeMethod } from './method.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
-import { ttaOptions, ttaParamsShape } from './test-time-params.js';
+import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
 
 export const COEFFICIENTS_FILE = 'adamerging_coefficients.json';
 
@@ -86,23 +86,15 @@ export const adamergingMethod: TestTimeMergeMethod<AdaMergingParams> = {
     const inputs = loadTestTimeInputs(config, 'adamerging');
     const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, p.granularity, p.init);
     const setup = performance.now();
-    const options = { ...ttaOptions(p, config.output, config.seed, `adamerging (${p.granularity})`, log), progress };
+    const options = {
+      ...ttaOptions(p, config.output, config.seed, `adamerging (${p.granularity})`, log),
+      progress,
+    };
     const result = await adaptAdaMerging(model, inputs.heads, inputs.tasks, options, p.clamp);
     const adapted = performance.now();
     saveClipVision(outputDir, model.clip, mergedParams(model));
     writeJsonAtomic(join(outputDir, COEFFICIENTS_FILE), coefficientsJson(model));
-    const all = [...model.pretrained.values()].reduce((s, x) => s + x.data.length, 0);
-    return {
-      trainableParams: model.lambdas.data.length,
-      allParams: all,
-      timing: {
-        setup_s: (setup - start) / 1000,
-        adapt_s: (adapted - setup) / 1000,
-        save_s: (performance.now() - adapted) / 1000,
-      },
-      report: {
-        tta: { steps: result.steps, stopped_early: result.stoppedEarly, loss_curve: result.lossCurve },
-      },
-    };
+    const all = [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0);
+    return testTimeOutcome({ trainable: model.lambdas.data.length, all }, { start, setup, adapted }, result);
   },
 };

@@ -1,6 +1,7 @@
 /** Parameters shared by the test-time methods (the tta/ loop's settings), as a zod shape. */
 import { z } from 'zod';
-import type { TtaOptions } from '../tta/loop.js';
+import type { TtaOptions, TtaResult } from '../tta/loop.js';
+import type { TestTimeOutcome } from './method.js';
 
 export const ttaParamsShape = {
   steps: z.number().int().positive().default(1000),
@@ -42,5 +43,32 @@ export function ttaOptions(
     logFile: `${output}.checkpoints/loss.jsonl`,
     label,
     log,
+  };
+}
+
+/** Performance.now() marks of a test-time run: start, models built, adaptation done. */
+export interface PhaseMarks {
+  readonly start: number;
+  readonly setup: number;
+  readonly adapted: number;
+}
+
+/** What every test-time method reports: parameter counts, phase timings and the adaptation's loss curve. */
+export function testTimeOutcome(
+  counts: { readonly trainable: number; readonly all: number },
+  marks: PhaseMarks,
+  result: TtaResult,
+): TestTimeOutcome {
+  return {
+    trainableParams: counts.trainable,
+    allParams: counts.all,
+    timing: {
+      setup_s: (marks.setup - marks.start) / 1000,
+      adapt_s: (marks.adapted - marks.setup) / 1000,
+      save_s: (performance.now() - marks.adapted) / 1000,
+    },
+    report: {
+      tta: { steps: result.steps, stopped_early: result.stoppedEarly, loss_curve: result.lossCurve },
+    },
   };
 }

@@ -13,7 +13,7 @@ import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/lo
 import { entropyObjective } from '../tta/objective.js';
 import type { TestTimeMergeMethod } from './method.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
-import { ttaOptions, ttaParamsShape } from './test-time-params.js';
+import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
 
 const params = z.strictObject({
   init_lambda: z.number().default(0.3),
@@ -73,18 +73,6 @@ export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
     });
     const adapted = performance.now();
     saveWemoe(outputDir, model);
-    const counts = wemoeParamCounts(model);
-    return {
-      trainableParams: counts.trainable,
-      allParams: counts.all,
-      timing: {
-        setup_s: (setup - start) / 1000,
-        adapt_s: (adapted - setup) / 1000,
-        save_s: (performance.now() - adapted) / 1000,
-      },
-      report: {
-        tta: { steps: result.steps, stopped_early: result.stoppedEarly, loss_curve: result.lossCurve },
-      },
-    };
+    return testTimeOutcome(wemoeParamCounts(model), { start, setup, adapted }, result);
   },
 };
