@@ -12,14 +12,14 @@ const FIRST_NON_FINITE_BUCKET = 0x7f80;
 const HALF = BUCKETS >>> 1;
 const MAX_UNFOLDED = 0x7fffffff;
 
-/** Counts the high 16 bits of |x| for each bit pattern, alternating between two lanes of `lanes`. */
-function countTwoLanes(bits: Int32Array, lanes: Int32Array): void {
-  const even = bits.length & ~1;
+/** Counts the high 16 bits of |x| for the first n bit patterns, alternating between two lanes of `lanes`. */
+function countTwoLanes(bits: Int32Array, n: number, lanes: Int32Array): void {
+  const even = n & ~1;
   for (let i = 0; i < even; i += 2) {
     lanes[(bits[i] & MAGNITUDE_MASK) >> 16]++;
     lanes[HALF + ((bits[i + 1] & MAGNITUDE_MASK) >> 16)]++;
   }
-  if (even < bits.length) lanes[(bits[even] & MAGNITUDE_MASK) >> 16]++;
+  if (even < n) lanes[(bits[even] & MAGNITUDE_MASK) >> 16]++;
 }
 
 /** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
@@ -44,13 +44,24 @@ export class MagnitudeSelector {
 
   /** Pass 1: counts every value; returns how many of them are NaN or ±Inf. */
   countCoarse(values: Float32Array): number {
-    for (let start = 0; start < values.length; start += MAX_UNFOLDED) {
-      const slice = values.subarray(start, start + MAX_UNFOLDED);
-      if (this.unfolded + slice.length > MAX_UNFOLDED) this.fold();
-      countTwoLanes(bitsView(slice), this.lanes);
-      this.unfolded += slice.length;
+    const bits = bitsView(values);
+    for (let start = 0; start < bits.length; start += MAX_UNFOLDED) {
+      const slice = bits.subarray(start, start + MAX_UNFOLDED);
+      this.countCoarseBits(slice, slice.length);
     }
-    this.seen += values.length;
+    return this.takeNonFinite();
+  }
+
+  /** Pass 1 on the first n bit patterns of `bits` (n < 2^31); NaN/Inf are reported by `takeNonFinite`. */
+  countCoarseBits(bits: Int32Array, n: number): void {
+    if (this.unfolded + n > MAX_UNFOLDED) this.fold();
+    countTwoLanes(bits, n, this.lanes);
+    this.unfolded += n;
+    this.seen += n;
+  }
+
+  /** How many NaN or ±Inf were counted since the last call. */
+  takeNonFinite(): number {
     const nonFinite = this.nonFiniteCount();
     const added = nonFinite - this.nonFinite;
     this.nonFinite = nonFinite;
@@ -103,17 +114,21 @@ export class MagnitudeSelector {
 
   /** Pass 2: counts the values of the selected bucket; the same values as pass 1, in any order. */
   countFine(values: Float32Array): void {
-    const bits = bitsView(values);
+    this.countFineBits(bitsView(values), values.length);
+  }
+
+  /** Pass 2 on the first n bit patterns of `bits`. */
+  countFineBits(bits: Int32Array, n: number): void {
     const fine = this.fine!;
     const bucket = this.bucket;
-    for (let i = 0; i < bits.length; i++) {
+    for (let i = 0; i < n; i++) {
       const magnitude = bits[i] & MAGNITUDE_MASK;
       if (magnitude >>> 16 === bucket) fine[magnitude & 0xffff]++;
     }
   }
 
   /** Counts one bit pattern of the selected bucket (for callers that classify values themselves). */
-  countFineBits(magnitudeBits: number): void {
+  countFineBit(magnitudeBits: number): void {
     this.fine![magnitudeBits & 0xffff]++;
   }
 

@@ -11,11 +11,24 @@
  * give the fine counts in the boundary buckets (every boundary magnitude is in exactly one record), so the
  * exact thresholds, then the last votes, so the majority; `finalize` rewrites the provisional entries.
  * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
- * pins the exact thresholds first and only majority-dependent entries are recorded.
+ * pins the exact thresholds first and only majority-dependent entries are recorded. Every entry, decided
+ * or recorded, goes through the one entry kernel (kernels/ties-entries.ts).
  */
-import { bitsToFloat, floatBits, MagnitudeSelector } from './magnitude-select.js';
+import { countDeltaFine, countDeltaMagnitudes } from './kernels/delta-magnitudes.js';
+import {
+  BLOCK,
+  type EntryMerge,
+  entryVotes,
+  exactTrimBits,
+  mergeEntries,
+  type TaskDeltas,
+  type TrimBits,
+} from './kernels/ties-entries.js';
+import { MagnitudeSelector } from './magnitude-select.js';
 import type { MergeFunc } from './ties.js';
 import { type RecordCursor, RecordLog } from './ties-records.js';
+
+export type { TaskDeltas } from './kernels/ties-entries.js';
 
 /**
  * Pass 1 pins the thresholds first when the boundary buckets hold more than d / RECORDED_FRACTION
@@ -24,49 +37,27 @@ import { type RecordCursor, RecordLog } from './ties-records.js';
 const RECORDED_FRACTION = 8;
 const RECORDS_PER_CHUNK = 1 << 16;
 
-/** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
-export interface TaskDeltas {
-  readonly base: Float32Array;
-  readonly arrays: readonly Float32Array[];
-}
-
 export interface TiesMergeOptions {
   readonly scaling_factor: number;
   readonly merge_func: MergeFunc;
 }
 
-/**
- * Per task, magnitudes below `lows` are trimmed and from `highs` up kept; in between, not known yet.
- * `lowMids` is the midpoint between `lows` and the float32 below it: a difference of magnitude under it
- * rounds to a float32 under `lows`.
- */
-interface Bounds {
-  readonly lows: Float64Array;
-  readonly lowMids: Float64Array;
-  readonly highs: Float64Array;
-}
-
-function boundsOf(lows: readonly number[], highs: readonly number[]): Bounds {
-  const below = (low: number) => (low > 0 ? bitsToFloat(floatBits(low) - 1) : low);
-  return {
-    lows: Float64Array.from(lows),
-    lowMids: Float64Array.from(lows, (low) => (below(low) + low) / 2),
-    highs: Float64Array.from(highs),
-  };
-}
+const NO_BOUNDS: TrimBits = { lowBits: new Int32Array(0), highBits: new Int32Array(0) };
 
 export class GlobalTrimPlanner {
   private readonly selectors: MagnitudeSelector[];
   /** The exact thresholds, known after pass 1 or `finishMerge`. */
   thresholds: number[] = [];
   majority: 1 | -1 = 1;
-  private bounds: Bounds = boundsOf([], []);
+  /** Per task, the boundary bucket's bounds after pass 0, the exact thresholds once known. */
+  private bounds: TrimBits = NO_BOUNDS;
   private finePass = false;
   private votes = 0;
   private readonly records: RecordLog;
   private readonly recordsPerTensor: number[] = [];
   private cursor: RecordCursor | null = null;
   private provisional = new Float32Array(0);
+  private readonly block: RecordBlock;
 
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
@@ -81,6 +72,7 @@ export class GlobalTrimPlanner {
   ) {
     this.selectors = Array.from({ length: taskCount }, () => new MagnitudeSelector(kth));
     this.records = new RecordLog(taskCount + 1, recordsPerChunk);
+    this.block = new RecordBlock(taskCount);
   }
 
   static forParams(taskCount: number, kth: number, floatParams: number): GlobalTrimPlanner {
@@ -98,19 +90,13 @@ export class GlobalTrimPlanner {
   }
 
   /** Pass 0: counts every |τt|; returns the first task whose τ holds NaN/Inf, or −1. */
-  countMagnitudes(taus: readonly Float32Array[]): number {
-    let bad = -1;
-    taus.forEach((tau, t) => {
-      if (this.selectors[t].countCoarse(tau) > 0 && bad < 0) bad = t;
-    });
-    return bad;
+  countMagnitudes(deltas: TaskDeltas): number {
+    return countDeltaMagnitudes(deltas, this.selectors);
   }
 
   /** Pass 1 (only when the boundary buckets are too full to record): fine counts in them. */
-  countFine(taus: readonly Float32Array[]): void {
-    taus.forEach((tau, t) => {
-      this.selectors[t].countFine(tau);
-    });
+  countFine(deltas: TaskDeltas): void {
+    countDeltaFine(deltas, this.selectors);
   }
 
   endPass(pass: number): void {
@@ -121,15 +107,15 @@ export class GlobalTrimPlanner {
     for (const selector of this.selectors) selector.endCoarse();
     const boundary = this.selectors.reduce((sum, s) => sum + s.bucketCount(), 0);
     this.finePass = boundary > this.maxBoundary;
-    this.bounds = boundsOf(
-      this.selectors.map((s) => bitsToFloat(s.bucket << 16)),
-      this.selectors.map((s) => bitsToFloat((s.bucket + 1) << 16)),
-    );
+    this.bounds = {
+      lowBits: Int32Array.from(this.selectors, (s) => s.bucket << 16),
+      highBits: Int32Array.from(this.selectors, (s) => (s.bucket + 1) << 16),
+    };
   }
 
   private setExactThresholds(): void {
     this.thresholds = this.selectors.map((s) => s.endFine());
-    this.bounds = boundsOf(this.thresholds, this.thresholds);
+    this.bounds = exactTrimBits(this.thresholds);
   }
 
   /**
@@ -140,11 +126,8 @@ export class GlobalTrimPlanner {
     if (this.provisional.length < pretrained.length) this.provisional = new Float32Array(pretrained.length);
     const out = this.provisional.subarray(0, pretrained.length);
     const before = this.records.count;
-    const record = (i: number) => this.record(deltas, i);
-    this.votes +=
-      p.merge_func === 'sum'
-        ? mergeDecidedSum(pretrained, deltas, this.bounds, p.scaling_factor, out, record)
-        : mergeDecided(pretrained, deltas, this.bounds, p, out, record);
+    const options = { ...p, tie: 'record' as const };
+    this.votes += mergeEntries(pretrained, deltas, this.bounds, options, out, (i) => this.record(deltas, i));
     this.recordsPerTensor.push(this.records.count - before);
     return out;
   }
@@ -157,18 +140,31 @@ export class GlobalTrimPlanner {
 
   /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
   finishMerge(): void {
-    if (this.thresholds.length === 0 && this.bounds.lows.length > 0) {
+    if (this.thresholds.length === 0 && this.bounds.lowBits.length > 0) {
       this.records.forEachChunk((bits, count) => this.countRecordedBoundary(bits, count));
       this.setExactThresholds();
     }
-    const thresholds = Float64Array.from(this.thresholds);
-    let votes = 0;
-    this.records.forEachChunk((_bits, count, words) => {
-      votes += recordedVotes(words, count, thresholds);
-    });
-    this.votes += votes;
+    this.votes += this.recordedVotes();
     this.majority = this.votes < 0 ? -1 : 1;
     this.cursor = this.records.cursor();
+  }
+
+  /** Σ sign(Σt kept τt) over the records, under the exact thresholds. */
+  private recordedVotes(): number {
+    const block = this.block;
+    const width = this.taskCount + 1;
+    let votes = 0;
+    block.clear();
+    this.records.forEachChunk((bits, count, words) => {
+      for (let r = 0; r < count; r++) {
+        block.add(bits, words, r * width, 0);
+        if (block.n === BLOCK || r === count - 1) {
+          votes += entryVotes(block.deltas(), this.bounds);
+          block.clear();
+        }
+      }
+    });
+    return votes;
   }
 
   /** Fine counts of the boundary magnitudes of `count` records. */
@@ -179,7 +175,7 @@ export class GlobalTrimPlanner {
       const bucket = selector.bucket;
       for (let at = 1 + t; at < count * width; at += width) {
         const magnitude = bits[at] & 0x7fffffff;
-        if (magnitude >>> 16 === bucket) selector.countFineBits(magnitude);
+        if (magnitude >>> 16 === bucket) selector.countFineBit(magnitude);
       }
     }
   }
@@ -187,14 +183,16 @@ export class GlobalTrimPlanner {
   /** Rewrites the provisional entries of the next tensor (in merge order) with their final values. */
   finalize(values: Float32Array, p: TiesMergeOptions): void {
     const cursor = this.cursor!;
-    const count = this.recordsPerTensor.shift() ?? 0;
-    const taus = new Float64Array(this.taskCount);
-    for (let r = 0; r < count; r++) {
-      const at = cursor.next();
-      const i = cursor.bits[at];
-      for (let t = 0; t < this.taskCount; t++) taus[t] = cursor.words[at + 1 + t];
-      values[i] =
-        values[i] + p.scaling_factor * mergeKept(taus, this.thresholds, this.majority, p.merge_func);
+    const block = this.block;
+    const options = { ...p, tie: this.majority };
+    let left = this.recordsPerTensor.shift() ?? 0;
+    while (left > 0) {
+      block.clear();
+      for (; left > 0 && block.n < BLOCK; left--) {
+        const at = cursor.next();
+        block.add(cursor.bits, cursor.words, at, values[cursor.bits[at]]);
+      }
+      block.mergeInto(values, this.bounds, options);
     }
   }
 
@@ -204,204 +202,46 @@ export class GlobalTrimPlanner {
 }
 
 /**
- * Decides what it can of one tensor: out = θ0 + λ·merged for entries whose magnitudes all lie outside
- * [lows, highs) and whose result does not hang on the majority; calls `record` for the others and writes
- * θ0 there. Returns the votes, sign(Σt kept τt), of the decided entries.
+ * Up to BLOCK records laid out for the entry kernel: each task's τ values in its own array, zeros as the
+ * base, the entries' provisional values (θ0) and their indices.
  */
-function mergeDecided(
-  pretrained: Float32Array,
-  { base, arrays }: TaskDeltas,
-  { lows, lowMids, highs }: Bounds,
-  { scaling_factor: lambda, merge_func: func }: TiesMergeOptions,
-  out: Float32Array,
-  record: (i: number) => void,
-): number {
-  const count = arrays.length;
-  let votes = 0;
-  for (let i = 0; i < out.length; i++) {
-    const b = base[i];
-    let total = 0;
-    let positive = 0;
-    let negative = 0;
-    let positiveCount = 0;
-    let negativeCount = 0;
-    let positiveMax = 0;
-    let negativeMax = 0;
-    let decided = true;
-    for (let t = 0; t < count; t++) {
-      const difference = arrays[t][i] - b;
-      // Below the midpoint under lows[t], |τ| rounds to float32 below lows[t]: trimmed without rounding.
-      if (Math.abs(difference) < lowMids[t]) continue;
-      const v = Math.fround(difference);
-      const magnitude = Math.abs(v);
-      if (magnitude < lows[t]) continue;
-      if (magnitude < highs[t]) {
-        decided = false;
-        break;
-      }
-      total += v;
-      if (v > 0) {
-        positive += v;
-        positiveCount++;
-        if (v > positiveMax) positiveMax = v;
-      } else if (v < 0) {
-        negative += v;
-        negativeCount++;
-        if (-v > negativeMax) negativeMax = -v;
-      }
-    }
-    const theta = pretrained[i];
-    out[i] = theta;
-    if (!decided) record(i);
-    else if (total !== 0) {
-      votes += total > 0 ? 1 : -1;
-      const merged = pick(
-        func,
-        total > 0,
-        positive,
-        negative,
-        positiveCount,
-        negativeCount,
-        positiveMax,
-        negativeMax,
-      );
-      out[i] = theta + lambda * merged;
-    } else {
-      const up =
-        theta +
-        lambda * pick(func, true, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
-      const down =
-        theta +
-        lambda *
-          pick(func, false, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
-      if (Object.is(Math.fround(up), Math.fround(down))) out[i] = up;
-      else record(i);
-    }
-  }
-  return votes;
-}
+class RecordBlock {
+  n = 0;
+  private readonly taus: Float32Array[];
+  private readonly zeros = new Float32Array(BLOCK);
+  private readonly thetas = new Float32Array(BLOCK);
+  private readonly merged = new Float32Array(BLOCK);
+  private readonly indices = new Int32Array(BLOCK);
 
-/** mergeDecided for merge_func 'sum' (the default), with only the accumulators it needs. */
-function mergeDecidedSum(
-  pretrained: Float32Array,
-  { base, arrays }: TaskDeltas,
-  { lows, lowMids, highs }: Bounds,
-  lambda: number,
-  out: Float32Array,
-  record: (i: number) => void,
-): number {
-  const count = arrays.length;
-  let votes = 0;
-  for (let i = 0; i < out.length; i++) {
-    const b = base[i];
-    let total = 0;
-    let positive = 0;
-    let negative = 0; // a kept 0 (threshold 0) adds ±0 here: no change
-    let decided = true;
-    for (let t = 0; t < count; t++) {
-      const difference = arrays[t][i] - b;
-      // Below the midpoint under lows[t], |τ| rounds to float32 below lows[t]: trimmed without rounding.
-      if (Math.abs(difference) < lowMids[t]) continue;
-      const v = Math.fround(difference);
-      const magnitude = Math.abs(v);
-      if (magnitude < lows[t]) continue;
-      if (magnitude < highs[t]) {
-        decided = false;
-        break;
-      }
-      total += v;
-      if (v > 0) positive += v;
-      else negative += v;
-    }
-    const theta = pretrained[i];
-    out[i] = theta;
-    if (decided && total > 0) {
-      votes++;
-      out[i] = theta + lambda * positive;
-    } else if (decided && total < 0) {
-      votes--;
-      out[i] = theta + lambda * negative;
-    } else if (decided && positive === 0 && negative === 0) out[i] = theta + lambda * positive;
-    else record(i);
+  constructor(private readonly taskCount: number) {
+    this.taus = Array.from({ length: taskCount }, () => new Float32Array(BLOCK));
   }
-  return votes;
-}
 
-/** The merged value of the sign `up` (+ or −) by `func`, from the kept entries of each sign. */
-function pick(
-  func: MergeFunc,
-  up: boolean,
-  positive: number,
-  negative: number,
-  positiveCount: number,
-  negativeCount: number,
-  positiveMax: number,
-  negativeMax: number,
-): number {
-  if (func === 'sum') return up ? positive : negative;
-  if (func === 'mean')
-    return up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
-  return up ? positiveMax : -negativeMax;
-}
-
-/** Σ over `count` records of sign(Σt kept τt), in task order. */
-function recordedVotes(words: Float32Array, count: number, thresholds: Float64Array): number {
-  const width = thresholds.length + 1;
-  let votes = 0;
-  for (let at = 0; at < count * width; at += width) {
-    let kept = 0;
-    for (let t = 0; t < thresholds.length; t++) {
-      const v = words[at + 1 + t];
-      if (Math.abs(v) >= thresholds[t]) kept += v;
-    }
-    votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
+  clear(): void {
+    this.n = 0;
   }
-  return votes;
-}
 
-/** One entry of Ties from its T task-vector values: trim, elect (ties to `tieSign`), disjoint merge. */
-export function mergeKept(
-  taus: ArrayLike<number>,
-  thresholds: ArrayLike<number>,
-  tieSign: 1 | -1,
-  func: MergeFunc,
-): number {
-  let total = 0;
-  let positive = 0;
-  let negative = 0;
-  let positiveCount = 0;
-  let negativeCount = 0;
-  let positiveMax = 0;
-  let negativeMax = 0;
-  for (let t = 0; t < taus.length; t++) {
-    const v = taus[t];
-    if (Math.abs(v) < thresholds[t]) continue;
-    total += v;
-    if (v > 0) {
-      positive += v;
-      positiveCount++;
-      positiveMax = Math.max(positiveMax, v);
-    } else if (v < 0) {
-      negative += v;
-      negativeCount++;
-      negativeMax = Math.max(negativeMax, -v);
-    }
+  /** Adds the record at `at` (index in `bits`, then T τ values in `words`) with its provisional value. */
+  add(bits: Uint32Array, words: Float32Array, at: number, theta: number): void {
+    const j = this.n++;
+    this.indices[j] = bits[at];
+    for (let t = 0; t < this.taskCount; t++) this.taus[t][j] = words[at + 1 + t];
+    this.thetas[j] = theta;
   }
-  const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
-  return pick(func, up, positive, negative, positiveCount, negativeCount, positiveMax, negativeMax);
+
+  deltas(): TaskDeltas {
+    return { base: this.zeros.subarray(0, this.n), arrays: this.taus.map((tau) => tau.subarray(0, this.n)) };
+  }
+
+  /** values[index] = θ0 + λ·merged of each record, every entry decided by exact thresholds. */
+  mergeInto(values: Float32Array, bounds: TrimBits, options: EntryMerge): void {
+    const merged = this.merged.subarray(0, this.n);
+    mergeEntries(this.thetas.subarray(0, this.n), this.deltas(), bounds, options, merged);
+    for (let j = 0; j < this.n; j++) values[this.indices[j]] = merged[j];
+  }
 }
 
 /** Σ over entries of sign(Σt kept τt), kept meaning |τt| ≥ thresholds[t]: the majority vote of Ties. */
-export function keptVotes({ base, arrays }: TaskDeltas, thresholds: readonly number[]): number {
-  let votes = 0;
-  for (let i = 0; i < base.length; i++) {
-    const b = base[i];
-    let kept = 0;
-    for (let t = 0; t < arrays.length; t++) {
-      const v = Math.fround(arrays[t][i] - b);
-      if (Math.abs(v) >= thresholds[t]) kept += v;
-    }
-    votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
-  }
-  return votes;
+export function keptVotes(deltas: TaskDeltas, thresholds: readonly number[]): number {
+  return entryVotes(deltas, exactTrimBits(thresholds));
 }

@@ -4,6 +4,7 @@
  * parameters by default, or per tensor (`trim_scope: per_tensor`, as mergekit does).
  */
 import { z } from 'zod';
+import { exactTrimBits, mergeEntries } from './kernels/ties-entries.js';
 import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
 import type { DeferredMerger } from './stream.js';
@@ -36,55 +37,21 @@ export function majoritySign(votes: number): 1 | -1 {
 }
 
 /**
- * θ0 + λ·merged, with trim, elect and disjoint merge fused in one sweep: kept τt are those with
- * |τt| ≥ thresholds[t]; the elected sign is sign(Σt kept τt), or `majority` where that is 0; the kept
- * entries of the elected sign (zeros never count) are summed, averaged, or the largest in magnitude
- * taken. `per_tensor` takes the majority over this tensor's entries (mergekit's scope).
+ * θ0 + λ·merged: kept τt are those with |τt| ≥ thresholds[t]; the elected sign is sign(Σt kept τt), or
+ * `majority` where that is 0; the kept entries of the elected sign (zeros never count) are summed,
+ * averaged, or the largest in magnitude taken. `per_tensor` takes the majority over this tensor's entries
+ * (mergekit's scope).
  */
 export function tiesMergeTensor(
   pretrained: Float32Array,
-  { base, arrays }: TaskDeltas,
+  deltas: TaskDeltas,
   thresholds: readonly number[],
   majority: 1 | -1 | 'per_tensor',
   p: Pick<TiesParams, 'scaling_factor' | 'merge_func'>,
 ): Float32Array {
-  const tieSign =
-    majority === 'per_tensor' ? majoritySign(keptVotes({ base, arrays }, thresholds)) : majority;
-  const func = p.merge_func;
-  const lambda = p.scaling_factor;
+  const tie = majority === 'per_tensor' ? majoritySign(keptVotes(deltas, thresholds)) : majority;
   const out = new Float32Array(pretrained.length);
-  for (let i = 0; i < out.length; i++) {
-    const b = base[i];
-    // Entries of each sign are gathered apart, so that whichever sign is elected its merge is at hand.
-    let total = 0;
-    let positive = 0;
-    let negative = 0;
-    let positiveCount = 0;
-    let negativeCount = 0;
-    let positiveMax = 0;
-    let negativeMax = 0;
-    for (let t = 0; t < arrays.length; t++) {
-      const v = Math.fround(arrays[t][i] - b);
-      if (Math.abs(v) < thresholds[t]) continue;
-      total += v;
-      if (v > 0) {
-        positive += v;
-        positiveCount++;
-        positiveMax = Math.max(positiveMax, v);
-      } else if (v < 0) {
-        negative += v;
-        negativeCount++;
-        negativeMax = Math.max(negativeMax, -v);
-      }
-    }
-    const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
-    let merged: number;
-    if (func === 'sum') merged = up ? positive : negative;
-    else if (func === 'mean')
-      merged = up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
-    else merged = up ? positiveMax : -negativeMax;
-    out[i] = pretrained[i] + lambda * merged;
-  }
+  mergeEntries(pretrained, deltas, exactTrimBits(thresholds), { ...p, tie }, out);
   return out;
 }
 
@@ -125,9 +92,8 @@ export function createTiesMerger(
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
     observe(pass, tensors) {
       // Plain Ties finds NaN/Inf in its histogram; DARE checks before its drops could hide them.
-      const taus = vectors.compute(tensors, transform, transform !== undefined);
-      if (pass === 1) return planner.countFine(taus);
-      const bad = planner.countMagnitudes(taus);
+      if (pass === 1) return planner.countFine(deltas(tensors));
+      const bad = planner.countMagnitudes(deltas(tensors));
       if (bad >= 0) throw nonFiniteError(tensors, bad);
     },
     endPass: (pass) => planner.endPass(pass),

@@ -1,20 +1,15 @@
 /**
- * The streaming global Ties (two reads, provisional entries resolved from records) against the
- * in-memory computation it replaced: exact thresholds by selection over the flattened task vectors,
- * the majority by keptVotes and the fused kernel tiesMergeTensor. Results must match bit for bit.
+ * The streaming global Ties (two reads, provisional entries resolved from records, the blocked entry
+ * kernel) against the in-memory computation it replaced: exact thresholds by selection over the
+ * flattened task vectors, the majority and the merge by the scalar reference kernel (ties-reference.ts).
+ * Results must match bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { kthSmallestMagnitude } from '../../src/merge/magnitude-select.js';
-import {
-  MERGE_FUNCS,
-  type MergeFunc,
-  majoritySign,
-  tiesMergeTensor,
-  tiesMethod,
-  trimRank,
-} from '../../src/merge/ties.js';
-import { GlobalTrimPlanner, keptVotes } from '../../src/merge/ties-global.js';
+import { MERGE_FUNCS, type MergeFunc, majoritySign, tiesMethod, trimRank } from '../../src/merge/ties.js';
+import { GlobalTrimPlanner } from '../../src/merge/ties-global.js';
 import { mergeInMemory, mulberry32, type StateDict } from './memory.js';
+import { referenceTiesTensor, referenceVotes } from './ties-reference.js';
 
 interface Case {
   readonly pretrained: StateDict;
@@ -57,8 +52,8 @@ function replacedTies(c: Case, k: number, lambda: number, func: MergeFunc): Floa
   const taus = arrays.map((a) => Float32Array.from(a, (v, i) => v - base[i]));
   const kth = trimRank(base.length, k);
   const thresholds = taus.map((tau) => kthSmallestMagnitude(tau, kth));
-  const majority = majoritySign(keptVotes({ base, arrays }, thresholds));
-  return tiesMergeTensor(base, { base, arrays }, thresholds, majority, {
+  const majority = majoritySign(referenceVotes({ base, arrays }, thresholds));
+  return referenceTiesTensor(base, { base, arrays }, thresholds, majority, {
     scaling_factor: lambda,
     merge_func: func,
   });
@@ -96,9 +91,8 @@ function plannedTies(
   const params = { scaling_factor: lambda, merge_func: func };
   for (let pass = 0; planner.wantsPass(pass); pass++) {
     for (const { pre, experts } of tensors) {
-      const taus = experts.map((e) => Float32Array.from(e, (v, i) => v - pre[i]));
-      if (pass === 0) planner.countMagnitudes(taus);
-      else planner.countFine(taus);
+      if (pass === 0) planner.countMagnitudes({ base: pre, arrays: experts });
+      else planner.countFine({ base: pre, arrays: experts });
     }
     planner.endPass(pass);
   }

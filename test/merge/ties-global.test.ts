@@ -121,8 +121,9 @@ describe('GlobalTrimPlanner', () => {
       let pass = 0;
       for (; planner.wantsPass(pass); pass++) {
         for (const taus of tensors) {
-          if (pass === 0) planner.countMagnitudes(taus);
-          else planner.countFine(taus);
+          const deltas = { base: new Float32Array(taus[0].length), arrays: taus };
+          if (pass === 0) planner.countMagnitudes(deltas);
+          else planner.countFine(deltas);
         }
         planner.endPass(pass);
       }
@@ -165,7 +166,10 @@ describe('GlobalTrimPlanner', () => {
 
   it('reports the first task whose vector is not finite', () => {
     const planner = new GlobalTrimPlanner(2, 1, 10);
-    expect(planner.countMagnitudes([Float32Array.from([1, 2]), Float32Array.from([1, 2])])).toBe(-1);
-    expect(planner.countMagnitudes([Float32Array.from([1]), Float32Array.from([Number.NaN])])).toBe(1);
+    const deltas = (arrays: Float32Array[]) => ({ base: new Float32Array(arrays[0].length), arrays });
+    expect(planner.countMagnitudes(deltas([Float32Array.from([1, 2]), Float32Array.from([1, 2])]))).toBe(-1);
+    expect(planner.countMagnitudes(deltas([Float32Array.from([1]), Float32Array.from([Number.NaN])]))).toBe(
+      1,
+    );
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The scalar Ties kernel the blocked entry kernel replaced, kept as the exact reference of the tests:
+ * per entry, τt = float32(arrays[t] − base), trimmed where |τt| < thresholds[t], the kept values summed
+ * in float64 in task order, the sign elected (ties to `majority`) and the disjoint merge taken.
+ */
+import type { MergeFunc } from '../../src/merge/ties.js';
+
+export interface ReferenceDeltas {
+  readonly base: Float32Array;
+  readonly arrays: readonly Float32Array[];
+}
+
+/** Σ over entries of sign(Σt kept τt). */
+export function referenceVotes({ base, arrays }: ReferenceDeltas, thresholds: readonly number[]): number {
+  let votes = 0;
+  for (let i = 0; i < base.length; i++) {
+    let kept = 0;
+    for (let t = 0; t < arrays.length; t++) {
+      const v = Math.fround(arrays[t][i] - base[i]);
+      if (Math.abs(v) >= thresholds[t]) kept += v;
+    }
+    votes += kept > 0 ? 1 : kept < 0 ? -1 : 0;
+  }
+  return votes;
+}
+
+/** θ0 + λ·merged per entry; `per_tensor` takes the majority over this tensor's entries. */
+export function referenceTiesTensor(
+  pretrained: Float32Array,
+  deltas: ReferenceDeltas,
+  thresholds: readonly number[],
+  majority: 1 | -1 | 'per_tensor',
+  { scaling_factor: lambda, merge_func: func }: { scaling_factor: number; merge_func: MergeFunc },
+): Float32Array {
+  const tieSign = majority === 'per_tensor' ? (referenceVotes(deltas, thresholds) < 0 ? -1 : 1) : majority;
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) {
+    let total = 0;
+    let positive = 0;
+    let negative = 0;
+    let positiveCount = 0;
+    let negativeCount = 0;
+    let positiveMax = 0;
+    let negativeMax = 0;
+    for (let t = 0; t < deltas.arrays.length; t++) {
+      const v = Math.fround(deltas.arrays[t][i] - deltas.base[i]);
+      if (Math.abs(v) < thresholds[t]) continue;
+      total += v;
+      if (v > 0) {
+        positive += v;
+        positiveCount++;
+        positiveMax = Math.max(positiveMax, v);
+      } else if (v < 0) {
+        negative += v;
+        negativeCount++;
+        negativeMax = Math.max(negativeMax, -v);
+      }
+    }
+    const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
+    let merged: number;
+    if (func === 'sum') merged = up ? positive : negative;
+    else if (func === 'mean')
+      merged = up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
+    else merged = up ? positiveMax : -negativeMax;
+    out[i] = pretrained[i] + lambda * merged;
+  }
+  return out;
+}
