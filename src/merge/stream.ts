@@ -49,7 +49,18 @@ export interface DeferredMerger extends TensorMerger {
   finalize(values: Float32Array): void;
   /** Frees what the merger holds (temporary files); called on success and on error. */
   dispose(): void;
+  /**
+   * When present, replaces `observe`: the driver reads θ0's tensor, then each expert's in turn and hands
+   * it over at once, while it is still in the CPU cache. Returns false when that expert's τ holds NaN/Inf.
+   */
+  observeExpert?(pass: number, pretrained: Float32Array, task: number, expert: Float32Array): boolean;
 }
+
+/**
+ * Bytes of provisional tensors kept in memory before they go to a temporary file: a ViT-B/32's fit
+ * (350 MB), sparing a write and a read of them; larger models spill the rest, so memory stays bounded.
+ */
+const PROVISIONAL_IN_MEMORY = 512 * 1024 * 1024;
 
 function isDeferred(merger: TensorMerger): merger is DeferredMerger {
   return 'finishMerge' in merger;
@@ -102,7 +113,8 @@ export function streamMerge(
   try {
     for (; merger.wantsPass?.(pass); pass++) {
       plan.floatTensors.forEach((info, i) => {
-        merger.observe?.(pass, readTensors(sources, plan, info));
+        if (isDeferred(merger) && merger.observeExpert) observeByExpert(sources, plan, merger, pass, info);
+        else merger.observe?.(pass, readTensors(sources, plan, info));
         report({ phase: 'observe', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
       });
       merger.endPass?.(pass);
@@ -123,6 +135,23 @@ export function streamMerge(
     sink.abort();
     throw error;
   }
+}
+
+/** One tensor of an observation pass, one expert at a time; a NaN/Inf is reported with every model's tensor. */
+function observeByExpert(
+  sources: MergeSources,
+  plan: MergePlan,
+  merger: DeferredMerger,
+  pass: number,
+  info: TensorInfo,
+): void {
+  const pretrained = sources.pretrained.readF32(info.name);
+  plan.tasks.forEach((task, t) => {
+    const expert = sources.experts[task].readF32(info.name);
+    if (!merger.observeExpert!(pass, pretrained, t, expert)) {
+      throw nonFiniteError(readTensors(sources, plan, info), t);
+    }
+  });
 }
 
 function mergeOne(
@@ -154,7 +183,7 @@ function mergeDeferred(
   report: (progress: MergeProgress) => void,
   pass: number,
 ): void {
-  const spill = new SpillFile('provisional.f32');
+  const spill = new SpillFile('provisional.f32', PROVISIONAL_IN_MEMORY);
   try {
     const offsets = new Map<string, number>();
     plan.floatTensors.forEach((info, i) => {
@@ -185,32 +214,63 @@ function mergeDeferred(
   }
 }
 
-/** An append-only temporary file, read back at any offset; `dispose` removes it. */
+/**
+ * Append-only spill storage: appends are kept in memory while they fit in `memoryBytes`, the rest goes to
+ * a temporary file (created on first need); `dispose` removes it. An append is read back whole, by the
+ * offset `append` returned, or, for one in the file, from any offset within it.
+ */
 export class SpillFile {
-  private readonly dir: string;
-  readonly path: string;
-  private readonly fd: number;
+  private dir: string | null = null;
+  private fd = -1;
   private size = 0;
+  private inMemory = 0;
+  /** Appends kept in memory, by offset; each was copied (the caller may reuse its buffer). */
+  private readonly held = new Map<number, Uint8Array>();
+  /** Offset of the first append that went to the file (all later ones do too). */
+  private fileStart = Number.POSITIVE_INFINITY;
 
-  constructor(name: string) {
-    this.dir = mkdtempSync(join(tmpdir(), 'wemoe-merge-'));
-    this.path = join(this.dir, name);
-    this.fd = openSync(this.path, 'w+');
+  constructor(
+    private readonly name: string,
+    private readonly memoryBytes = 0,
+  ) {}
+
+  get path(): string {
+    return this.dir === null ? `(memory) ${this.name}` : join(this.dir, this.name);
   }
 
-  /** Appends `bytes`; returns their offset in the file. */
+  /** Appends `bytes`; returns their offset. */
   append(bytes: Uint8Array): number {
-    writeFully(this.path, this.fd, bytes);
+    const offset = this.size;
     this.size += bytes.length;
-    return this.size - bytes.length;
+    if (this.fileStart === Number.POSITIVE_INFINITY && this.inMemory + bytes.length <= this.memoryBytes) {
+      this.held.set(offset, bytes.slice());
+      this.inMemory += bytes.length;
+      return offset;
+    }
+    if (this.dir === null) {
+      this.dir = mkdtempSync(join(tmpdir(), 'wemoe-merge-'));
+      this.fd = openSync(this.path, 'w+');
+      this.fileStart = offset;
+    }
+    writeFully(this.path, this.fd, bytes);
+    return offset;
   }
 
   read(into: Uint8Array, offset: number): void {
-    readFully(this.path, this.fd, into, offset);
+    if (offset >= this.fileStart) {
+      readFully(this.path, this.fd, into, offset - this.fileStart);
+      return;
+    }
+    const held = this.held.get(offset);
+    if (held === undefined) throw new RangeError(`spill ${this.name}: no append at offset ${offset}`);
+    into.set(held.subarray(0, into.length));
   }
 
   dispose(): void {
+    this.held.clear();
+    if (this.dir === null || this.fd < 0) return;
     closeSync(this.fd);
+    this.fd = -1;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -99,6 +99,19 @@ export class GlobalTrimPlanner {
     countDeltaFine(deltas, this.selectors);
   }
 
+  /**
+   * Pass 0 or 1 over task t's vector alone (`deltas` holds that one task); false when it holds NaN/Inf
+   * (seen in pass 0).
+   */
+  countTask(pass: number, t: number, deltas: TaskDeltas): boolean {
+    const selector = [this.selectors[t]];
+    if (pass === 1) {
+      countDeltaFine(deltas, selector);
+      return true;
+    }
+    return countDeltaMagnitudes(deltas, selector) < 0;
+  }
+
   endPass(pass: number): void {
     if (pass === 1) {
       this.setExactThresholds();

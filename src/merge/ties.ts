@@ -91,11 +91,15 @@ export function createTiesMerger(
   const merger: DeferredMerger = {
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
     observe(pass, tensors) {
-      // Plain Ties finds NaN/Inf in its histogram; DARE checks before its drops could hide them.
+      // DARE checks for NaN/Inf before its drops could hide them (plain Ties finds them in its histogram).
       if (pass === 1) return planner.countFine(deltas(tensors));
       const bad = planner.countMagnitudes(deltas(tensors));
       if (bad >= 0) throw nonFiniteError(tensors, bad);
     },
+    // Plain Ties observes τ one expert at a time (read and counted while in cache); DARE needs them all.
+    observeExpert: transform
+      ? undefined
+      : (pass, pretrained, t, expert) => planner.countTask(pass, t, { base: pretrained, arrays: [expert] }),
     endPass: (pass) => planner.endPass(pass),
     merge: (tensors) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p),
     finishMerge: () => planner.finishMerge(),

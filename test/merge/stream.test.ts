@@ -108,6 +108,9 @@ describe('streamMerge', () => {
     expect(() => mergeInMemory(tiesMethod, {}, vectors({ w: [1, 2] }), { a: inf })).toThrow(
       "merge: tensor 'w': non-finite values in expert 'a' (1 of 2)",
     );
+    const apart = () =>
+      mergeInMemory(tiesMethod, {}, vectors({ w: [-3e38, 0] }), { a: vectors({ w: [3e38, 0] }) });
+    expect(apart).toThrow("merge: tensor 'w': a non-finite result in the task vector of 'a' (overflow)");
     const big = vectors({ w: [3e38] });
     expect(() =>
       mergeInMemory(taskArithmeticMethod, { scaling_factor: 1 }, vectors({ w: [0] }), { a: big, b: big }),
@@ -188,6 +191,31 @@ describe('SpillFile', () => {
     spill.read(back, 2);
     expect(Array.from(back)).toEqual([3, 4, 5]);
     expect(existsSync(spill.path)).toBe(true);
+    spill.dispose();
+    expect(existsSync(dirname(spill.path))).toBe(false);
+  });
+
+  it('keeps appends in memory up to its budget, copied, and spills the rest to a file', () => {
+    const spill = new SpillFile('test.bin', 5);
+    const reused = Uint8Array.from([1, 2, 3]);
+    expect(spill.append(reused)).toBe(0);
+    reused.fill(9);
+    expect(spill.append(Uint8Array.from([4, 5]))).toBe(3);
+    expect(existsSync(spill.path)).toBe(false);
+    expect(spill.append(Uint8Array.from([6, 7, 8]))).toBe(5);
+    expect(spill.append(Uint8Array.from([10]))).toBe(8);
+    expect(existsSync(spill.path)).toBe(true);
+    const read = (offset: number, length: number) => {
+      const back = new Uint8Array(length);
+      spill.read(back, offset);
+      return Array.from(back);
+    };
+    expect([read(0, 3), read(3, 2), read(5, 3), read(6, 3)]).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [6, 7, 8],
+      [7, 8, 10],
+    ]);
     spill.dispose();
     expect(existsSync(dirname(spill.path))).toBe(false);
   });
