@@ -5,6 +5,7 @@
 import { createCheckpointWriter, openCheckpoint, writeConfig } from '../../io/checkpoint.js';
 import { clipVisionView } from '../../io/clip-keys.js';
 import type { TensorSource } from '../../io/tensor-source.js';
+import { convertTensor } from '../../tensor/convert.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type ClipVisionConfig, clipVisionConfigJson, readClipVisionConfig } from './config.js';
 import { type ClipParams, checkParamShapes, clipParamShapes } from './params.js';
@@ -58,20 +59,28 @@ export function loadClipVision(dir: string): ClipVisionModel {
   }
 }
 
-/** Writes model.safetensors (F32, `format: pt`; shards above `maxShardBytes`) and config.json, atomically. */
+export interface SaveClipVisionOptions {
+  /** Shards above this many bytes. */
+  readonly maxShardBytes?: number;
+  /** Stored dtype (default F32; F16/BF16 round to nearest even; loading converts back to F32). */
+  readonly dtype?: 'F32' | 'F16' | 'BF16';
+}
+
+/** Writes model.safetensors (`format: pt`) and config.json, atomically. */
 export function saveClipVision(
   dir: string,
   config: ClipVisionConfig,
   params: ClipParams,
-  maxShardBytes?: number,
+  options: SaveClipVisionOptions = {},
 ): void {
+  const dtype = options.dtype ?? 'F32';
   const shapes = clipParamShapes(config);
   checkParamShapes(shapes, new Map([...params].map(([n, t]) => [n, t.shape])), dir);
   writeConfig(dir, clipVisionConfigJson(config));
-  const entries = [...shapes].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape }));
-  const sink = createCheckpointWriter(dir, entries, { maxShardBytes });
+  const entries = [...shapes].map(([name, shape]) => ({ name, dtype, shape }));
+  const sink = createCheckpointWriter(dir, entries, { maxShardBytes: options.maxShardBytes });
   try {
-    for (const { name } of entries) sink.write(name, params.get(name)!);
+    for (const { name } of entries) sink.write(name, convertTensor(params.get(name)!, dtype));
     sink.finish();
   } catch (error) {
     sink.abort();

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openCheckpoint } from '../../../src/io/checkpoint.js';
 import { saveSafetensors } from '../../../src/io/safetensors-writer.js';
 import { loadClipVision, saveClipVision } from '../../../src/models/clip-vision/checkpoint.js';
 import { clipVisionConfigJson, parseClipVisionConfig } from '../../../src/models/clip-vision/config.js';
 import { randomClipParams } from '../../../src/models/clip-vision/params.js';
+import { convertTensor } from '../../../src/tensor/convert.js';
 import { float32, type Tensor } from '../../../src/tensor/tensor.js';
 
 const config = parseClipVisionConfig({
@@ -42,6 +44,24 @@ describe('CLIP vision checkpoints', () => {
     expect([...model.params.keys()]).toEqual([...params.keys()]);
     for (const [name, t] of params) expect(model.params.get(name)!.data).toEqual(t.data);
     expect(model.visualProjection).toBeUndefined();
+  });
+
+  it('saves F16 and BF16 folders that load as the rounded F32 values', () => {
+    for (const dtype of ['F16', 'BF16'] as const) {
+      const dir = join(root, `half-${dtype}`);
+      saveClipVision(dir, config, params, { dtype });
+      const source = openCheckpoint(dir);
+      try {
+        expect(source.names().every((name) => source.info(name).dtype === dtype)).toBe(true);
+      } finally {
+        source.close();
+      }
+      const model = loadClipVision(dir);
+      for (const [name, t] of params) {
+        const rounded = convertTensor(convertTensor(t, dtype), 'F32');
+        expect(model.params.get(name)!.data, name).toEqual(rounded.data);
+      }
+    }
   });
 
   it('accepts unprefixed keys and a full CLIPModel checkpoint with its projection', () => {
