@@ -56,7 +56,7 @@ describe('WEMoE', () => {
     const want = await plainPooler(taskArithmeticParams(0.3, experts), pixels);
     expect(maxAbsDiff(got.pooler, want)).toBeLessThan(1e-5);
     expect(got.routing.shape).toEqual([2, 5, 3]);
-    expect([...got.routing.data].every((w) => Math.abs(w - 0.3) < 1e-7)).toBe(true);
+    expect([...(got.routing.data as Float32Array)].every((w) => Math.abs(w - 0.3) < 1e-7)).toBe(true);
   });
 
   it('with one expert and λ = 1 gives the expert', async () => {
