@@ -3,21 +3,19 @@
  * the global merge pass and the finalize of its recorded entries. Bit-identical to the scalar definition
  * (per entry: τt = float32(arrays[t] − base), kept when |τt| ≥ threshold, sums in float64 in task order).
  *
- * Why it is shaped so: V8 runs a loop over `arrays[t][i]` with per-value branches slowly (a reload per
- * task, a mispredicted branch per trim decision). Here a block of entries is run four tasks at a time,
- * each task's array held in a local; τ goes through a 4-lane float32 buffer whose int32 view gives the
- * bit patterns (for finite x the bits of |x| are ordered like |x|), so the trim is integer arithmetic
- * without branches, and a kept value is τ × 1, a trimmed one τ × 0 = ±0, which leaves a float64 sum
- * unchanged as skipping it does (no sum here is −0: each starts at +0, and +0 + −0 = +0). The elected
- * sign picks its merged value by the sign bit of the total, as an index.
+ * A block of entries at a time: the sums come from the WebAssembly SIMD step (ties-simd.ts), four tasks
+ * per call; mean and max add their per-sign counts or maxima here, on bit patterns without branches; the
+ * elected sign then picks its merged value by the sign bit of the total, as an index, so that only zero
+ * signs and undecided entries branch.
  */
 import type { MergeFunc } from '../ties.js';
+import { addTasks, SIMD_BLOCK, SIMD_BLOCK_SHIFT, SIMD_TASKS, simdSums, startBlock } from './ties-simd.js';
 
-/** Entries per block: the per-entry sums of a block stay in L1. */
-export const BLOCK = 1024;
+/** Entries per block. */
+export const BLOCK = SIMD_BLOCK;
+const BLOCK_SHIFT = SIMD_BLOCK_SHIFT;
+const { total, totalWords, parts, undecided } = simdSums;
 const MAGNITUDE = 0x7fffffff;
-/** Bounds of a padding task: every magnitude is below them (trimmed, never undecided). */
-const PAD_BITS = 0x7fffffff;
 
 /** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
 export interface TaskDeltas {
@@ -52,16 +50,8 @@ export function exactTrimBits(thresholds: ArrayLike<number>): TrimBits {
   return { lowBits: bits, highBits: bits };
 }
 
-const lanes = new Float32Array(4);
-const laneBits = new Int32Array(lanes.buffer);
 const scratch = new Float32Array(BLOCK);
 const scratchBits = new Int32Array(scratch.buffer);
-/** Per entry of the block: Σ kept τt (its high words give the sign), whether some τt is undecided. */
-const total = new Float64Array(BLOCK);
-const totalWords = new Int32Array(total.buffer);
-const undecided = new Int32Array(BLOCK);
-/** Per entry, interleaved: [2j] the sum of the kept τ > 0 (then the merged value up), [2j + 1] of τ ≤ 0 (down). */
-const parts = new Float64Array(2 * BLOCK);
 /** mean: counts of kept τ > 0 and < 0; max: largest kept magnitude of each sign, as bit patterns. */
 const positiveStat = new Int32Array(BLOCK);
 const negativeStat = new Int32Array(BLOCK);
@@ -103,73 +93,10 @@ export function entryVotes(deltas: TaskDeltas, trim: TrimBits): number {
 
 /** Fills total, parts and undecided for entries [start, start + n), four tasks at a time. */
 function accumulate({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n: number): void {
-  total.fill(0, 0, n);
-  parts.fill(0, 0, 2 * n);
-  undecided.fill(0, 0, n);
-  const { lowBits, highBits } = trim;
-  const count = arrays.length;
-  for (let t = 0; t < count; t += 4) {
-    // A missing task of the last group reads τ = base − base = 0, with bounds that trim it.
-    for (let k = 0; k < 4; k++) {
-      groupLows[k] = t + k < count ? lowBits[t + k] : PAD_BITS;
-      groupHighs[k] = t + k < count ? highBits[t + k] : PAD_BITS;
-    }
-    const at = (k: number) => (t + k < count ? arrays[t + k] : base);
-    addFour(base, at(0), at(1), at(2), at(3), start, n);
-  }
-}
-
-const groupLows = new Int32Array(4);
-const groupHighs = new Int32Array(4);
-
-/** Adds four tasks' kept τ to the block's sums, in task order. */
-function addFour(
-  base: Float32Array,
-  a0: Float32Array,
-  a1: Float32Array,
-  a2: Float32Array,
-  a3: Float32Array,
-  start: number,
-  n: number,
-): void {
-  const [l0, l1, l2, l3] = groupLows;
-  const [h0, h1, h2, h3] = groupHighs;
-  for (let j = 0; j < n; j++) {
-    const i = start + j;
-    const b = base[i];
-    lanes[0] = a0[i] - b;
-    lanes[1] = a1[i] - b;
-    lanes[2] = a2[i] - b;
-    lanes[3] = a3[i] - b;
-    const x0 = laneBits[0];
-    const x1 = laneBits[1];
-    const x2 = laneBits[2];
-    const x3 = laneBits[3];
-    const m0 = x0 & MAGNITUDE;
-    const m1 = x1 & MAGNITUDE;
-    const m2 = x2 & MAGNITUDE;
-    const m3 = x3 & MAGNITUDE;
-    // −1 where the magnitude reaches the high bound (kept), else 0; undecided: low ≤ magnitude < high.
-    const k0 = (h0 - 1 - m0) >> 31;
-    const k1 = (h1 - 1 - m1) >> 31;
-    const k2 = (h2 - 1 - m2) >> 31;
-    const k3 = (h3 - 1 - m3) >> 31;
-    undecided[j] |=
-      (((l0 - 1 - m0) >> 31) & ~k0) |
-      (((l1 - 1 - m1) >> 31) & ~k1) |
-      (((l2 - 1 - m2) >> 31) & ~k2) |
-      (((l3 - 1 - m3) >> 31) & ~k3);
-    const v0 = lanes[0] * (k0 & 1);
-    const v1 = lanes[1] * (k1 & 1);
-    const v2 = lanes[2] * (k2 & 1);
-    const v3 = lanes[3] * (k3 & 1);
-    const s0 = x0 >>> 31;
-    const s1 = x1 >>> 31;
-    const s2 = x2 >>> 31;
-    const s3 = x3 >>> 31;
-    total[j] = total[j] + v0 + v1 + v2 + v3;
-    parts[2 * j] = parts[2 * j] + v0 * (s0 ^ 1) + v1 * (s1 ^ 1) + v2 * (s2 ^ 1) + v3 * (s3 ^ 1);
-    parts[2 * j + 1] = parts[2 * j + 1] + v0 * s0 + v1 * s1 + v2 * s2 + v3 * s3;
+  startBlock(base, start, n);
+  for (let t = 0; t < arrays.length; t += SIMD_TASKS) {
+    const count = Math.min(SIMD_TASKS, arrays.length - t);
+    addTasks(arrays, trim.lowBits, trim.highBits, t, count, start, n);
   }
 }
 
@@ -185,16 +112,16 @@ function addStats({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n
   }
   if (func === 'mean') {
     for (let j = 0; j < n; j++) {
-      parts[2 * j] /= Math.max(positiveStat[j], 1);
-      parts[2 * j + 1] /= Math.max(negativeStat[j], 1);
+      parts[j] /= Math.max(positiveStat[j], 1);
+      parts[BLOCK + j] /= Math.max(negativeStat[j], 1);
     }
     return;
   }
   for (let j = 0; j < n; j++) {
     scratchBits[j] = positiveStat[j];
-    parts[2 * j] = scratch[j];
+    parts[j] = scratch[j];
     scratchBits[j] = negativeStat[j];
-    parts[2 * j + 1] = -scratch[j];
+    parts[BLOCK + j] = -scratch[j];
   }
 }
 
@@ -244,7 +171,7 @@ function resolve(
     }
     const negative = totalWords[2 * j + 1] >>> 31;
     votes += 1 - 2 * negative;
-    out[i] = pretrained[i] + lambda * parts[2 * j + negative];
+    out[i] = pretrained[i] + lambda * parts[j + (negative << BLOCK_SHIFT)];
   }
   return votes;
 }
@@ -261,12 +188,12 @@ function settle(
 ): void {
   const theta = pretrained[i];
   if (tie !== 'record' && undecided[j] === 0) {
-    out[i] = theta + lambda * parts[2 * j + (tie > 0 ? 0 : 1)];
+    out[i] = theta + lambda * parts[tie > 0 ? j : BLOCK + j];
     return;
   }
   if (undecided[j] === 0) {
-    out[i] = theta + lambda * parts[2 * j];
-    if (Object.is(out[i], Math.fround(theta + lambda * parts[2 * j + 1]))) return;
+    out[i] = theta + lambda * parts[j];
+    if (Object.is(out[i], Math.fround(theta + lambda * parts[BLOCK + j]))) return;
   }
   out[i] = theta;
   record(i);

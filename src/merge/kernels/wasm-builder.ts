@@ -1,0 +1,103 @@
+/**
+ * Just enough of the WebAssembly binary format to emit one module by hand: an imported memory and
+ * exported functions whose bodies are byte arrays written with the opcode helpers below (no wat
+ * assembler is available offline). Opcodes are those of the WebAssembly 2.0 core spec (SIMD included).
+ */
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+  return out;
+}
+
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (text: string): number[] => vector([...Buffer.from(text, 'utf8')].map((b) => [b]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+/** Core instructions used by the kernels. */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  get: (local: number) => [0x20, ...uleb(local)],
+  set: (local: number) => [0x21, ...uleb(local)],
+  i32Const: (value: number) => [0x41, ...sleb(value)],
+  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  i32Shl: [0x74],
+};
+
+const simd = (code: number, ...immediates: number[]) => [0xfd, ...uleb(code), ...immediates];
+
+/** SIMD instructions used by the kernels (memory offsets are byte offsets added to the address). */
+export const vop = {
+  load: (offset: number) => simd(0x00, 4, ...uleb(offset)),
+  store: (offset: number) => simd(0x0b, 4, ...uleb(offset)),
+  i32x4Const: (value: number) => simd(0x0c, ...new Array(4).fill(int32Bytes(value)).flat()),
+  shuffle: (lanes: readonly number[]) => simd(0x0d, ...lanes),
+  i32x4Splat: simd(0x11),
+  i32x4GeS: simd(0x3f),
+  and: simd(0x4e),
+  andNot: simd(0x4f),
+  or: simd(0x50),
+  f64x2PromoteLowF32x4: simd(0x5f),
+  i32x4ShrS: simd(0xac),
+  f32x4Sub: simd(0xe5),
+  f64x2Add: simd(0xf0),
+};
+
+/** The 4 little-endian bytes of an int32. */
+function int32Bytes(value: number): number[] {
+  return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+}
+
+export interface WasmFunction {
+  readonly name: string;
+  /** Parameter types (results: none). */
+  readonly params: readonly number[];
+  /** Extra locals, as [count, type] runs. */
+  readonly locals: readonly (readonly [number, number])[];
+  readonly body: readonly number[];
+}
+
+/** A module importing `env.memory` (at least `pages` pages of 64 KiB) and exporting `functions`. */
+export function wasmModule(pages: number, functions: readonly WasmFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [p])), 0]);
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(pages)];
+  const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const bodies = functions.map((f) => {
+    const body = [...vector(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...op.end];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector(types)),
+    ...section(2, vector([memoryImport])),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(7, vector(exports)),
+    ...section(10, vector(bodies)),
+  ]);
+}
