@@ -15,7 +15,7 @@ import { addTasks, SIMD_BLOCK, SIMD_BLOCK_SHIFT, SIMD_TASKS, simdSums, startBloc
 export const BLOCK = SIMD_BLOCK;
 const BLOCK_SHIFT = SIMD_BLOCK_SHIFT;
 const { total, totalWords, parts, undecided } = simdSums;
-const MAGNITUDE = 0x7fffffff;
+const { positiveCount, negativeCount, positiveMax, negativeMax } = simdSums;
 
 /** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
 export interface TaskDeltas {
@@ -50,11 +50,8 @@ export function exactTrimBits(thresholds: ArrayLike<number>): TrimBits {
   return { lowBits: bits, highBits: bits };
 }
 
-const scratch = new Float32Array(BLOCK);
+const scratch = new Float32Array(1);
 const scratchBits = new Int32Array(scratch.buffer);
-/** mean: counts of kept τ > 0 and < 0; max: largest kept magnitude of each sign, as bit patterns. */
-const positiveStat = new Int32Array(BLOCK);
-const negativeStat = new Int32Array(BLOCK);
 
 /**
  * out[i] = θ0 + λ·merged for every entry that is decided; θ0 and a call of `record(i)` for the others
@@ -72,8 +69,9 @@ export function mergeEntries(
   let votes = 0;
   for (let start = 0; start < out.length; start += BLOCK) {
     const n = Math.min(BLOCK, out.length - start);
-    accumulate(deltas, trim, start, n);
-    if (options.merge_func !== 'sum') addStats(deltas, trim, start, n, options.merge_func);
+    accumulate(deltas, trim, start, n, options.merge_func !== 'sum');
+    if (options.merge_func === 'mean') meanParts(n);
+    else if (options.merge_func === 'max') maxParts(n);
     votes += resolve(pretrained, out, start, n, options, record);
   }
   return votes;
@@ -85,71 +83,36 @@ export function entryVotes(deltas: TaskDeltas, trim: TrimBits): number {
   let votes = 0;
   for (let start = 0; start < length; start += BLOCK) {
     const n = Math.min(BLOCK, length - start);
-    accumulate(deltas, trim, start, n);
+    accumulate(deltas, trim, start, n, false);
     for (let j = 0; j < n; j++) votes += Math.sign(total[j]);
   }
   return votes;
 }
 
-/** Fills total, parts and undecided for entries [start, start + n), four tasks at a time. */
-function accumulate({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n: number): void {
-  startBlock(base, start, n);
+/** Fills total, parts and undecided (and the stats) for entries [start, start + n), four tasks at a time. */
+function accumulate({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n: number, stats: boolean) {
+  startBlock(base, start, n, stats);
   for (let t = 0; t < arrays.length; t += SIMD_TASKS) {
     const count = Math.min(SIMD_TASKS, arrays.length - t);
-    addTasks(arrays, trim.lowBits, trim.highBits, t, count, start, n);
+    addTasks(arrays, trim.lowBits, trim.highBits, t, count, start, n, stats);
   }
 }
 
-/** mean and max: the per-sign counts or maxima, then parts turned into the merged value of each sign. */
-function addStats({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n: number, func: MergeFunc) {
-  positiveStat.fill(0, 0, n);
-  negativeStat.fill(0, 0, n);
-  for (let t = 0; t < arrays.length; t++) {
-    const array = arrays[t];
-    for (let j = 0; j < n; j++) scratch[j] = array[start + j] - base[start + j];
-    if (func === 'mean') addCounts(n, trim.highBits[t]);
-    else addMaxima(n, trim.highBits[t]);
-  }
-  if (func === 'mean') {
-    for (let j = 0; j < n; j++) {
-      parts[j] /= Math.max(positiveStat[j], 1);
-      parts[BLOCK + j] /= Math.max(negativeStat[j], 1);
-    }
-    return;
-  }
+/** mean: each sign's sum over the count of its nonzero kept values (at least 1). */
+function meanParts(n: number): void {
   for (let j = 0; j < n; j++) {
-    scratchBits[j] = positiveStat[j];
-    parts[j] = scratch[j];
-    scratchBits[j] = negativeStat[j];
-    parts[BLOCK + j] = -scratch[j];
+    parts[j] /= Math.max(positiveCount[j], 1);
+    parts[BLOCK + j] /= Math.max(negativeCount[j], 1);
   }
 }
 
-/** Counts of the kept τ > 0 and < 0 of the task in `scratch` (a kept ±0 counts for neither). */
-function addCounts(n: number, high: number): void {
+/** max: the largest kept magnitude of each sign, with its sign (−0 where none is negative). */
+function maxParts(n: number): void {
   for (let j = 0; j < n; j++) {
-    const bits = scratchBits[j];
-    const magnitude = bits & MAGNITUDE;
-    const nonzeroKept = ((high - 1 - magnitude) >>> 31) & ((magnitude | -magnitude) >>> 31);
-    const sign = bits >>> 31;
-    positiveStat[j] += nonzeroKept & (sign ^ 1);
-    negativeStat[j] += nonzeroKept & sign;
-  }
-}
-
-/** Largest kept magnitude of each sign of the task in `scratch`, as bit patterns (integer max). */
-function addMaxima(n: number, high: number): void {
-  for (let j = 0; j < n; j++) {
-    const bits = scratchBits[j];
-    const magnitude = bits & MAGNITUDE;
-    const kept = magnitude & ((high - 1 - magnitude) >> 31);
-    const negativeMask = bits >> 31;
-    const p = kept & ~negativeMask;
-    const q = kept & negativeMask;
-    const a = positiveStat[j];
-    const b = negativeStat[j];
-    positiveStat[j] = a - ((a - p) & ((a - p) >> 31));
-    negativeStat[j] = b - ((b - q) & ((b - q) >> 31));
+    scratchBits[0] = positiveMax[j];
+    parts[j] = scratch[0];
+    scratchBits[0] = negativeMax[j];
+    parts[BLOCK + j] = -scratch[0];
   }
 }
 

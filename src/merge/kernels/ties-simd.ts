@@ -2,6 +2,8 @@
  * The accumulation step of the Ties entry kernel in WebAssembly SIMD: for a block of entries and up to
  * four tasks, τ = float32(array − base), the trim on bit patterns, and per entry the float64 sums (in
  * task order) of the kept τ, of the kept τ > 0 and of the kept τ ≤ 0, and whether some τ is undecided.
+ * `accumulateStats` also keeps, for mean and max, the per-sign counts of nonzero kept τ and the largest
+ * kept magnitude of each sign (as bit patterns, ordered like the magnitudes).
  * Four entries per step: one f32x4 lane each, their sums as two f64x2 halves. A trimmed τ becomes +0,
  * which leaves a float64 sum unchanged (no sum here is −0: each starts at +0, and +0 + −0 = +0).
  *
@@ -21,7 +23,8 @@ const B = SIMD_BLOCK;
 const TOTAL = 0; // f64 × B
 const PARTS = TOTAL + 8 * B; // f64 × 2B: the positive sums, then the negative ones
 const UNDECIDED = PARTS + 16 * B; // i32 × B
-const LOWS = UNDECIDED + 4 * B; // i32 × 4
+const STATS = UNDECIDED + 4 * B; // i32 × B each: positive count, negative count, positive max, negative max
+const LOWS = STATS + 16 * B; // i32 × 4
 const HIGHS = LOWS + 16; // i32 × 4
 const BASE = HIGHS + 16; // f32 × B
 const ARRAYS = BASE + 4 * B; // f32 × B per task
@@ -32,6 +35,9 @@ const PAGES = Math.ceil(END / 65536);
 const [n, tasks, i, t, at4, at8] = [0, 1, 2, 3, 4, 5];
 const [base, x, magnitude, keep, undecided, kept, negative, part] = [6, 7, 8, 9, 10, 11, 12, 13];
 const [totalLow, totalHigh, positiveLow, positiveHigh, negativeLow, negativeHigh] = [14, 15, 16, 17, 18, 19];
+const [keptMagnitude, nonzero, positiveCount, negativeCount, positiveMax, negativeMax] = [
+  20, 21, 22, 23, 24, 25,
+];
 const HIGH_LANES = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /** sums[low], sums[high] += float64 of the low and high two lanes of `value`. */
@@ -49,6 +55,24 @@ function addWidened(value: number, low: number, high: number): number[] {
     ...vop.f64x2PromoteLowF32x4,
     ...vop.f64x2Add,
     ...op.set(high),
+  ];
+}
+
+/** Counts (subtracting −1 lanes) and maxima per sign of the kept τ, after `taskStep` set kept, negative. */
+function statsStep(): number[] {
+  const update = (local: number, value: number[], combine: number[]) => [
+    ...op.get(local),
+    ...value,
+    ...combine,
+    ...op.set(local),
+  ];
+  return [
+    ...[...op.get(magnitude), ...op.get(keep), ...vop.and, ...op.set(keptMagnitude)],
+    ...[...op.get(keptMagnitude), ...vop.i32x4Const(0), ...vop.i32x4Ne, ...op.set(nonzero)],
+    ...update(positiveCount, [...op.get(nonzero), ...op.get(negative), ...vop.andNot], vop.i32x4Sub),
+    ...update(negativeCount, [...op.get(nonzero), ...op.get(negative), ...vop.and], vop.i32x4Sub),
+    ...update(positiveMax, [...op.get(keptMagnitude), ...op.get(negative), ...vop.andNot], vop.i32x4MaxS),
+    ...update(negativeMax, [...op.get(keptMagnitude), ...op.get(negative), ...vop.and], vop.i32x4MaxS),
   ];
 }
 
@@ -82,8 +106,15 @@ const SUMS: readonly (readonly [number, number, number])[] = [
   [negativeHigh, at8, PARTS + 8 * B + 16],
   [undecided, at4, UNDECIDED],
 ];
+const STAT_SUMS: readonly (readonly [number, number, number])[] = [
+  [positiveCount, at4, STATS],
+  [negativeCount, at4, STATS + 4 * B],
+  [positiveMax, at4, STATS + 8 * B],
+  [negativeMax, at4, STATS + 12 * B],
+];
 
-function accumulateBody(): number[] {
+function accumulateBody(stats: boolean): number[] {
+  const sums = stats ? [...SUMS, ...STAT_SUMS] : SUMS;
   const loop = (counter: number, limit: number, step: number, inner: number[]) => [
     ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
     ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
@@ -95,9 +126,9 @@ function accumulateBody(): number[] {
     ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
     ...[...op.get(at4), ...vop.load(BASE), ...op.set(base)],
-    ...SUMS.flatMap(([local, at, offset]) => [...op.get(at), ...vop.load(offset), ...op.set(local)]),
-    ...loop(t, tasks, 1, taskStep()),
-    ...SUMS.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
+    ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...vop.load(offset), ...op.set(local)]),
+    ...loop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
+    ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
   ];
   return loop(i, n, 4, entryStep);
 }
@@ -113,21 +144,24 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const memory = new wasm.Memory({ initial: PAGES, maximum: PAGES });
 const instance = new wasm.Instance(
   new wasm.Module(
-    wasmModule(PAGES, [
-      {
-        name: 'accumulate',
+    wasmModule(
+      PAGES,
+      [false, true].map((stats) => ({
+        name: stats ? 'accumulateStats' : 'accumulate',
         params: [I32, I32],
         locals: [
           [4, I32],
-          [14, V128],
+          [20, V128],
         ],
-        body: accumulateBody(),
-      },
-    ]),
+        body: accumulateBody(stats),
+      })),
+    ),
   ),
   { env: { memory } },
 );
-const accumulateTasks = instance.exports.accumulate as (n: number, tasks: number) => void;
+type Accumulate = (n: number, tasks: number) => void;
+const accumulateSums = instance.exports.accumulate as Accumulate;
+const accumulateStats = instance.exports.accumulateStats as Accumulate;
 
 const simdTotal = new Float64Array(memory.buffer, TOTAL, B);
 const simdParts = new Float64Array(memory.buffer, PARTS, 2 * B);
@@ -145,7 +179,13 @@ export const simdSums = {
   parts: simdParts,
   /** Nonzero where some |τ| lies between its task's low and high bound. */
   undecided: simdUndecided,
+  /** With stats: counts of the kept τ > 0 and < 0, largest kept magnitude bits of each sign. */
+  positiveCount: new Int32Array(memory.buffer, STATS, B),
+  negativeCount: new Int32Array(memory.buffer, STATS + 4 * B, B),
+  positiveMax: new Int32Array(memory.buffer, STATS + 8 * B, B),
+  negativeMax: new Int32Array(memory.buffer, STATS + 12 * B, B),
 };
+const statWords = new Int32Array(memory.buffer, STATS, 4 * B);
 const lows = new Int32Array(memory.buffer, LOWS, SIMD_TASKS);
 const highs = new Int32Array(memory.buffer, HIGHS, SIMD_TASKS);
 const baseInput = new Float32Array(memory.buffer, BASE, B);
@@ -154,18 +194,21 @@ const arrayInputs = Array.from(
   (_, k) => new Float32Array(memory.buffer, ARRAYS + 4 * B * k, B),
 );
 
-/** Zeroes the sums and undecided flags and loads base[start, start + n) for a new block. */
-export function startBlock(baseArray: Float32Array, start: number, n: number): void {
+/** Zeroes the sums, undecided flags and stats, and loads base[start, start + n) for a new block. */
+export function startBlock(baseArray: Float32Array, start: number, n: number, stats: boolean): void {
   const m = roundUp4(n);
   simdTotal.fill(0, 0, m);
   simdParts.fill(0, 0, m);
   simdParts.fill(0, B, B + m);
   simdUndecided.fill(0, 0, m);
+  if (stats) {
+    for (let k = 0; k < 4; k++) statWords.fill(0, k * B, k * B + m);
+  }
   baseInput.set(baseArray.subarray(start, start + n));
   baseInput.fill(0, n, m);
 }
 
-/** Adds tasks [first, first + count) (count ≤ 4) of the block to its sums. */
+/** Adds tasks [first, first + count) (count ≤ 4) of the block to its sums (and stats). */
 export function addTasks(
   arrays: readonly Float32Array[],
   lowBits: Int32Array,
@@ -174,6 +217,7 @@ export function addTasks(
   count: number,
   start: number,
   n: number,
+  stats: boolean,
 ): void {
   for (let k = 0; k < count; k++) {
     const input = arrayInputs[k];
@@ -182,7 +226,7 @@ export function addTasks(
     lows[k] = lowBits[first + k];
     highs[k] = highBits[first + k];
   }
-  accumulateTasks(roundUp4(n), count);
+  (stats ? accumulateStats : accumulateSums)(roundUp4(n), count);
 }
 
 function roundUp4(n: number): number {
