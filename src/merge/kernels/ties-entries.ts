@@ -3,10 +3,10 @@
  * the global merge pass and the finalize of its recorded entries. Bit-identical to the scalar definition
  * (per entry: τt = float32(arrays[t] − base), kept when |τt| ≥ threshold, sums in float64 in task order).
  *
- * A block of entries at a time: the sums come from the WebAssembly SIMD step (ties-simd.ts), four tasks
- * per call; mean and max add their per-sign counts or maxima here, on bit patterns without branches; the
- * elected sign then picks its merged value by the sign bit of the total, as an index, so that only zero
- * signs and undecided entries branch.
+ * A block of entries at a time: the sums (and, for mean and max, the per-sign counts or maxima) come
+ * from the WebAssembly SIMD step (ties-simd.ts), four tasks per call; the elected sign then picks its
+ * merged value by the sign bit of the total, as an index, so that only zero signs and undecided entries
+ * branch.
  */
 import type { MergeFunc } from '../ties.js';
 import { addTasks, SIMD_BLOCK, SIMD_BLOCK_SHIFT, SIMD_TASKS, simdSums, startBlock } from './ties-simd.js';

@@ -1,0 +1,118 @@
+/**
+ * The blocked SIMD entry kernel against the scalar reference, bit for bit: sizes across block and
+ * 4-lane boundaries, 1 to 9 tasks (partial groups of four), values that sit exactly on thresholds,
+ * zeros, −0 and exact cancellations, every merge function, both tie signs, negative λ.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  BLOCK,
+  entryVotes,
+  exactTrimBits,
+  mergeEntries,
+  type TaskDeltas,
+} from '../../../src/merge/kernels/ties-entries.js';
+import { MERGE_FUNCS } from '../../../src/merge/ties.js';
+import { mulberry32 } from '../memory.js';
+import { referenceTiesTensor, referenceVotes } from '../ties-reference.js';
+
+/** θ0 and T experts; coarse values (multiples of 1/4) make ties at the thresholds and cancellations. */
+function randomDeltas(seed: number, n: number, taskCount: number, coarse: boolean) {
+  const centered = mulberry32(seed);
+  const random = () => centered() + 0.5; // [0, 1)
+  // Coarse θ0 (multiples of 1/8) keeps τ exact multiples of 1/4: some sit exactly on the threshold.
+  const theta = () => (coarse ? Math.floor(random() * 8) / 8 - 0.5 : random() - 0.5);
+  const base = Float32Array.from({ length: n }, () => (random() < 0.3 ? -0 : theta()));
+  const arrays = Array.from({ length: taskCount }, () =>
+    Float32Array.from(base, (b) => {
+      const r = random();
+      if (r < 0.1) return b; // τ = 0 (or −0 where θ0 = −0 − 0)
+      return b + (coarse ? Math.round((r - 0.55) * 12) / 4 : (r - 0.5) * 1e-2);
+    }),
+  );
+  // Task 0 keeps everything (threshold 0, zeros included); the others trim at a float32 magnitude.
+  const thresholds = arrays.map((_, t) => (t === 0 ? 0 : coarse ? 0.5 : Math.fround(2e-3 * random())));
+  return { pretrained: Float32Array.from(base, (b) => b * 3), deltas: { base, arrays }, thresholds };
+}
+
+const bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer));
+
+describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
+  it('equals the scalar reference bit for bit', () => {
+    let seed = 1;
+    let onThreshold = 0;
+    for (const n of [1, 3, 5, BLOCK, BLOCK + 3, 2 * BLOCK + 1]) {
+      for (const taskCount of [1, 2, 4, 5, 9]) {
+        for (const coarse of [true, false]) {
+          const { pretrained, deltas, thresholds } = randomDeltas(seed++, n, taskCount, coarse);
+          for (const merge_func of MERGE_FUNCS) {
+            for (const [tie, lambda] of [
+              [1, 0.3],
+              [-1, -0.7],
+            ] as const) {
+              const out = new Float32Array(n);
+              const options = { scaling_factor: lambda, merge_func, tie };
+              mergeEntries(pretrained, deltas, exactTrimBits(thresholds), options, out);
+              const expected = referenceTiesTensor(pretrained, deltas, thresholds, tie, options);
+              expect(bits(out)).toEqual(bits(expected));
+            }
+          }
+          expect(entryVotes(deltas, exactTrimBits(thresholds))).toBe(referenceVotes(deltas, thresholds));
+          deltas.arrays.forEach((array, t) => {
+            array.forEach((v, i) => {
+              if (t > 0 && Math.abs(v - deltas.base[i]) === thresholds[t]) onThreshold++;
+            });
+          });
+        }
+      }
+    }
+    expect(onThreshold).toBeGreaterThan(100);
+  });
+
+  it("with the 'record' rule, records exactly the zero signs whose result depends on the sign", () => {
+    for (const merge_func of MERGE_FUNCS) {
+      const { pretrained, deltas, thresholds } = randomDeltas(77, BLOCK + 5, 6, true);
+      const options = { scaling_factor: 0.5, merge_func };
+      const up = referenceTiesTensor(pretrained, deltas, thresholds, 1, options);
+      const down = referenceTiesTensor(pretrained, deltas, thresholds, -1, options);
+      const out = new Float32Array(pretrained.length);
+      const recorded: number[] = [];
+      const votes = mergeEntries(
+        pretrained,
+        deltas,
+        exactTrimBits(thresholds),
+        { ...options, tie: 'record' },
+        out,
+        (i) => recorded.push(i),
+      );
+      const differ = bits(up).flatMap((b, i) => (b === bits(down)[i] ? [] : [i]));
+      expect(recorded).toEqual(differ);
+      expect(recorded.length).toBeGreaterThan(0);
+      const recordedSet = new Set(recorded);
+      const decided = (values: Float32Array) =>
+        bits(values).map((b, i) => (recordedSet.has(i) ? bits(pretrained)[i] : b));
+      expect(bits(out)).toEqual(decided(up));
+      expect(votes).toBe(referenceVotes(deltas, thresholds));
+    }
+  });
+
+  it('records every entry with a magnitude between its low and high bound', () => {
+    const deltas: TaskDeltas = {
+      base: new Float32Array(6),
+      arrays: [
+        Float32Array.from([0.1, 0.25, 0.3, 0.5, -0.25, 0.7]),
+        Float32Array.from([0, 0, 0, 0, 0, 0.26]),
+      ],
+    };
+    const low = new Float32Array([0.25, 1]);
+    const high = new Float32Array([0.5, 1]);
+    const trim = { lowBits: new Int32Array(low.buffer), highBits: new Int32Array(high.buffer) };
+    const recorded: number[] = [];
+    const out = new Float32Array(6);
+    const options = { scaling_factor: 1, merge_func: 'sum' as const, tie: 'record' as const };
+    const votes = mergeEntries(new Float32Array(6), deltas, trim, options, out, (i) => recorded.push(i));
+    // 0.25, 0.3, −0.25 (task 0) are undecided; 0.1 trimmed; 0.5 and 0.7 kept; task 1 trimmed (< 1).
+    expect(recorded).toEqual([1, 2, 4]);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0.5, 0, Math.fround(0.7)]);
+    expect(votes).toBe(2);
+  });
+});
