@@ -22,6 +22,38 @@ function countTwoLanes(bits: Int32Array, n: number, lanes: Int32Array): void {
   if (even < n) lanes[(bits[even] & MAGNITUDE_MASK) >> 16]++;
 }
 
+const quad = new Float32Array(4);
+const quadBits = new Int32Array(quad.buffer);
+
+/**
+ * countTwoLanes over τ = float32(array − base) in [start, end), without storing τ: four differences
+ * at a time go through a small buffer. One loop over the models' tensors lets the counting run while
+ * their bytes stream in from memory (the bound on this loop).
+ */
+function countDifferences(
+  array: Float32Array,
+  base: Float32Array,
+  start: number,
+  end: number,
+  lanes: Int32Array,
+): void {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    quad[0] = array[i] - base[i];
+    quad[1] = array[i + 1] - base[i + 1];
+    quad[2] = array[i + 2] - base[i + 2];
+    quad[3] = array[i + 3] - base[i + 3];
+    lanes[(quadBits[0] & MAGNITUDE_MASK) >> 16]++;
+    lanes[HALF + ((quadBits[1] & MAGNITUDE_MASK) >> 16)]++;
+    lanes[(quadBits[2] & MAGNITUDE_MASK) >> 16]++;
+    lanes[HALF + ((quadBits[3] & MAGNITUDE_MASK) >> 16)]++;
+  }
+  for (; i < end; i++) {
+    quad[0] = array[i] - base[i];
+    lanes[(quadBits[0] & MAGNITUDE_MASK) >> 16]++;
+  }
+}
+
 /** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
 export function bitsView(values: Float32Array): Int32Array {
   return new Int32Array(values.buffer, values.byteOffset, values.length);
@@ -58,6 +90,17 @@ export class MagnitudeSelector {
     countTwoLanes(bits, n, this.lanes);
     this.unfolded += n;
     this.seen += n;
+  }
+
+  /** Pass 1 over τ = float32(array − base) (same length), never stored; NaN/Inf as for `countCoarseBits`. */
+  countCoarseDeltas(array: Float32Array, base: Float32Array): void {
+    for (let start = 0; start < array.length; start += MAX_UNFOLDED) {
+      const end = Math.min(start + MAX_UNFOLDED, array.length);
+      if (this.unfolded + end - start > MAX_UNFOLDED) this.fold();
+      countDifferences(array, base, start, end, this.lanes);
+      this.unfolded += end - start;
+      this.seen += end - start;
+    }
   }
 
   /** How many NaN or ±Inf were counted since the last call. */
@@ -123,6 +166,17 @@ export class MagnitudeSelector {
     const bucket = this.bucket;
     for (let i = 0; i < n; i++) {
       const magnitude = bits[i] & MAGNITUDE_MASK;
+      if (magnitude >>> 16 === bucket) fine[magnitude & 0xffff]++;
+    }
+  }
+
+  /** Pass 2 over τ = float32(array − base) (same length), never stored. */
+  countFineDeltas(array: Float32Array, base: Float32Array): void {
+    const fine = this.fine!;
+    const bucket = this.bucket;
+    for (let i = 0; i < array.length; i++) {
+      quad[0] = array[i] - base[i];
+      const magnitude = quadBits[0] & MAGNITUDE_MASK;
       if (magnitude >>> 16 === bucket) fine[magnitude & 0xffff]++;
     }
   }
