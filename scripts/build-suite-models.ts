@@ -1,7 +1,7 @@
 /**
  * Builds the built-in suite's models with the project's own engine (`npm run build-suite-models`):
- * 1. pretrained/: a tiny CLIP vision encoder pre-trained by rotation prediction on the pooled train
- *    images of all tasks (no task labels);
+ * 1. pretrained/: a tiny CLIP vision encoder pre-trained by contrastive learning (SimCLR) on the pooled
+ *    train images of all tasks (no task labels);
  * 2. heads.safetensors: per task a linear head on the frozen pre-trained features;
  * 3. expert-<task>/: per task the whole encoder fine-tuned with its head frozen.
  * Deterministic (seeded); a stage whose outputs exist is skipped unless --force, so an interrupted
@@ -25,7 +25,15 @@ import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/h
 import { fineTuneExpert } from './suite-models/experts.js';
 import { featureRunner, fitLinearHead, poolerFeatures } from './suite-models/heads.js';
 import { pretrainEncoder } from './suite-models/pretrain.js';
-import { EXPERT, HEADS, PRETRAIN, SEED, SUITE_MODEL_CONFIG, THREADS } from './suite-models/settings.js';
+import {
+  EXPERT,
+  HEADS,
+  PRETRAIN,
+  SEED,
+  STORED_DTYPE,
+  SUITE_MODEL_CONFIG,
+  THREADS,
+} from './suite-models/settings.js';
 
 const config = SUITE_MODEL_CONFIG;
 const began = performance.now();
@@ -54,7 +62,7 @@ function writeProcessorConfig(dir: string): void {
 
 function saveModel(dir: string, params: ClipParams): void {
   mkdirSync(dir, { recursive: true });
-  saveClipVision(dir, config, params);
+  saveClipVision(dir, config, params, { dtype: STORED_DTYPE });
   writeProcessorConfig(dir);
 }
 
@@ -81,7 +89,8 @@ async function pretrainStage(dir: string, splits: () => SuiteData[]): Promise<Cl
   });
   saveModel(dir, params);
   log(`wrote ${dir}`);
-  return params;
+  // Heads and experts start from the stored (F16-rounded) weights that users load.
+  return loadClipVision(dir).params;
 }
 
 async function headsStage(file: string, pretrained: ClipParams, splits: SuiteData[]): Promise<Heads> {

@@ -1,6 +1,6 @@
 /**
  * Training batches from the suite's uint8 images [N, 3, 32, 32]: gather, light augmentation (a shift of
- * a few pixels with edge replication), quarter-turn rotations for the pretext task, CLIP normalisation.
+ * a few pixels with edge replication), CLIP normalisation.
  */
 
 import { toPixelValues } from '../../src/data/preprocess/clip.js';
@@ -13,42 +13,26 @@ const PLANE = SIDE * SIDE;
 const IMAGE = 3 * PLANE;
 const PROCESSOR = defaultProcessorConfig(SIDE);
 
-/** How one image is transformed: shift (dx, dy) in pixels, then `turns` quarter turns anticlockwise. */
+/** How one image is transformed: shifted by (dx, dy) pixels. */
 export interface ImageTransform {
   readonly dx: number;
   readonly dy: number;
-  readonly turns: number;
 }
 
 /** A random shift of at most `maxShift` pixels each way. */
-export function randomShift(random: Random, maxShift: number, turns = 0): ImageTransform {
+export function randomShift(random: Random, maxShift: number): ImageTransform {
   const shift = () => random.int(2 * maxShift + 1) - maxShift;
-  return { dx: shift(), dy: shift(), turns };
+  return { dx: shift(), dy: shift() };
 }
 
 const clampIndex = (v: number) => (v < 0 ? 0 : v >= SIDE ? SIDE - 1 : v);
-
-/** Source coordinates of output pixel (x, y) after `turns` anticlockwise quarter turns. */
-function rotatedSource(x: number, y: number, turns: number): [number, number] {
-  switch (turns & 3) {
-    case 1:
-      return [SIDE - 1 - y, x];
-    case 2:
-      return [SIDE - 1 - x, SIDE - 1 - y];
-    case 3:
-      return [y, SIDE - 1 - x];
-    default:
-      return [x, y];
-  }
-}
 
 /** Writes image `src` (one [3, 32, 32] u8 image) transformed into `out` at `offset`. */
 function transformInto(src: Uint8Array, t: ImageTransform, out: Uint8Array, offset: number): void {
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) {
-      const [rx, ry] = rotatedSource(x, y, t.turns);
-      const sx = clampIndex(rx - t.dx);
-      const sy = clampIndex(ry - t.dy);
+      const sx = clampIndex(x - t.dx);
+      const sy = clampIndex(y - t.dy);
       for (let c = 0; c < 3; c++) out[offset + c * PLANE + y * SIDE + x] = src[c * PLANE + sy * SIDE + sx];
     }
   }

@@ -1,7 +1,11 @@
 /**
- * Self-supervised pre-training of the suite's CLIP encoder without task labels: 4-way rotation
- * prediction (Gidaris et al., ICLR 2018) on the pooled train images of all eight tasks, through a
- * throwaway linear pretext head trained with the encoder and not saved.
+ * Self-supervised pre-training of the suite's CLIP encoder without task labels: contrastive learning
+ * (SimCLR, Chen et al., ICML 2020) on the pooled train images of all eight tasks. Each image of a batch
+ * gives two random views; a throwaway projection MLP (not saved) maps the pooler output to a unit
+ * vector, and the NT-Xent loss asks each view to pick its partner among the other 2B − 1 views.
+ * Measured on this suite: after 1,500 steps the linear heads on the frozen features reach 51% on
+ * average against 36% for 4-way rotation prediction after 700 steps, which had stalled at 36% pretext
+ * accuracy (README of assets/suite, "How they were made").
  */
 import { createRandom, deriveSeed } from '../../src/data/random.js';
 import { Graph, grad, linear, type Value } from '../../src/graph/index.js';
@@ -12,12 +16,22 @@ import { crossEntropy } from '../../src/models/clip-vision/training.js';
 import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';
-import { labelTensor, pixelBatch, randomShift } from './images.js';
+import { labelTensor } from './images.js';
 import { countCorrect, type TrainSettings, train } from './train-loop.js';
+import { writeRandomView } from './views.js';
 
-const ROTATIONS = 4;
-const PRETEXT_WEIGHT = 'pretext.weight';
-const PRETEXT_BIAS = 'pretext.bias';
+const IMAGE = 3 * 32 * 32;
+/** A logit far below any similarity / temperature: removes a view's match with itself. */
+const SELF_LOGIT = -1e4;
+
+export interface ContrastiveSettings extends TrainSettings {
+  /** Images per step (2 × batchSize views). */
+  readonly batchSize: number;
+  /** Softmax temperature of the cosine similarities. */
+  readonly temperature: number;
+  /** Width of the projection MLP's output. */
+  readonly projectionDim: number;
+}
 
 /** CLIP's init (Hugging Face): random weights, biases 0, LayerNorm scales 1. */
 export function initialParams(config: ClipVisionConfig, seed: number): ClipParams {
@@ -30,18 +44,51 @@ export function initialParams(config: ClipVisionConfig, seed: number): ClipParam
   return params;
 }
 
-/** Loss and gradients of the encoder plus the pretext head; every parameter is a graph input. */
-function pretextGraph(config: ClipVisionConfig): { outputs: Record<string, Value>; trained: string[] } {
+/** The projection MLP (D → D → P, ReLU), trained with the encoder and thrown away. */
+function projectionParams(d: number, p: number, seed: number): Record<string, Tensor> {
+  const normal = normalSampler(seed);
+  const matrix = (rows: number, cols: number): Tensor => ({
+    dtype: 'F32',
+    shape: [rows, cols],
+    data: Float32Array.from({ length: rows * cols }, () => cols ** -0.5 * normal()),
+  });
+  const zeros = (n: number): Tensor => ({ dtype: 'F32', shape: [n], data: new Float32Array(n) });
+  return {
+    'projection.0.weight': matrix(d, d),
+    'projection.0.bias': zeros(d),
+    'projection.1.weight': matrix(p, d),
+    'projection.1.bias': zeros(p),
+  };
+}
+
+/** NT-Xent loss and gradients for a fixed number of views; every parameter is a graph input. */
+function contrastiveGraph(config: ClipVisionConfig, views: number, settings: ContrastiveSettings) {
   const graph = new Graph();
   const { numChannels: c, imageSize: s, hiddenSize: d } = config;
-  const pixels = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
-  const labels = graph.input('labels', 'I64', ['batch']);
+  const pixels = graph.input('pixel_values', 'F32', [views, c, s, s]);
+  const selfMask = graph.input('self_mask', 'F32', [views, views]);
+  const partners = graph.input('partners', 'I64', [views]);
   const { lookup, values } = inputParams(graph, config);
-  values.set(PRETEXT_WEIGHT, graph.input(PRETEXT_WEIGHT, 'F32', [ROTATIONS, d]));
-  values.set(PRETEXT_BIAS, graph.input(PRETEXT_BIAS, 'F32', [ROTATIONS]));
+  const shapes: [string, number[]][] = [
+    ['projection.0.weight', [d, d]],
+    ['projection.0.bias', [d]],
+    ['projection.1.weight', [settings.projectionDim, d]],
+    ['projection.1.bias', [settings.projectionDim]],
+  ];
+  for (const [name, shape] of shapes) values.set(name, graph.input(name, 'F32', shape));
   const { poolerOutput } = clipVisionForward(config, lookup, pixels);
-  const logits = linear(poolerOutput, values.get(PRETEXT_WEIGHT)!, values.get(PRETEXT_BIAS)); // [B, 4]
-  const loss = crossEntropy(logits, labels);
+  const hidden = linear(
+    poolerOutput,
+    values.get('projection.0.weight')!,
+    values.get('projection.0.bias'),
+  ).relu();
+  const z = linear(hidden, values.get('projection.1.weight')!, values.get('projection.1.bias'));
+  const unit = z.div(z.mul(z).sum(-1, true).add(1e-8).sqrt()); // [V, P]
+  const logits = unit
+    .matmul(unit, { transposeB: true })
+    .mul(1 / settings.temperature)
+    .add(selfMask); // [V, V]
+  const loss = crossEntropy(logits, partners);
   const trained = [...values.keys()];
   const grads = grad(
     loss,
@@ -54,52 +101,57 @@ function pretextGraph(config: ClipVisionConfig): { outputs: Record<string, Value
   return { outputs, trained };
 }
 
-function pretextHead(d: number, seed: number): Record<string, Tensor> {
-  const normal = normalSampler(seed);
-  const weight = Float32Array.from({ length: ROTATIONS * d }, () => 0.02 * normal());
-  return {
-    [PRETEXT_WEIGHT]: { dtype: 'F32', shape: [ROTATIONS, d], data: weight },
-    [PRETEXT_BIAS]: { dtype: 'F32', shape: [ROTATIONS], data: new Float32Array(ROTATIONS) },
-  };
+/** Views 0..B−1 and B..2B−1 are the two views of the same B images: each one's partner index. */
+function partnerTensors(batch: number): { selfMask: Tensor; partners: number[] } {
+  const views = 2 * batch;
+  const mask = new Float32Array(views * views);
+  for (let i = 0; i < views; i++) mask[i * views + i] = SELF_LOGIT;
+  const partners = Array.from({ length: views }, (_, i) => (i < batch ? i + batch : i - batch));
+  return { selfMask: { dtype: 'F32', shape: [views, views], data: mask }, partners };
 }
 
-/**
- * Pre-trains an encoder (fresh, or `from` whose tensors are updated in place) on `images`
- * (u8 [N, 3, 32, 32], all tasks pooled); returns its parameters.
- */
+/** Pre-trains a fresh encoder on `images` (u8 [N, 3, 32, 32], all tasks pooled); returns its parameters. */
 export async function pretrainEncoder(
   config: ClipVisionConfig,
   images: Uint8Array,
   count: number,
-  settings: TrainSettings & { readonly batchSize: number },
-  options: { seed: number; threads: number; log: (line: string) => void; from?: ClipParams },
+  settings: ContrastiveSettings,
+  options: { seed: number; threads: number; log: (line: string) => void },
 ): Promise<ClipParams> {
-  const encoder = options.from ?? initialParams(config, deriveSeed(options.seed, 1));
+  const encoder = initialParams(config, deriveSeed(options.seed, 1));
   const params: Record<string, Tensor> = {
     ...Object.fromEntries(encoder),
-    ...pretextHead(config.hiddenSize, deriveSeed(options.seed, 2)),
+    ...projectionParams(config.hiddenSize, settings.projectionDim, deriveSeed(options.seed, 2)),
   };
-  const { outputs, trained } = pretextGraph(config);
+  const batch = settings.batchSize;
+  const { outputs, trained } = contrastiveGraph(config, 2 * batch, settings);
   const session = await compile(outputs, { threads: options.threads });
-  const sampler = new BatchSampler(count, settings.batchSize, deriveSeed(options.seed, 3));
+  const sampler = new BatchSampler(count, batch, deriveSeed(options.seed, 3));
   const random = createRandom(deriveSeed(options.seed, 4));
+  const { selfMask, partners } = partnerTensors(batch);
+  const partnerLabels = labelTensor(partners);
   try {
     await train(
-      'pre-train (rotation)',
+      'pre-train (contrastive)',
       params,
       settings,
       async () => {
         const indices = sampler.next();
-        const transforms = indices.map(() => randomShift(random, 2, random.int(ROTATIONS)));
-        const turns = transforms.map((t) => t.turns);
+        const pixels = new Float32Array(2 * batch * IMAGE);
+        indices.forEach((index, i) => {
+          const src = images.subarray(index * IMAGE, (index + 1) * IMAGE);
+          writeRandomView(src, random, pixels, i * IMAGE);
+          writeRandomView(src, random, pixels, (batch + i) * IMAGE);
+        });
         const out = await session.run({
           ...params,
-          pixel_values: pixelBatch(images, indices, transforms),
-          labels: labelTensor(turns),
+          pixel_values: { dtype: 'F32', shape: [2 * batch, 3, 32, 32], data: pixels },
+          self_mask: selfMask,
+          partners: partnerLabels,
         });
         const grads = Object.fromEntries(trained.map((n) => [n, out[`grad.${n}`]]));
         const loss = (out.loss.data as Float32Array)[0];
-        return { loss, correct: countCorrect(out.logits, turns), batchSize: indices.length, grads };
+        return { loss, correct: countCorrect(out.logits, partners), batchSize: 2 * batch, grads };
       },
       options.log,
     );

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoreHead } from '../../scripts/suite-models/evaluate.js';
 import { pixelBatch } from '../../scripts/suite-models/images.js';
 import { SUITE_MODEL_CONFIG } from '../../scripts/suite-models/settings.js';
+import { writeRandomView } from '../../scripts/suite-models/views.js';
+import { createRandom } from '../../src/data/random.js';
 import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
 import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../../src/data/suite-models.js';
 import { WemoeError } from '../../src/errors.js';
@@ -75,24 +77,40 @@ describe('loadSuiteModels without models', () => {
   });
 });
 
+const MEAN = [0.48145466, 0.4578275, 0.40821073];
+const STD = [0.26862954, 0.26130258, 0.27577711];
+
 describe('suite model build helpers', () => {
-  it('rotates a quarter turn anticlockwise and shifts with edge replication', () => {
+  it('shifts with edge replication', () => {
     const image = new Uint8Array(3 * 32 * 32);
     image[0 * 32 + 31] = 255; // red channel, top-right pixel (x 31, y 0)
-    const [turned] = [pixelBatch(image, [0], [{ dx: 0, dy: 0, turns: 1 }])];
-    const [original] = [pixelBatch(image, [0])];
-    const bright = (t: { data: unknown }) =>
-      (t.data as Float32Array).indexOf(Math.max(...(t.data as Float32Array)));
-    expect(bright(original)).toBe(31);
-    expect(bright(turned)).toBe(0); // top-right goes to top-left
-    const fourTurns = pixelBatch(image, [0], [{ dx: 0, dy: 0, turns: 4 }]);
-    expect(Array.from(fourTurns.data as Float32Array)).toEqual(Array.from(original.data as Float32Array));
-    const shifted = pixelBatch(image, [0], [{ dx: -1, dy: 1, turns: 0 }]);
+    const original = pixelBatch(image, [0]);
+    const shifted = pixelBatch(image, [0], [{ dx: -1, dy: 1 }]);
     // moved one left and one down; the top row repeats row 0 (edge replication)
     const value = (t: { data: unknown }, x: number, y: number) => (t.data as Float32Array)[y * 32 + x];
     expect(value(shifted, 30, 1)).toBe(value(original, 31, 0));
     expect(value(shifted, 30, 0)).toBe(value(original, 31, 0));
     expect(value(shifted, 31, 1)).toBe(value(original, 31, 0)); // the right edge repeats too
+    expect(value(shifted, 10, 20)).toBe(value(original, 10, 20));
+  });
+
+  it('draws contrastive views: seeded, in the normalised pixel range, different per draw', () => {
+    const image = Uint8Array.from({ length: 3 * 32 * 32 }, (_, i) => (i * 37) % 256);
+    const draw = (seed: number, views: number) => {
+      const random = createRandom(seed);
+      const out = new Float32Array(views * 3 * 32 * 32);
+      for (let v = 0; v < views; v++) writeRandomView(image, random, out, v * 3 * 32 * 32);
+      return out;
+    };
+    const first = draw(5, 2);
+    expect(Array.from(draw(5, 2))).toEqual(Array.from(first));
+    const low = Math.min(...[0, 1, 2].map((c) => -MEAN[c] / STD[c]));
+    const high = Math.max(...[0, 1, 2].map((c) => (1 - MEAN[c]) / STD[c]));
+    expect(first.every((x) => Number.isFinite(x) && x >= low - 1e-5 && x <= high + 1e-5)).toBe(true);
+    const plane = 3 * 32 * 32;
+    let differ = 0;
+    for (let i = 0; i < plane; i++) if (Math.abs(first[i] - first[plane + i]) > 1e-3) differ++;
+    expect(differ).toBeGreaterThan(plane / 4);
   });
 
   it('scores a head: accuracy, and entropy ln K for equal logits and ≈ 0 for confident ones', () => {
