@@ -202,8 +202,7 @@ function mergeDeferred(
         sink.write(info.name, sources.pretrained.read(info.name));
         continue;
       }
-      const merged = new Float32Array(numel(info.shape));
-      spill.read(new Uint8Array(merged.buffer), offset);
+      const merged = new Float32Array(spill.take(offset, 4 * numel(info.shape)).buffer);
       merger.finalize(merged);
       if (!isAllFinite(merged)) throw overflowError(info.name);
       sink.write(info.name, outputTensor(info, merged, dtype));
@@ -264,6 +263,18 @@ export class SpillFile {
     const held = this.held.get(offset);
     if (held === undefined) throw new RangeError(`spill ${this.name}: no append at offset ${offset}`);
     into.set(held.subarray(0, into.length));
+  }
+
+  /** The whole append at `offset` (`length` bytes), handed over: an append held in memory goes uncopied. */
+  take(offset: number, length: number): Uint8Array {
+    const held = this.held.get(offset);
+    if (held !== undefined && held.length === length) {
+      this.held.delete(offset);
+      return held;
+    }
+    const bytes = new Uint8Array(length);
+    this.read(bytes, offset);
+    return bytes;
   }
 
   dispose(): void {

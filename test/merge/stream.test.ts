@@ -216,6 +216,11 @@ describe('SpillFile', () => {
       [6, 7, 8],
       [7, 8, 10],
     ]);
+    expect([Array.from(spill.take(3, 2)), Array.from(spill.take(5, 3))]).toEqual([
+      [4, 5],
+      [6, 7, 8],
+    ]);
+    expect(() => spill.read(new Uint8Array(2), 3)).toThrow('no append at offset 3');
     spill.dispose();
     expect(existsSync(dirname(spill.path))).toBe(false);
   });
