@@ -36,6 +36,8 @@ export type { TaskDeltas } from './kernels/ties-entries.js';
  */
 const RECORDED_FRACTION = 8;
 const RECORDS_PER_CHUNK = 1 << 16;
+/** Spilled records kept in memory before they go to a temporary file (ViT-B/32 with 8 tasks: ~60 MB). */
+const RECORDS_IN_MEMORY = 128 * 1024 * 1024;
 
 export interface TiesMergeOptions {
   readonly scaling_factor: number;
@@ -62,22 +64,24 @@ export class GlobalTrimPlanner {
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
    * @param maxBoundary how many boundary magnitudes the merge pass may record before pass 1 is needed.
-   * @param recordsPerChunk records kept in memory; more go to a temporary file.
+   * @param recordsPerChunk records buffered; full buffers are spilled.
+   * @param recordsInMemory bytes of spilled records kept in memory; more go to a temporary file.
    */
   constructor(
     private readonly taskCount: number,
     kth: number,
     private readonly maxBoundary: number,
     recordsPerChunk = RECORDS_PER_CHUNK,
+    recordsInMemory = 0,
   ) {
     this.selectors = Array.from({ length: taskCount }, () => new MagnitudeSelector(kth));
-    this.records = new RecordLog(taskCount + 1, recordsPerChunk);
+    this.records = new RecordLog(taskCount + 1, recordsPerChunk, recordsInMemory);
     this.block = new RecordBlock(taskCount);
   }
 
   static forParams(taskCount: number, kth: number, floatParams: number): GlobalTrimPlanner {
     const maxBoundary = Math.max(Math.floor(floatParams / RECORDED_FRACTION), RECORDS_PER_CHUNK);
-    return new GlobalTrimPlanner(taskCount, kth, maxBoundary);
+    return new GlobalTrimPlanner(taskCount, kth, maxBoundary, RECORDS_PER_CHUNK, RECORDS_IN_MEMORY);
   }
 
   /** Whether the merge pass follows pass 0 directly (the thresholds resolved from the records). */

@@ -6,7 +6,8 @@ import { SpillFile } from './stream.js';
 
 /**
  * Fixed-width records (word 0: the entry index; then T float32 τ values), in the order appended: a
- * buffer of `chunk` records in memory, full buffers spilled to a temporary file.
+ * buffer of `chunk` records, full buffers spilled (kept in memory up to `memoryBytes`, then to a
+ * temporary file).
  */
 export class RecordLog {
   readonly words: Float32Array;
@@ -18,6 +19,7 @@ export class RecordLog {
   constructor(
     readonly width: number,
     readonly chunk: number,
+    private readonly memoryBytes = 0,
   ) {
     this.words = new Float32Array(width * chunk);
     this.bits = new Uint32Array(this.words.buffer);
@@ -26,7 +28,7 @@ export class RecordLog {
   /** Starts the record of entry `index`; returns its offset in `words`. */
   append(index: number): number {
     if (this.buffered === this.chunk) {
-      this.spill ??= new SpillFile('ties-records');
+      this.spill ??= new SpillFile('ties-records', this.memoryBytes);
       this.spill.append(new Uint8Array(this.words.buffer));
       this.buffered = 0;
     }

@@ -80,6 +80,7 @@ function plannedTies(
   func: MergeFunc,
   maxBoundary: number,
   chunk: number,
+  recordsInMemory: number,
 ) {
   const names = Object.keys(c.pretrained).sort();
   const tensors = names.map((name) => ({
@@ -87,7 +88,13 @@ function plannedTies(
     experts: c.experts.map((e) => Float32Array.from(e[name].values)),
   }));
   const d = tensors.reduce((sum, t) => sum + t.pre.length, 0);
-  const planner = new GlobalTrimPlanner(c.experts.length, trimRank(d, k), maxBoundary, chunk);
+  const planner = new GlobalTrimPlanner(
+    c.experts.length,
+    trimRank(d, k),
+    maxBoundary,
+    chunk,
+    recordsInMemory,
+  );
   const params = { scaling_factor: lambda, merge_func: func };
   for (let pass = 0; planner.wantsPass(pass); pass++) {
     for (const { pre, experts } of tensors) {
@@ -132,18 +139,20 @@ describe('streaming global ties equals the computation it replaced, bit for bit'
     });
   }
 
-  it('with the fine pass and with records spilled to disk, under both majorities', () => {
+  it('with the fine pass and with records spilled to memory and disk, under both majorities', () => {
     const majorities = new Set<number>();
     for (let seed = 1; seed <= 8; seed++) {
       const c = randomCase(seed * 41, true, 3);
       for (const func of MERGE_FUNCS) {
         const expected = bits(replacedTies(c, 20, 0.3, func));
-        for (const [maxBoundary, chunk] of [
-          [0, 1000],
-          [1e6, 3],
-          [1e6, 1000],
+        // Records: a fine pass instead; spilled to disk; partly kept in memory, then on disk; buffered.
+        for (const [maxBoundary, chunk, inMemory] of [
+          [0, 1000, 0],
+          [1e6, 3, 0],
+          [1e6, 3, 200],
+          [1e6, 1000, 0],
         ]) {
-          const planned = plannedTies(c, 20, 0.3, func, maxBoundary, chunk);
+          const planned = plannedTies(c, 20, 0.3, func, maxBoundary, chunk, inMemory);
           expect(bits(planned.values)).toEqual(expected);
           majorities.add(planned.majority);
         }
