@@ -22,7 +22,12 @@ export interface ClipTrainingGraph {
 
 /** Mean over the batch of −log softmax(logits)[label]; labels I64 [B] in [0, K). */
 export function crossEntropy(logits: Value, labels: Value): Value {
-  const k = logits.shape[logits.rank - 1] as number;
+  const k = logits.shape[logits.rank - 1];
+  if (typeof k !== 'number') {
+    throw new WemoeError(
+      `crossEntropy: the class dimension of logits must be static, got ${JSON.stringify(k)}`,
+    );
+  }
   const classes = logits.graph.constantI64(Array.from({ length: k }, (_, i) => i)); // [K]
   const oneHot = labels.reshape([0, 1]).eq(classes).cast(logits.dtype); // [B, K]
   return logSoftmax(logits, -1).mul(oneHot).sum(-1).mean().neg();

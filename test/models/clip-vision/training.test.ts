@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { interpret, type RefTensor } from '../../../src/graph/index.js';
+import { Graph, interpret, type RefTensor } from '../../../src/graph/index.js';
 import { parseClipVisionConfig } from '../../../src/models/clip-vision/config.js';
 import { normalSampler, randomClipParams } from '../../../src/models/clip-vision/params.js';
-import { buildClipTrainingGraph, ClipTrainer } from '../../../src/models/clip-vision/training.js';
+import {
+  buildClipTrainingGraph,
+  ClipTrainer,
+  crossEntropy,
+} from '../../../src/models/clip-vision/training.js';
 import { Adam } from '../../../src/optim/index.js';
 import { float32, type Tensor } from '../../../src/tensor/tensor.js';
 
@@ -105,6 +109,15 @@ describe('CLIP vision training graph', () => {
   it('rejects a head that does not fit', () => {
     expect(() => buildClipTrainingGraph(config, { weight: float32([3, 7]) })).toThrow(
       'training head: weight is [3, 7], expected [K ≥ 2, 8]',
+    );
+  });
+
+  it('cross-entropy refuses logits whose class dimension is symbolic (it would build an empty one-hot)', () => {
+    const graph = new Graph();
+    const logits = graph.input('logits', 'F32', ['batch', 'batch']);
+    const labels = graph.input('labels', 'I64', ['batch']);
+    expect(() => crossEntropy(logits, labels)).toThrow(
+      'crossEntropy: the class dimension of logits must be static, got "batch"',
     );
   });
 });
