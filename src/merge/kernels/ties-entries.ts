@@ -9,13 +9,14 @@
  * branch.
  */
 import type { MergeFunc } from '../ties.js';
-import { addTasks, SIMD_BLOCK, SIMD_BLOCK_SHIFT, SIMD_TASKS, simdSums, startBlock } from './ties-simd.js';
+import { addTasks, resolveBlock, SIMD_BLOCK, SIMD_TASKS, simdBlock, startBlock } from './ties-simd.js';
 
 /** Entries per block. */
 export const BLOCK = SIMD_BLOCK;
-const BLOCK_SHIFT = SIMD_BLOCK_SHIFT;
-const { total, totalWords, parts, undecided } = simdSums;
-const { positiveCount, negativeCount, positiveMax, negativeMax } = simdSums;
+const { total, parts, undecided, out: merged, special } = simdBlock;
+const { positiveCount, negativeCount, positiveMax, negativeMax } = simdBlock;
+/** Indices in the block of the entries `resolveBlock` left to `settle`. */
+const specialEntries = new Int32Array(BLOCK);
 
 /** The task vectors of one tensor as τt = float32(arrays[t] − base): experts and θ0, or DARE's τ and zeros. */
 export interface TaskDeltas {
@@ -116,7 +117,7 @@ function maxParts(n: number): void {
   }
 }
 
-/** θ0 + λ·(the merged value of the elected sign) per entry; zero signs and undecided entries apart. */
+/** θ0 + λ·(the merged value of the elected sign) per entry; zero signs and undecided entries settled apart. */
 function resolve(
   pretrained: Float32Array,
   out: Float32Array,
@@ -125,16 +126,16 @@ function resolve(
   { scaling_factor: lambda, tie }: EntryMerge,
   record: (index: number) => void,
 ): number {
-  let votes = 0;
+  const votes = resolveBlock(pretrained, start, n, lambda);
+  out.set(merged.subarray(0, n), start);
+  let count = 0;
   for (let j = 0; j < n; j++) {
-    const i = start + j;
-    if (undecided[j] !== 0 || total[j] === 0) {
-      settle(pretrained, out, i, j, lambda, tie, record);
-      continue;
-    }
-    const negative = totalWords[2 * j + 1] >>> 31;
-    votes += 1 - 2 * negative;
-    out[i] = pretrained[i] + lambda * parts[j + (negative << BLOCK_SHIFT)];
+    specialEntries[count] = j; // kept only where special (−1): the list grows without a branch
+    count -= special[j];
+  }
+  for (let k = 0; k < count; k++) {
+    const j = specialEntries[k];
+    settle(pretrained, out, start + j, j, lambda, tie, record);
   }
   return votes;
 }

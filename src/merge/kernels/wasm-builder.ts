@@ -5,6 +5,7 @@
  */
 
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 export function uleb(value: number): number[] {
@@ -59,17 +60,26 @@ export const vop = {
   i32x4Const: (value: number) => simd(0x0c, ...new Array(4).fill(int32Bytes(value)).flat()),
   shuffle: (lanes: readonly number[]) => simd(0x0d, ...lanes),
   i32x4Splat: simd(0x11),
+  f64x2Splat: simd(0x14),
+  i32x4ExtractLane: (lane: number) => simd(0x1b, lane),
   i32x4Ne: simd(0x38),
   i32x4GeS: simd(0x3f),
+  f64x2Eq: simd(0x47),
+  f64x2Lt: simd(0x49),
+  f64x2Gt: simd(0x4a),
   and: simd(0x4e),
   andNot: simd(0x4f),
   or: simd(0x50),
+  bitselect: simd(0x52),
+  f32x4DemoteF64x2Zero: simd(0x5e),
   f64x2PromoteLowF32x4: simd(0x5f),
   i32x4ShrS: simd(0xac),
+  i32x4Add: simd(0xae),
   i32x4Sub: simd(0xb1),
   i32x4MaxS: simd(0xb8),
   f32x4Sub: simd(0xe5),
   f64x2Add: simd(0xf0),
+  f64x2Mul: simd(0xf2),
 };
 
 /** The 4 little-endian bytes of an int32. */
@@ -79,8 +89,8 @@ function int32Bytes(value: number): number[] {
 
 export interface WasmFunction {
   readonly name: string;
-  /** Parameter types (results: none). */
   readonly params: readonly number[];
+  readonly results?: readonly number[];
   /** Extra locals, as [count, type] runs. */
   readonly locals: readonly (readonly [number, number])[];
   readonly body: readonly number[];
@@ -88,7 +98,11 @@ export interface WasmFunction {
 
 /** A module importing `env.memory` (at least `pages` pages of 64 KiB) and exporting `functions`. */
 export function wasmModule(pages: number, functions: readonly WasmFunction[]): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vector(f.params.map((p) => [p])), 0]);
+  const types = functions.map((f) => [
+    0x60,
+    ...vector(f.params.map((p) => [p])),
+    ...vector((f.results ?? []).map((r) => [r])),
+  ]);
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(pages)];
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = functions.map((f) => {

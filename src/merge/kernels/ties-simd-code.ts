@@ -1,0 +1,205 @@
+/**
+ * The WebAssembly SIMD code of the Ties entry kernel (see ties-simd.ts for what it computes and why),
+ * emitted with the hand-written builder, and the layout of its memory: one block of entries at a time.
+ */
+import { F64, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
+
+/** Entries per block. */
+export const SIMD_BLOCK = 1024;
+/** Tasks per call of `accumulate`. */
+export const SIMD_TASKS = 4;
+
+const B = SIMD_BLOCK;
+export const TOTAL = 0; // f64 × B
+export const PARTS = TOTAL + 8 * B; // f64 × 2B: the positive sums, then the negative ones
+export const UNDECIDED = PARTS + 16 * B; // i32 × B
+export const STATS = UNDECIDED + 4 * B; // i32 × B each: positive count, negative count, positive max, negative max
+export const LOWS = STATS + 16 * B; // i32 × 4
+export const HIGHS = LOWS + 16; // i32 × 4
+export const BASE = HIGHS + 16; // f32 × B
+export const ARRAYS = BASE + 4 * B; // f32 × B per task
+export const THETA = ARRAYS + SIMD_TASKS * 4 * B; // f32 × B: θ0 of the block
+export const OUT = THETA + 4 * B; // f32 × B: θ0 + λ·merged by the sign of the total
+export const SPECIAL = OUT + 4 * B; // i32 × B: −1 where undecided or the total is 0
+const END = SPECIAL + 4 * B;
+export const PAGES = Math.ceil(END / 65536);
+
+// Locals: params n (entries, a multiple of 4) and tasks; then byte offsets of the entry; then vectors.
+const [n, tasks, i, t, at4, at8] = [0, 1, 2, 3, 4, 5];
+const [base, x, magnitude, keep, undecided, kept, negative, part] = [6, 7, 8, 9, 10, 11, 12, 13];
+const [totalLow, totalHigh, positiveLow, positiveHigh, negativeLow, negativeHigh] = [14, 15, 16, 17, 18, 19];
+const [keptMagnitude, nonzero, positiveCount, negativeCount, positiveMax, negativeMax] = [
+  20, 21, 22, 23, 24, 25,
+];
+const HIGH_LANES = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/** sums[low], sums[high] += float64 of the low and high two lanes of `value`. */
+function addWidened(value: number, low: number, high: number): number[] {
+  return [
+    ...op.get(low),
+    ...op.get(value),
+    ...vop.f64x2PromoteLowF32x4,
+    ...vop.f64x2Add,
+    ...op.set(low),
+    ...op.get(high),
+    ...op.get(value),
+    ...op.get(value),
+    ...vop.shuffle(HIGH_LANES),
+    ...vop.f64x2PromoteLowF32x4,
+    ...vop.f64x2Add,
+    ...op.set(high),
+  ];
+}
+
+/** Counts (subtracting −1 lanes) and maxima per sign of the kept τ, after `taskStep` set kept, negative. */
+function statsStep(): number[] {
+  const update = (local: number, value: number[], combine: number[]) => [
+    ...op.get(local),
+    ...value,
+    ...combine,
+    ...op.set(local),
+  ];
+  return [
+    ...[...op.get(magnitude), ...op.get(keep), ...vop.and, ...op.set(keptMagnitude)],
+    ...[...op.get(keptMagnitude), ...vop.i32x4Const(0), ...vop.i32x4Ne, ...op.set(nonzero)],
+    ...update(positiveCount, [...op.get(nonzero), ...op.get(negative), ...vop.andNot], vop.i32x4Sub),
+    ...update(negativeCount, [...op.get(nonzero), ...op.get(negative), ...vop.and], vop.i32x4Sub),
+    ...update(positiveMax, [...op.get(keptMagnitude), ...op.get(negative), ...vop.andNot], vop.i32x4MaxS),
+    ...update(negativeMax, [...op.get(keptMagnitude), ...op.get(negative), ...vop.and], vop.i32x4MaxS),
+  ];
+}
+
+/** One task on the four entries at `at4`: trim, then the three sums and the undecided mask. */
+function taskStep(): number[] {
+  const bound = (offset: number) => [...op.get(t), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(offset)];
+  return [
+    ...[...op.get(at4), ...op.get(t), ...op.i32Const(12), ...op.i32Shl, ...op.i32Add],
+    ...[...vop.load(ARRAYS), ...op.get(base), ...vop.f32x4Sub, ...op.set(x)],
+    ...[...op.get(x), ...vop.i32x4Const(0x7fffffff), ...vop.and, ...op.set(magnitude)],
+    ...[...op.get(magnitude), ...bound(HIGHS), ...vop.i32x4Splat, ...vop.i32x4GeS, ...op.set(keep)],
+    ...[...op.get(undecided), ...op.get(magnitude), ...bound(LOWS), ...vop.i32x4Splat, ...vop.i32x4GeS],
+    ...[...op.get(keep), ...vop.andNot, ...vop.or, ...op.set(undecided)],
+    ...[...op.get(x), ...op.get(keep), ...vop.and, ...op.set(kept)],
+    ...[...op.get(kept), ...op.i32Const(31), ...vop.i32x4ShrS, ...op.set(negative)],
+    ...addWidened(kept, totalLow, totalHigh),
+    ...[...op.get(kept), ...op.get(negative), ...vop.andNot, ...op.set(part)],
+    ...addWidened(part, positiveLow, positiveHigh),
+    ...[...op.get(kept), ...op.get(negative), ...vop.and, ...op.set(part)],
+    ...addWidened(part, negativeLow, negativeHigh),
+  ];
+}
+
+/** The sums of the block, loaded at the start of an entry step and stored at its end. */
+const SUMS: readonly (readonly [number, number, number])[] = [
+  [totalLow, at8, TOTAL],
+  [totalHigh, at8, TOTAL + 16],
+  [positiveLow, at8, PARTS],
+  [positiveHigh, at8, PARTS + 16],
+  [negativeLow, at8, PARTS + 8 * B],
+  [negativeHigh, at8, PARTS + 8 * B + 16],
+  [undecided, at4, UNDECIDED],
+];
+const STAT_SUMS: readonly (readonly [number, number, number])[] = [
+  [positiveCount, at4, STATS],
+  [negativeCount, at4, STATS + 4 * B],
+  [positiveMax, at4, STATS + 8 * B],
+  [negativeMax, at4, STATS + 12 * B],
+];
+
+/** for (counter = 0; counter < limit; counter += step) inner */
+function loop(counter: number, limit: number, step: number, inner: number[]): number[] {
+  return [
+    ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
+    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
+    ...inner,
+    ...[...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
+    ...[...op.end, ...op.end],
+  ];
+}
+
+function accumulateBody(stats: boolean): number[] {
+  const sums = stats ? [...SUMS, ...STAT_SUMS] : SUMS;
+  const entryStep = [
+    ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
+    ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
+    ...[...op.get(at4), ...vop.load(BASE), ...op.set(base)],
+    ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...vop.load(offset), ...op.set(local)]),
+    ...loop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
+    ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
+  ];
+  return loop(i, n, 4, entryStep);
+}
+
+/** The low 32 bits of each 64-bit lane of a and b: four int32 lanes (of all-ones or zero masks). */
+const NARROW = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+/** The low two float32 lanes of a, then those of b. */
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/**
+ * resolve(n, λ): per entry, OUT = float32(θ0 + λ·merged) with merged the sum of the total's sign
+ * (PARTS[j] where the total is ≥ 0, PARTS[B + j] where < 0); SPECIAL = −1 where the entry is
+ * undecided or its total is 0 (the caller settles those); returns Σ sign(total) over the others.
+ */
+function resolveBody(): number[] {
+  const [count, lambda, entry, e4, e8] = [0, 1, 2, 3, 4];
+  const [scale, low, high, negLow, negHigh, merged, theta, special, votes] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const load = (at: number, offset: number) => [...op.get(at), ...vop.load(offset)];
+  const compare = (a: number, b: number, cmp: number[]) => [
+    ...[...op.get(a), ...vop.i32x4Const(0), ...cmp, ...op.get(b), ...vop.i32x4Const(0), ...cmp],
+    ...vop.shuffle(NARROW),
+  ];
+  /** float32(θ0 + λ·merged) of two entries (the high two when `highLanes`), left on the stack. */
+  const half = (neg: number, offset: number, highLanes: boolean) => [
+    ...[...load(e8, PARTS + 8 * B + offset), ...load(e8, PARTS + offset), ...op.get(neg), ...vop.bitselect],
+    ...[...op.set(merged), ...op.get(theta)],
+    ...(highLanes ? [...op.get(theta), ...vop.shuffle(HIGH_LANES)] : []),
+    ...[...vop.f64x2PromoteLowF32x4, ...op.get(scale), ...op.get(merged), ...vop.f64x2Mul, ...vop.f64x2Add],
+    ...vop.f32x4DemoteF64x2Zero,
+  ];
+  const step = [
+    ...[...op.get(entry), ...op.i32Const(2), ...op.i32Shl, ...op.set(e4)],
+    ...[...op.get(entry), ...op.i32Const(3), ...op.i32Shl, ...op.set(e8)],
+    ...[...load(e8, TOTAL), ...op.set(low), ...load(e8, TOTAL + 16), ...op.set(high)],
+    ...[...op.get(low), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negLow)],
+    ...[...op.get(high), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negHigh)],
+    ...[...load(e4, THETA), ...op.set(theta), ...op.get(e4)],
+    ...half(negLow, 0, false),
+    ...half(negHigh, 16, true),
+    ...[...vop.shuffle(LOW_HALVES), ...vop.store(OUT)],
+    ...[...load(e4, UNDECIDED), ...compare(low, high, vop.f64x2Eq), ...vop.or, ...op.set(special)],
+    ...[...op.get(e4), ...op.get(special), ...vop.store(SPECIAL)],
+    ...[
+      ...op.get(votes),
+      ...compare(low, high, vop.f64x2Gt),
+      ...op.get(special),
+      ...vop.andNot,
+      ...vop.i32x4Sub,
+    ],
+    ...[...op.get(negLow), ...op.get(negHigh), ...vop.shuffle(NARROW), ...op.get(special), ...vop.andNot],
+    ...[...vop.i32x4Add, ...op.set(votes)],
+  ];
+  const lane = (k: number) => [...op.get(votes), ...vop.i32x4ExtractLane(k)];
+  return [
+    ...[...op.get(lambda), ...vop.f64x2Splat, ...op.set(scale), ...vop.i32x4Const(0), ...op.set(votes)],
+    ...loop(entry, count, 4, step),
+    ...[...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...op.i32Add, ...lane(3), ...op.i32Add],
+  ];
+}
+
+/** The module: accumulate(n, tasks), accumulateStats(n, tasks) and resolve(n, λ) → votes. */
+export function tiesSimdModule(): Uint8Array {
+  const accumulate = (stats: boolean) => ({
+    name: stats ? 'accumulateStats' : 'accumulate',
+    params: [I32, I32],
+    locals: [[4, I32] as const, [20, V128] as const],
+    body: accumulateBody(stats),
+  });
+  const resolve = {
+    name: 'resolve',
+    params: [I32, F64],
+    results: [I32],
+    locals: [[3, I32] as const, [9, V128] as const],
+    body: resolveBody(),
+  };
+  return wasmModule(PAGES, [accumulate(false), accumulate(true), resolve]);
+}
