@@ -1,7 +1,8 @@
 /**
  * The streaming driver of static merges: reads one tensor of every model at a time from TensorSources,
  * hands it to the method, and writes the result to a TensorSink. Peak memory is a few tensors × the
- * number of models, whatever the model size.
+ * number of models, whatever the model size, plus fixed budgets for what a deferred merge (Ties) keeps
+ * before spilling to temporary files.
  *
  * Non-finite weights are an error, not a warning (a NaN or Inf merged into a model silently ruins it):
  * every merged tensor is checked, and so is every task vector that Ties and DARE compute (where a drop
@@ -173,7 +174,10 @@ function outputTensor(info: TensorInfo, merged: Float32Array, dtype: OutputDType
   return convertTensor({ dtype: 'F32', shape: info.shape, data: merged }, dtype);
 }
 
-/** Provisional tensors go to a temporary file; once the merger has finished, each is finalized and written. */
+/**
+ * Provisional tensors are kept (in memory up to PROVISIONAL_IN_MEMORY, then in a temporary file); once the
+ * merger has finished, each is finalized and written.
+ */
 function mergeDeferred(
   sources: MergeSources,
   plan: MergePlan,

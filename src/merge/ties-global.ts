@@ -7,7 +7,7 @@
  * boundary bucket per task. The merge pass then decides every entry whose magnitudes all lie outside the
  * boundary buckets (kept or trimmed for sure) and writes its merged value at once; an entry with a
  * magnitude in a boundary bucket, or whose elected sign is the majority's and matters, is provisional:
- * its T task-vector values go to a record log (on disk past a small buffer). After the pass, the records
+ * its T task-vector values go to a record log (in memory up to a budget, then on disk). After the pass, the records
  * give the fine counts in the boundary buckets (every boundary magnitude is in exactly one record), so the
  * exact thresholds, then the last votes, so the majority; `finalize` rewrites the provisional entries.
  * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
