@@ -54,6 +54,46 @@ function countDifferences(
   }
 }
 
+const pair = new Float32Array(8);
+const pairBits = new Int32Array(pair.buffer);
+
+/** countDifferences of two arrays at once, reading base once for both (its bytes are half the stream). */
+function countDifferencePair(
+  first: Float32Array,
+  second: Float32Array,
+  base: Float32Array,
+  start: number,
+  end: number,
+  firstLanes: Int32Array,
+  secondLanes: Int32Array,
+): void {
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const b0 = base[i];
+    const b1 = base[i + 1];
+    const b2 = base[i + 2];
+    const b3 = base[i + 3];
+    pair[0] = first[i] - b0;
+    pair[1] = first[i + 1] - b1;
+    pair[2] = first[i + 2] - b2;
+    pair[3] = first[i + 3] - b3;
+    pair[4] = second[i] - b0;
+    pair[5] = second[i + 1] - b1;
+    pair[6] = second[i + 2] - b2;
+    pair[7] = second[i + 3] - b3;
+    firstLanes[(pairBits[0] & MAGNITUDE_MASK) >> 16]++;
+    firstLanes[HALF + ((pairBits[1] & MAGNITUDE_MASK) >> 16)]++;
+    firstLanes[(pairBits[2] & MAGNITUDE_MASK) >> 16]++;
+    firstLanes[HALF + ((pairBits[3] & MAGNITUDE_MASK) >> 16)]++;
+    secondLanes[(pairBits[4] & MAGNITUDE_MASK) >> 16]++;
+    secondLanes[HALF + ((pairBits[5] & MAGNITUDE_MASK) >> 16)]++;
+    secondLanes[(pairBits[6] & MAGNITUDE_MASK) >> 16]++;
+    secondLanes[HALF + ((pairBits[7] & MAGNITUDE_MASK) >> 16)]++;
+  }
+  countDifferences(first, base, i, end, firstLanes);
+  countDifferences(second, base, i, end, secondLanes);
+}
+
 /** Bit pattern of |x| for every x of a float32 array (a view over the same bytes, masked on read). */
 export function bitsView(values: Float32Array): Int32Array {
   return new Int32Array(values.buffer, values.byteOffset, values.length);
@@ -84,22 +124,36 @@ export class MagnitudeSelector {
     return this.takeNonFinite();
   }
 
-  /** Pass 1 on the first n bit patterns of `bits` (n < 2^31); NaN/Inf are reported by `takeNonFinite`. */
-  countCoarseBits(bits: Int32Array, n: number): void {
-    if (this.unfolded + n > MAX_UNFOLDED) this.fold();
+  private countCoarseBits(bits: Int32Array, n: number): void {
+    this.reserve(n);
     countTwoLanes(bits, n, this.lanes);
+  }
+
+  /** Makes room for n more counts in the int32 lanes (n ≤ MAX_UNFOLDED). */
+  private reserve(n: number): void {
+    if (this.unfolded + n > MAX_UNFOLDED) this.fold();
     this.unfolded += n;
     this.seen += n;
   }
 
-  /** Pass 1 over τ = float32(array − base) (same length), never stored; NaN/Inf as for `countCoarseBits`. */
-  countCoarseDeltas(array: Float32Array, base: Float32Array): void {
-    for (let start = 0; start < array.length; start += MAX_UNFOLDED) {
-      const end = Math.min(start + MAX_UNFOLDED, array.length);
-      if (this.unfolded + end - start > MAX_UNFOLDED) this.fold();
-      countDifferences(array, base, start, end, this.lanes);
-      this.unfolded += end - start;
-      this.seen += end - start;
+  /**
+   * Pass 1 of selectors[t] over τt = float32(arrays[t] − base) (all of base's length), never stored,
+   * two tasks per sweep; NaN/Inf are reported by `takeNonFinite`.
+   */
+  static countCoarseDeltas(
+    selectors: readonly MagnitudeSelector[],
+    arrays: readonly Float32Array[],
+    base: Float32Array,
+  ): void {
+    for (let start = 0; start < base.length; start += MAX_UNFOLDED) {
+      const end = Math.min(start + MAX_UNFOLDED, base.length);
+      for (const selector of selectors) selector.reserve(end - start);
+      let t = 0;
+      for (; t + 1 < arrays.length; t += 2) {
+        const [a, b] = [selectors[t].lanes, selectors[t + 1].lanes];
+        countDifferencePair(arrays[t], arrays[t + 1], base, start, end, a, b);
+      }
+      if (t < arrays.length) countDifferences(arrays[t], base, start, end, selectors[t].lanes);
     }
   }
 

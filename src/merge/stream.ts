@@ -51,10 +51,11 @@ export interface DeferredMerger extends TensorMerger {
   /** Frees what the merger holds (temporary files); called on success and on error. */
   dispose(): void;
   /**
-   * When present, replaces `observe`: the driver reads θ0's tensor, then each expert's in turn and hands
-   * it over at once, while it is still in the CPU cache. Returns false when that expert's τ holds NaN/Inf.
+   * When present, replaces `observe`: the driver reads θ0's tensor, then the experts' a few at a time
+   * (tasks first, first + 1, …), handing each group over as soon as it is read (while partly in the CPU
+   * cache). Returns the index in `experts` of the first whose τ holds NaN/Inf, or −1.
    */
-  observeExpert?(pass: number, pretrained: Float32Array, task: number, expert: Float32Array): boolean;
+  observeExperts?(pass: number, pretrained: Float32Array, first: number, experts: Float32Array[]): number;
 }
 
 /**
@@ -114,7 +115,7 @@ export function streamMerge(
   try {
     for (; merger.wantsPass?.(pass); pass++) {
       plan.floatTensors.forEach((info, i) => {
-        if (isDeferred(merger) && merger.observeExpert) observeByExpert(sources, plan, merger, pass, info);
+        if (isDeferred(merger) && merger.observeExperts) observeByExperts(sources, plan, merger, pass, info);
         else merger.observe?.(pass, readTensors(sources, plan, info));
         report({ phase: 'observe', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
       });
@@ -138,8 +139,11 @@ export function streamMerge(
   }
 }
 
-/** One tensor of an observation pass, one expert at a time; a NaN/Inf is reported with every model's tensor. */
-function observeByExpert(
+/** Experts read and observed together: two share one sweep over θ0's tensor. */
+const EXPERTS_AT_ONCE = 2;
+
+/** One tensor of an observation pass, a few experts at a time; a NaN/Inf is reported with every model's tensor. */
+function observeByExperts(
   sources: MergeSources,
   plan: MergePlan,
   merger: DeferredMerger,
@@ -147,12 +151,12 @@ function observeByExpert(
   info: TensorInfo,
 ): void {
   const pretrained = sources.pretrained.readF32(info.name);
-  plan.tasks.forEach((task, t) => {
-    const expert = sources.experts[task].readF32(info.name);
-    if (!merger.observeExpert!(pass, pretrained, t, expert)) {
-      throw nonFiniteError(readTensors(sources, plan, info), t);
-    }
-  });
+  for (let first = 0; first < plan.tasks.length; first += EXPERTS_AT_ONCE) {
+    const tasks = plan.tasks.slice(first, first + EXPERTS_AT_ONCE);
+    const experts = tasks.map((task) => sources.experts[task].readF32(info.name));
+    const bad = merger.observeExperts!(pass, pretrained, first, experts);
+    if (bad >= 0) throw nonFiniteError(readTensors(sources, plan, info), first + bad);
+  }
 }
 
 function mergeOne(

@@ -104,16 +104,16 @@ export class GlobalTrimPlanner {
   }
 
   /**
-   * Pass 0 or 1 over task t's vector alone (`deltas` holds that one task); false when it holds NaN/Inf
-   * (seen in pass 0).
+   * Pass 0 or 1 over tasks first, first + 1, … (`deltas` holds those); returns the index in
+   * `deltas.arrays` of the first whose τ holds NaN/Inf (seen in pass 0), or −1.
    */
-  countTask(pass: number, t: number, deltas: TaskDeltas): boolean {
-    const selector = [this.selectors[t]];
+  countTasks(pass: number, first: number, deltas: TaskDeltas): number {
+    const selectors = this.selectors.slice(first, first + deltas.arrays.length);
     if (pass === 1) {
-      countDeltaFine(deltas, selector);
-      return true;
+      countDeltaFine(deltas, selectors);
+      return -1;
     }
-    return countDeltaMagnitudes(deltas, selector) < 0;
+    return countDeltaMagnitudes(deltas, selectors);
   }
 
   endPass(pass: number): void {

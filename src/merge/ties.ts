@@ -96,10 +96,12 @@ export function createTiesMerger(
       const bad = planner.countMagnitudes(deltas(tensors));
       if (bad >= 0) throw nonFiniteError(tensors, bad);
     },
-    // Plain Ties observes τ one expert at a time (read and counted while in cache); DARE needs them all.
-    observeExpert: transform
+    // Plain Ties observes τ a few experts at a time (read and counted while partly in cache); DARE needs
+    // them all.
+    observeExperts: transform
       ? undefined
-      : (pass, pretrained, t, expert) => planner.countTask(pass, t, { base: pretrained, arrays: [expert] }),
+      : (pass, pretrained, first, experts) =>
+          planner.countTasks(pass, first, { base: pretrained, arrays: experts }),
     endPass: (pass) => planner.endPass(pass),
     merge: (tensors) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p),
     finishMerge: () => planner.finishMerge(),

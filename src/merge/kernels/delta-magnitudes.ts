@@ -1,8 +1,8 @@
 /**
  * The counting passes of Ties' global trim over τt = float32(arrays[t] − base), without materializing τ:
- * each task's MagnitudeSelector counts the differences as it reads them (see countDifferences).
+ * each task's MagnitudeSelector counts the differences as they are read, two tasks per sweep.
  */
-import type { MagnitudeSelector } from '../magnitude-select.js';
+import { MagnitudeSelector } from '../magnitude-select.js';
 import type { TaskDeltas } from './ties-entries.js';
 
 /** Pass 0 (coarse counts) of every task; returns the first task whose τ holds NaN or ±Inf, or −1. */
@@ -10,12 +10,9 @@ export function countDeltaMagnitudes(
   { base, arrays }: TaskDeltas,
   selectors: readonly MagnitudeSelector[],
 ): number {
-  let bad = -1;
-  arrays.forEach((array, t) => {
-    selectors[t].countCoarseDeltas(array, base);
-    if (selectors[t].takeNonFinite() > 0 && bad < 0) bad = t;
-  });
-  return bad;
+  MagnitudeSelector.countCoarseDeltas(selectors, arrays, base);
+  const nonFinite = arrays.map((_, t) => selectors[t].takeNonFinite());
+  return nonFinite.findIndex((count) => count > 0);
 }
 
 /** Pass 1 (fine counts in each task's selected bucket). */
