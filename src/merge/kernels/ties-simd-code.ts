@@ -136,21 +136,31 @@ const NARROW = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
 const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /**
- * resolve(n, λ): per entry, OUT = float32(θ0 + λ·merged) with merged the sum of the total's sign
+ * resolve(n, λ): per entry, OUT = float32(θ0 + λ·merged) with merged the value of the total's sign
  * (PARTS[j] where the total is ≥ 0, PARTS[B + j] where < 0); SPECIAL = −1 where the entry is
- * undecided or its total is 0 (the caller settles those); returns Σ sign(total) over the others.
+ * undecided, or its total is 0 while a sign's value is not +0 (the caller settles those: where both
+ * are +0, as for an entry with every τ trimmed, OUT is already right whatever the sign); returns
+ * Σ sign(total) over the entries not special.
  */
 function resolveBody(): number[] {
   const [count, lambda, entry, e4, e8] = [0, 1, 2, 3, 4];
   const [scale, low, high, negLow, negHigh, merged, theta, special, votes] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [up, down, tiedLow, tiedHigh] = [14, 15, 16, 17];
   const load = (at: number, offset: number) => [...op.get(at), ...vop.load(offset)];
   const compare = (a: number, b: number, cmp: number[]) => [
     ...[...op.get(a), ...vop.i32x4Const(0), ...cmp, ...op.get(b), ...vop.i32x4Const(0), ...cmp],
     ...vop.shuffle(NARROW),
   ];
-  /** float32(θ0 + λ·merged) of two entries (the high two when `highLanes`), left on the stack. */
-  const half = (neg: number, offset: number, highLanes: boolean) => [
-    ...[...load(e8, PARTS + 8 * B + offset), ...load(e8, PARTS + offset), ...op.get(neg), ...vop.bitselect],
+  /**
+   * float32(θ0 + λ·merged) of two entries (the high two when `highLanes`), left on the stack; `tied`
+   * marks those whose total is 0 while a sign's value is not +0 (bit patterns, so −0 counts).
+   */
+  const half = (total: number, neg: number, tied: number, offset: number, highLanes: boolean) => [
+    ...[...load(e8, PARTS + offset), ...op.set(up), ...load(e8, PARTS + 8 * B + offset), ...op.set(down)],
+    ...[...op.get(total), ...vop.i32x4Const(0), ...vop.f64x2Eq],
+    ...[...op.get(up), ...op.get(down), ...vop.or, ...vop.i32x4Const(0), ...vop.i64x2Eq, ...vop.andNot],
+    ...op.set(tied),
+    ...[...op.get(down), ...op.get(up), ...op.get(neg), ...vop.bitselect],
     ...[...op.set(merged), ...op.get(theta)],
     ...(highLanes ? [...op.get(theta), ...vop.shuffle(HIGH_LANES)] : []),
     ...[...vop.f64x2PromoteLowF32x4, ...op.get(scale), ...op.get(merged), ...vop.f64x2Mul, ...vop.f64x2Add],
@@ -163,10 +173,11 @@ function resolveBody(): number[] {
     ...[...op.get(low), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negLow)],
     ...[...op.get(high), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negHigh)],
     ...[...load(e4, THETA), ...op.set(theta), ...op.get(e4)],
-    ...half(negLow, 0, false),
-    ...half(negHigh, 16, true),
+    ...half(low, negLow, tiedLow, 0, false),
+    ...half(high, negHigh, tiedHigh, 16, true),
     ...[...vop.shuffle(LOW_HALVES), ...vop.store(OUT)],
-    ...[...load(e4, UNDECIDED), ...compare(low, high, vop.f64x2Eq), ...vop.or, ...op.set(special)],
+    ...[...load(e4, UNDECIDED), ...op.get(tiedLow), ...op.get(tiedHigh), ...vop.shuffle(NARROW)],
+    ...[...vop.or, ...op.set(special)],
     ...[...op.get(e4), ...op.get(special), ...vop.store(SPECIAL)],
     ...[
       ...op.get(votes),
@@ -198,7 +209,7 @@ export function tiesSimdModule(): Uint8Array {
     name: 'resolve',
     params: [I32, F64],
     results: [I32],
-    locals: [[3, I32] as const, [9, V128] as const],
+    locals: [[3, I32] as const, [13, V128] as const],
     body: resolveBody(),
   };
   return wasmModule(PAGES, [accumulate(false), accumulate(true), resolve]);

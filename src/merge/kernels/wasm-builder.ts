@@ -78,6 +78,7 @@ export const vop = {
   i32x4Sub: simd(0xb1),
   i32x4MaxS: simd(0xb8),
   f32x4Sub: simd(0xe5),
+  i64x2Eq: simd(0xd6),
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
 };
