@@ -108,6 +108,14 @@ describe('streamMerge', () => {
     expect(() => mergeInMemory(tiesMethod, {}, vectors({ w: [1, 2] }), { a: inf })).toThrow(
       "merge: tensor 'w': non-finite values in expert 'a' (1 of 2)",
     );
+    // The third of three experts (read in the second group) names itself.
+    const three = () =>
+      mergeInMemory(tiesMethod, {}, vectors({ w: [1, 2] }), {
+        a: vectors({ w: [1, 3] }),
+        b: vectors({ w: [2, 2] }),
+        c: inf,
+      });
+    expect(three).toThrow("merge: tensor 'w': non-finite values in expert 'c' (1 of 2)");
     const apart = () =>
       mergeInMemory(tiesMethod, {}, vectors({ w: [-3e38, 0] }), { a: vectors({ w: [3e38, 0] }) });
     expect(apart).toThrow("merge: tensor 'w': a non-finite result in the task vector of 'a' (overflow)");
