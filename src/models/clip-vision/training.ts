@@ -4,13 +4,21 @@
  */
 
 import { WemoeError } from '../../errors.js';
-import { Graph, grad, linear, logSoftmax, type Value } from '../../graph/index.js';
+import { Graph, grad, logSoftmax, type Value } from '../../graph/index.js';
 import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/index.js';
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
-import type { TaskHead } from '../heads.js';
+import { logitsFrom } from '../head-logits.js';
+import type { Heads, TaskHead } from '../heads.js';
 import type { ClipVisionConfig } from './config.js';
 import { type ClipVisionOptions, clipVisionForward, inputParams } from './model.js';
 import type { ClipParams } from './params.js';
+
+/** How the head turns pooler outputs into logits (default: linear); see `logitsFrom`. */
+export type TrainingHeadKind = Pick<Heads, 'kind' | 'visualProjection' | 'logitScale'>;
+
+export interface ClipTrainingOptions extends ClipVisionOptions {
+  readonly headKind?: TrainingHeadKind;
+}
 
 export interface ClipTrainingGraph {
   readonly graph: Graph;
@@ -40,12 +48,14 @@ export function crossEntropy(logits: Value, labels: Value): Value {
 export function buildClipTrainingGraph(
   config: ClipVisionConfig,
   head: Pick<TaskHead, 'weight' | 'bias'>,
-  options: ClipVisionOptions = {},
+  options: ClipTrainingOptions = {},
 ): ClipTrainingGraph {
-  const [k, d] = head.weight.shape;
-  if (head.weight.shape.length !== 2 || d !== config.hiddenSize || k < 2) {
+  const headKind = options.headKind ?? { kind: 'linear' };
+  const [k, e] = head.weight.shape;
+  const width = headKind.kind === 'linear' ? config.hiddenSize : headKind.visualProjection?.shape[0];
+  if (head.weight.shape.length !== 2 || e !== width || k < 2) {
     throw new WemoeError(
-      `training head: weight is ${shapeString(head.weight.shape)}, expected [K ≥ 2, ${config.hiddenSize}]`,
+      `training head: weight is ${shapeString(head.weight.shape)}, expected [K ≥ 2, ${width}]`,
     );
   }
   const graph = new Graph();
@@ -56,7 +66,7 @@ export function buildClipTrainingGraph(
   const { poolerOutput } = clipVisionForward(config, lookup, pixels, options);
   const weight = graph.constant(head.weight, 'head.weight'); // [K, D], frozen
   const bias = head.bias ? graph.constant(head.bias, 'head.bias') : undefined; // [K]
-  const logits = linear(poolerOutput, weight, bias); // [B, K]
+  const logits = logitsFrom({ ...headKind, tasks: new Map() }, weight, bias, poolerOutput); // [B, K]
   const loss = crossEntropy(logits, labels);
   const names = [...values.keys()];
   const grads = grad(
@@ -88,7 +98,7 @@ export class ClipTrainer {
   static async create(
     config: ClipVisionConfig,
     head: Pick<TaskHead, 'weight' | 'bias'>,
-    options: ClipVisionOptions & Pick<CompileOptions, 'threads'> = {},
+    options: ClipTrainingOptions & Pick<CompileOptions, 'threads'> = {},
   ): Promise<ClipTrainer> {
     const training = buildClipTrainingGraph(config, head, options);
     return new ClipTrainer(training, await compile(training.outputs, { threads: options.threads }));

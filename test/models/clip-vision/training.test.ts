@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, interpret, type RefTensor } from '../../../src/graph/index.js';
 import { parseClipVisionConfig } from '../../../src/models/clip-vision/config.js';
 import { normalSampler, randomClipParams } from '../../../src/models/clip-vision/params.js';
+import { ClipVisionRunner } from '../../../src/models/clip-vision/runner.js';
 import {
   buildClipTrainingGraph,
   ClipTrainer,
@@ -90,6 +91,37 @@ describe('CLIP vision training graph', () => {
       'labels: 3 is outside [0, 3) (the head has 3 classes)',
     );
     await trainer.dispose();
+  });
+
+  it('trains through a CLIP zero-shot head: logits = exp(s)·normalize(P·pooler)·Wᵀ + b', async () => {
+    const projection = randomTensor([5, 8], 0.5);
+    const zeroShot = { weight: randomTensor([3, 5], 0.5), bias: randomTensor([3], 0.1) };
+    const headKind = {
+      kind: 'clip_zeroshot' as const,
+      visualProjection: projection,
+      logitScale: Math.log(3),
+    };
+    const trainer = await ClipTrainer.create(config, zeroShot, { threads: 1, headKind });
+    const runner = ClipVisionRunner.create({ config, params }, { threads: 1 });
+    const pooler = (await runner.forward(pixels)).pooler_output.data as Float32Array;
+    const step = await trainer.step(params, pixels, labels);
+    const [p, w, b] = [projection, zeroShot.weight, zeroShot.bias].map((t) => t.data as Float32Array);
+    for (let i = 0; i < 2; i++) {
+      const z = Array.from({ length: 5 }, (_, r) => {
+        let sum = 0;
+        for (let c = 0; c < 8; c++) sum += p[r * 8 + c] * pooler[i * 8 + c];
+        return sum;
+      });
+      const norm = Math.hypot(...z);
+      for (let k = 0; k < 3; k++) {
+        const want = (3 * z.reduce((s, v, r) => s + v * w[k * 5 + r], 0)) / norm + b[k];
+        expect((step.logits.data as Float32Array)[i * 3 + k]).toBeCloseTo(want, 5);
+      }
+    }
+    expect(() => buildClipTrainingGraph(config, head, { headKind })).toThrow(
+      'training head: weight is [3, 8], expected [K ≥ 2, 5]',
+    );
+    await Promise.all([trainer.dispose(), runner.dispose()]);
   });
 
   it('fine-tunes: Adam steps on one batch lower the loss', async () => {
