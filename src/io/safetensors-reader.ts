@@ -6,7 +6,7 @@ import { toFloat32 } from '../tensor/convert.js';
 import type { DType, Tensor, TensorData } from '../tensor/tensor.js';
 import { errorCode, readFully } from './byte-io.js';
 import { checkHeaderLength, type HeaderEntry, parseHeader } from './safetensors-header.js';
-import type { TensorInfo, TensorSource } from './tensor-source.js';
+import type { TensorInfo, TensorLocation, TensorSource } from './tensor-source.js';
 
 /** A TensorSource over one safetensors file; also exposes each tensor's byte range. */
 export interface SafetensorsFile extends TensorSource {
@@ -14,6 +14,7 @@ export interface SafetensorsFile extends TensorSource {
   readonly dataStart: number;
   /** The validated header entry: dtype, shape and [begin, end) relative to `dataStart`. */
   entry(name: string): HeaderEntry;
+  locate(name: string): TensorLocation;
 }
 
 /** Opens and validates `path`; the file stays open (one descriptor) until `close()`. */
@@ -87,6 +88,17 @@ class Reader implements SafetensorsFile {
 
   readF32(name: string): Float32Array {
     return toFloat32(this.read(name));
+  }
+
+  locate(name: string): TensorLocation {
+    const e = this.entry(name);
+    return {
+      path: this.path,
+      offset: this.dataStart + e.begin,
+      length: e.end - e.begin,
+      dtype: e.dtype,
+      shape: e.shape,
+    };
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import { isPlainObject, quote } from './safetensors-header.js';
 import { openSafetensors, type SafetensorsFile } from './safetensors-reader.js';
 import { entryBytes, SafetensorsFileWriter } from './safetensors-writer.js';
 import type { TensorEntry, TensorSink } from './tensor-sink.js';
-import type { TensorInfo, TensorSource } from './tensor-source.js';
+import type { TensorInfo, TensorLocation, TensorSource } from './tensor-source.js';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 export const SINGLE_FILE = 'model.safetensors';
@@ -103,6 +103,10 @@ class ShardedSource implements TensorSource {
 
   readF32(name: string): Float32Array {
     return this.shard(name).readF32(name);
+  }
+
+  locate(name: string): TensorLocation {
+    return this.shard(name).locate(name);
   }
 
   close(): void {

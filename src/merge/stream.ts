@@ -14,6 +14,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
+import { BackgroundReader } from '../io/background-reader.js';
 import { readFully, writeFully } from '../io/byte-io.js';
 import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
@@ -21,6 +22,7 @@ import { convertTensor } from '../tensor/convert.js';
 import { numel } from '../tensor/tensor.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
+import { ReadAhead } from './read-ahead.js';
 import { isAllFinite, nonFiniteError, overflowError } from './task-vector.js';
 
 export type OutputDType = 'F32' | 'F16' | 'BF16';
@@ -91,6 +93,17 @@ export function outputEntries(plan: MergePlan, outputDtype: OutputDType = 'F32')
   }));
 }
 
+/** What a merge needs from the sources: the plan, and the next float tensor of every model, read ahead. */
+interface MergeInput {
+  readonly sources: MergeSources;
+  readonly plan: MergePlan;
+  readonly ahead: ReadAhead;
+}
+
+function nextTensors(input: MergeInput, info: TensorInfo): MergeTensors {
+  return { name: info.name, shape: info.shape, ...input.ahead.next(info.name), tasks: input.plan.tasks };
+}
+
 function readTensors(sources: MergeSources, plan: MergePlan, info: TensorInfo): MergeTensors {
   return {
     name: info.name,
@@ -111,22 +124,32 @@ export function streamMerge(
 ): StreamMergeResult {
   const report = options.onProgress ?? (() => {});
   const start = performance.now();
+  const models = [sources.pretrained, ...Object.values(sources.experts)];
+  const reader = models.some((m) => m.locate !== undefined) ? new BackgroundReader() : null;
+  const readAhead = (): MergeInput => ({
+    sources,
+    plan,
+    ahead: new ReadAhead(sources, plan.tasks, plan.floatTensors, reader),
+  });
   let pass = 0;
   try {
     for (; merger.wantsPass?.(pass); pass++) {
+      const input = readAhead();
       plan.floatTensors.forEach((info, i) => {
-        if (isDeferred(merger) && merger.observeExperts) observeByExperts(sources, plan, merger, pass, info);
-        else merger.observe?.(pass, readTensors(sources, plan, info));
+        const tensors = nextTensors(input, info);
+        if (isDeferred(merger) && merger.observeExperts) observeByExperts(input, merger, pass, info, tensors);
+        else merger.observe?.(pass, tensors);
         report({ phase: 'observe', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
       });
       merger.endPass?.(pass);
     }
     const observed = performance.now();
     const dtype = options.outputDtype ?? 'F32';
-    if (isDeferred(merger)) mergeDeferred(sources, plan, merger, sink, dtype, report, pass);
+    if (isDeferred(merger)) mergeDeferred(readAhead(), merger, sink, dtype, report, pass);
     else {
+      const input = readAhead();
       plan.tensors.forEach((info, i) => {
-        sink.write(info.name, mergeOne(sources, plan, merger, info, dtype));
+        sink.write(info.name, mergeOne(input, merger, info, dtype));
         report({ phase: 'merge', pass, index: i + 1, total: plan.tensors.length, name: info.name });
       });
     }
@@ -136,38 +159,35 @@ export function streamMerge(
   } catch (error) {
     sink.abort();
     throw error;
+  } finally {
+    reader?.close();
   }
 }
 
 /** Experts read and observed together: two share one sweep over θ0's tensor. */
 const EXPERTS_AT_ONCE = 2;
 
-/** One tensor of an observation pass, a few experts at a time; a NaN/Inf is reported with every model's tensor. */
+/**
+ * One tensor of an observation pass, a few experts at a time; a NaN/Inf is reported with every model's
+ * tensor, read again (the merger may have changed the ones it was handed).
+ */
 function observeByExperts(
-  sources: MergeSources,
-  plan: MergePlan,
+  input: MergeInput,
   merger: DeferredMerger,
   pass: number,
   info: TensorInfo,
+  tensors: MergeTensors,
 ): void {
-  const pretrained = sources.pretrained.readF32(info.name);
-  for (let first = 0; first < plan.tasks.length; first += EXPERTS_AT_ONCE) {
-    const tasks = plan.tasks.slice(first, first + EXPERTS_AT_ONCE);
-    const experts = tasks.map((task) => sources.experts[task].readF32(info.name));
-    const bad = merger.observeExperts!(pass, pretrained, first, experts);
-    if (bad >= 0) throw nonFiniteError(readTensors(sources, plan, info), first + bad);
+  for (let first = 0; first < tensors.experts.length; first += EXPERTS_AT_ONCE) {
+    const experts = tensors.experts.slice(first, first + EXPERTS_AT_ONCE);
+    const bad = merger.observeExperts!(pass, tensors.pretrained, first, experts);
+    if (bad >= 0) throw nonFiniteError(readTensors(input.sources, input.plan, info), first + bad);
   }
 }
 
-function mergeOne(
-  sources: MergeSources,
-  plan: MergePlan,
-  merger: TensorMerger,
-  info: TensorInfo,
-  dtype: OutputDType,
-) {
-  if (!isFloatDType(info.dtype)) return sources.pretrained.read(info.name);
-  const tensors = readTensors(sources, plan, info);
+function mergeOne(input: MergeInput, merger: TensorMerger, info: TensorInfo, dtype: OutputDType) {
+  if (!isFloatDType(info.dtype)) return input.sources.pretrained.read(info.name);
+  const tensors = nextTensors(input, info);
   const merged = merger.merge(tensors);
   if (!isAllFinite(merged)) throw nonFiniteError(tensors);
   return outputTensor(info, merged, dtype);
@@ -183,8 +203,7 @@ function outputTensor(info: TensorInfo, merged: Float32Array, dtype: OutputDType
  * merger has finished, each is finalized and written.
  */
 function mergeDeferred(
-  sources: MergeSources,
-  plan: MergePlan,
+  input: MergeInput,
   merger: DeferredMerger,
   sink: TensorSink,
   dtype: OutputDType,
@@ -194,8 +213,9 @@ function mergeDeferred(
   const spill = new SpillFile('provisional.f32', PROVISIONAL_IN_MEMORY);
   try {
     const offsets = new Map<string, number>();
+    const { sources, plan } = input;
     plan.floatTensors.forEach((info, i) => {
-      const tensors = readTensors(sources, plan, info);
+      const tensors = nextTensors(input, info);
       const merged = merger.merge(tensors);
       offsets.set(
         info.name,
