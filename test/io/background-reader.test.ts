@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BackgroundReader } from '../../src/io/background-reader.js';
+import { tempDir } from './helpers.js';
+
+const dir = tempDir('background-reader');
+
+describe('BackgroundReader', () => {
+  it('hands back each requested byte range, whatever order they are taken in', () => {
+    const path = join(dir, 'bytes.bin');
+    writeFileSync(
+      path,
+      Uint8Array.from({ length: 64 }, (_, i) => i),
+    );
+    const reader = new BackgroundReader();
+    try {
+      const first = reader.request({ path, offset: 3, length: 5 });
+      const second = reader.request({ path, offset: 60, length: 4 });
+      const empty = reader.request({ path, offset: 10, length: 0 });
+      expect([...new Uint8Array(reader.take(second)!)]).toEqual([60, 61, 62, 63]);
+      expect([...new Uint8Array(reader.take(first)!)]).toEqual([3, 4, 5, 6, 7]);
+      expect(reader.take(empty)!.byteLength).toBe(0);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('answers null for a read that fails (missing file, range past the end) and goes on reading', () => {
+    const path = join(dir, 'short.bin');
+    writeFileSync(path, Uint8Array.from([9, 8, 7]));
+    const reader = new BackgroundReader();
+    try {
+      const missing = reader.request({ path: join(dir, 'missing.bin'), offset: 0, length: 1 });
+      const pastEnd = reader.request({ path, offset: 2, length: 4 });
+      const fine = reader.request({ path, offset: 1, length: 2 });
+      expect(reader.take(missing)).toBeNull();
+      expect(reader.take(pastEnd)).toBeNull();
+      expect([...new Uint8Array(reader.take(fine)!)]).toEqual([8, 7]);
+    } finally {
+      reader.close();
+    }
+  });
+});
