@@ -1,6 +1,6 @@
 /**
- * Reads the float tensors of every model in a known order, one tensor ahead: while the driver merges
- * tensor i, a worker thread copies tensor i + 1 of θ0 and of each expert from the page cache. Models whose
+ * Reads the float tensors of every model in a known order, read ahead: while the driver merges
+ * tensor i, a worker thread copies tensors i + 1 and i + 2 of θ0 and of each expert from the page cache. Models whose
  * source cannot say where a tensor's bytes lie (in-memory sources) are read synchronously when asked.
  * A failed background read is done again synchronously, so its error is the usual one, on the right tensor.
  */
@@ -9,6 +9,9 @@ import { typedView } from '../io/safetensors-reader.js';
 import type { TensorInfo, TensorSource } from '../io/tensor-source.js';
 import { toFloat32 } from '../tensor/convert.js';
 import type { MergeSources } from './plan.js';
+
+/** Tensors read ahead of the one being merged: enough to smooth out a slow read, few enough to bound memory. */
+const TENSORS_AHEAD = 2;
 
 export interface ModelTensors {
   readonly pretrained: Float32Array;
@@ -38,9 +41,8 @@ export class ReadAhead {
     if (info?.name !== name) {
       throw new RangeError(`read-ahead: asked for '${name}', next in order is '${info?.name ?? '(end)'}'`);
     }
-    this.start(info);
     this.position++;
-    if (this.position < this.order.length) this.start(this.order[this.position]);
+    for (const ahead of this.order.slice(this.position - 1, this.position + TENSORS_AHEAD)) this.start(ahead);
     const tickets = this.started.get(name)!;
     this.started.delete(name);
     const [pretrained, ...experts] = this.models.map((source, m) => this.finish(source, info, tickets[m]));
