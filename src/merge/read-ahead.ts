@@ -1,8 +1,9 @@
 /**
- * Reads the float tensors of every model in a known order, read ahead: while the driver merges
- * tensor i, a worker thread copies tensors i + 1 and i + 2 of θ0 and of each expert from the page cache. Models whose
- * source cannot say where a tensor's bytes lie (in-memory sources) are read synchronously when asked.
- * A failed background read is done again synchronously, so its error is the usual one, on the right tensor.
+ * Reads the float tensors of every model in a known order, ahead of use: while the driver merges tensor
+ * i, a worker thread copies tensors i + 1 and i + 2 of θ0 and of each expert from the page cache. Models
+ * whose source cannot say where a tensor's bytes lie (in-memory sources) are read synchronously when
+ * asked. A failed background read is done again synchronously, so its error is the usual one, on the
+ * right tensor.
  */
 import type { BackgroundReader } from '../io/background-reader.js';
 import { typedView } from '../io/safetensors-reader.js';

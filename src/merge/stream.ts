@@ -1,8 +1,9 @@
 /**
  * The streaming driver of static merges: reads one tensor of every model at a time from TensorSources,
- * hands it to the method, and writes the result to a TensorSink. Peak memory is a few tensors × the
- * number of models, whatever the model size, plus fixed budgets for what a deferred merge (Ties) keeps
- * before spilling to temporary files.
+ * hands it to the method, and writes the result to a TensorSink. Sources that can say where a tensor's
+ * bytes lie (safetensors files) are read two tensors ahead on a worker thread (ReadAhead), so reading
+ * and merging overlap. Peak memory is a few tensors × the number of models, whatever the model size,
+ * plus fixed budgets for what a deferred merge (Ties) keeps before spilling to temporary files.
  *
  * Non-finite weights are an error, not a warning (a NaN or Inf merged into a model silently ruins it):
  * every merged tensor is checked, and so is every task vector that Ties and DARE compute (where a drop
@@ -53,9 +54,9 @@ export interface DeferredMerger extends TensorMerger {
   /** Frees what the merger holds (temporary files); called on success and on error. */
   dispose(): void;
   /**
-   * When present, replaces `observe`: the driver reads θ0's tensor, then the experts' a few at a time
-   * (tasks first, first + 1, …), handing each group over as soon as it is read (while partly in the CPU
-   * cache). Returns the index in `experts` of the first whose τ holds NaN/Inf, or −1.
+   * When present, replaces `observe`: the driver hands over θ0's tensor with the experts' a few at a
+   * time (tasks first, first + 1, …). Returns the index in `experts` of the first whose τ holds NaN/Inf,
+   * or −1.
    */
   observeExperts?(pass: number, pretrained: Float32Array, first: number, experts: Float32Array[]): number;
 }
