@@ -52,6 +52,12 @@ port.on('message', ({ ticket, path, offset, length }) => {
 /** Longest single wait before looking at the port again (a guard against a missed wake-up). */
 const WAIT_SLICE_MS = 20;
 
+/**
+ * After this long without any reply, the worker is taken for dead (it cannot be watched otherwise while
+ * this thread blocks): `take` returns null from then on and the callers read synchronously.
+ */
+const DEFAULT_STALL_MS = 60_000;
+
 /** The ticket of the last message: the worker closes its files and its port, and so ends. */
 const STOP = -1;
 
@@ -68,8 +74,11 @@ export class BackgroundReader {
   /** Replies received but not yet taken, by ticket. */
   private readonly arrived = new Map<number, ArrayBuffer | null>();
   private nextTicket = 0;
+  private dead = false;
+  private readonly stallMs: number;
 
-  constructor() {
+  constructor(options: { stallMs?: number } = {}) {
+    this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
@@ -88,10 +97,12 @@ export class BackgroundReader {
   }
 
   /**
-   * The bytes of a requested read, waiting for them; null when the read failed (the caller reads again
-   * synchronously, which gives the usual error naming the file).
+   * The bytes of a requested read, waiting for them; null when the read failed or the worker stopped
+   * answering (the caller reads again synchronously, which gives the usual error naming the file).
    */
   take(ticket: number): ArrayBuffer | null {
+    let lastProgress = performance.now();
+    let lastSeen = Atomics.load(this.arrivals, 0);
     for (;;) {
       const seen = Atomics.load(this.arrivals, 0);
       this.receiveAll();
@@ -99,6 +110,14 @@ export class BackgroundReader {
         const buffer = this.arrived.get(ticket) ?? null;
         this.arrived.delete(ticket);
         return buffer;
+      }
+      if (this.dead) return null;
+      if (seen !== lastSeen) {
+        lastSeen = seen;
+        lastProgress = performance.now();
+      } else if (performance.now() - lastProgress > this.stallMs) {
+        this.dead = true;
+        return null;
       }
       Atomics.wait(this.arrivals, 0, seen, WAIT_SLICE_MS);
     }

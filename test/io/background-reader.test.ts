@@ -41,4 +41,18 @@ describe('BackgroundReader', () => {
       reader.close();
     }
   });
+
+  it('gives up on a worker that stopped answering: null after the stall time, then at once', () => {
+    const path = join(dir, 'stall.bin');
+    writeFileSync(path, Uint8Array.from([1, 2, 3]));
+    const reader = new BackgroundReader({ stallMs: 200 });
+    reader.close(); // the worker ends; nothing will answer from now on
+    const lost = reader.request({ path, offset: 0, length: 3 });
+    const began = performance.now();
+    expect(reader.take(lost)).toBeNull();
+    expect(performance.now() - began).toBeGreaterThanOrEqual(200);
+    const after = performance.now();
+    expect(reader.take(reader.request({ path, offset: 0, length: 1 }))).toBeNull();
+    expect(performance.now() - after).toBeLessThan(100);
+  });
 });
