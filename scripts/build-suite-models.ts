@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLIP_MEAN, CLIP_STD } from '../src/data/preprocess/config.js';
 import { deriveSeed } from '../src/data/random.js';
 import { loadSuiteSplit, type SuiteData, suiteTasks } from '../src/data/suite.js';
 import {
@@ -55,8 +56,8 @@ function writeProcessorConfig(dir: string): void {
     do_rescale: true,
     rescale_factor: 1 / 255,
     do_normalize: true,
-    image_mean: [0.48145466, 0.4578275, 0.40821073],
-    image_std: [0.26862954, 0.26130258, 0.27577711],
+    image_mean: CLIP_MEAN,
+    image_std: CLIP_STD,
   });
 }
 

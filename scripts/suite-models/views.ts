@@ -4,13 +4,11 @@
  * per-channel tint). Two views of the same image must be matched among the batch, which teaches the
  * encoder what stays the same: the glyph's shape and the task's style, not the exact pixels.
  */
+import { CLIP_MEAN as MEAN, CLIP_STD as STD } from '../../src/data/preprocess/config.js';
 import type { Random } from '../../src/data/random.js';
 
 const SIDE = 32;
 const PLANE = SIDE * SIDE;
-/** CLIP's normalisation (the suite's processor config). */
-const MEAN = [0.48145466, 0.4578275, 0.40821073];
-const STD = [0.26862954, 0.26130258, 0.27577711];
 
 interface ViewParams {
   /** Crop size in source pixels and its centre. */

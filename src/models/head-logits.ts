@@ -5,11 +5,19 @@ import type { Value } from '../graph/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type Heads, taskHead } from './heads.js';
 
+/** What `logitsFrom` needs of a Heads: its kind and, for clip_zeroshot, the projection and scale. */
+export type HeadLogitsKind = Pick<Heads, 'kind' | 'visualProjection' | 'logitScale'>;
+
 /**
  * linear: W·pooler + b. clip_zeroshot: exp(logit_scale)·normalize(visual_projection·pooler)·Wᵀ + b.
  * `weight` [K, E] and `bias` [K] are graph values (constants, or inputs fed per task).
  */
-export function logitsFrom(heads: Heads, weight: Value, bias: Value | undefined, pooler: Value): Value {
+export function logitsFrom(
+  heads: HeadLogitsKind,
+  weight: Value,
+  bias: Value | undefined,
+  pooler: Value,
+): Value {
   if (heads.kind === 'linear') return linear(pooler, weight, bias); // [B, K]
   const graph = pooler.graph;
   const projection = graph.constant(heads.visualProjection!, 'head.visual_projection.weight'); // [E, D]

@@ -6,6 +6,7 @@ import { scoreHead } from '../../scripts/suite-models/evaluate.js';
 import { pixelBatch } from '../../scripts/suite-models/images.js';
 import { SUITE_MODEL_CONFIG } from '../../scripts/suite-models/settings.js';
 import { writeRandomView } from '../../scripts/suite-models/views.js';
+import { CLIP_MEAN as MEAN, CLIP_STD as STD } from '../../src/data/preprocess/config.js';
 import { createRandom } from '../../src/data/random.js';
 import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
 import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../../src/data/suite-models.js';
@@ -76,9 +77,6 @@ describe('loadSuiteModels without models', () => {
     );
   });
 });
-
-const MEAN = [0.48145466, 0.4578275, 0.40821073];
-const STD = [0.26862954, 0.26130258, 0.27577711];
 
 describe('suite model build helpers', () => {
   it('shifts with edge replication', () => {

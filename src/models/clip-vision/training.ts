@@ -7,17 +7,15 @@ import { WemoeError } from '../../errors.js';
 import { Graph, grad, logSoftmax, type Value } from '../../graph/index.js';
 import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/index.js';
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
-import { logitsFrom } from '../head-logits.js';
-import type { Heads, TaskHead } from '../heads.js';
+import { type HeadLogitsKind, logitsFrom } from '../head-logits.js';
+import type { TaskHead } from '../heads.js';
 import type { ClipVisionConfig } from './config.js';
 import { type ClipVisionOptions, clipVisionForward, inputParams } from './model.js';
 import type { ClipParams } from './params.js';
 
-/** How the head turns pooler outputs into logits (default: linear); see `logitsFrom`. */
-export type TrainingHeadKind = Pick<Heads, 'kind' | 'visualProjection' | 'logitScale'>;
-
 export interface ClipTrainingOptions extends ClipVisionOptions {
-  readonly headKind?: TrainingHeadKind;
+  /** How the head turns pooler outputs into logits (default: linear). */
+  readonly headKind?: HeadLogitsKind;
 }
 
 export interface ClipTrainingGraph {
@@ -66,7 +64,7 @@ export function buildClipTrainingGraph(
   const { poolerOutput } = clipVisionForward(config, lookup, pixels, options);
   const weight = graph.constant(head.weight, 'head.weight'); // [K, D], frozen
   const bias = head.bias ? graph.constant(head.bias, 'head.bias') : undefined; // [K]
-  const logits = logitsFrom({ ...headKind, tasks: new Map() }, weight, bias, poolerOutput); // [B, K]
+  const logits = logitsFrom(headKind, weight, bias, poolerOutput); // [B, K]
   const loss = crossEntropy(logits, labels);
   const names = [...values.keys()];
   const grads = grad(
