@@ -21,7 +21,9 @@ const all: Record<string, unknown> = {};
 let failed = 0;
 for (const name of names) {
   console.log(`\n=== ${name} ===`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(dir, `${name}.bench.ts`)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(dir, `${name}.bench.ts`)], {
+    stdio: 'inherit',
+  });
   const file = join('bench-results', `${name}.json`);
   if (run.status !== 0) failed++;
   else if (existsSync(file)) all[name] = JSON.parse(readFileSync(file, 'utf8'));

@@ -23,7 +23,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  const message = error instanceof WemoeError ? error.message : String(error instanceof Error ? error.stack : error);
+  const message =
+    error instanceof WemoeError ? error.message : String(error instanceof Error ? error.stack : error);
   process.stderr.write(`wemoe: ${message}\n`);
   process.exit(1);
 }
