@@ -3,22 +3,18 @@
  * models improves accuracy without increasing inference time", ICML 2022.
  */
 import { z } from 'zod';
-import type { MergeTensors, StaticMergeMethod, TensorMerger } from './method.js';
+import { meanInto } from './kernels/sum-simd.js';
+import type { MergeTensors, StaticMergeMethod } from './method.js';
+import { nonFiniteError, type SelfCheckingMerger } from './task-vector.js';
 
 const params = z.strictObject({});
 
 export type SimpleAverageParams = z.infer<typeof params>;
 
-/** mean over experts; the pretrained model does not enter. */
+/** mean over experts (summed in float64 in task order, rounded once); the pretrained model does not enter. */
 export function simpleAverage(experts: readonly Float32Array[]): Float32Array {
-  const n = experts[0].length;
-  const count = experts.length;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    for (let t = 0; t < count; t++) sum += experts[t][i];
-    out[i] = sum / count;
-  }
+  const out = new Float32Array(experts[0].length);
+  meanInto(out, experts);
   return out;
 }
 
@@ -28,7 +24,14 @@ export const simpleAverageMethod: StaticMergeMethod<SimpleAverageParams> = {
   paper: 'Wortsman et al., Model soups, ICML 2022',
   description: 'θ = mean of the experts',
   params,
-  createMerger(): TensorMerger {
-    return { merge: (tensors: MergeTensors) => simpleAverage(tensors.experts) };
+  createMerger(): SelfCheckingMerger {
+    return {
+      checksFinite: true,
+      merge(tensors: MergeTensors): Float32Array {
+        const out = new Float32Array(tensors.pretrained.length);
+        if (!meanInto(out, tensors.experts)) throw nonFiniteError(tensors);
+        return out;
+      },
+    };
   },
 };

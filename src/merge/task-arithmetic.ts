@@ -2,7 +2,9 @@
  * Task arithmetic: θ = θ0 + λ·Σt τt. Ilharco et al., "Editing models with task arithmetic", ICLR 2023.
  */
 import { z } from 'zod';
-import type { MergeTensors, StaticMergeMethod, TensorMerger } from './method.js';
+import { taskArithmeticInto } from './kernels/sum-simd.js';
+import type { MergeTensors, StaticMergeMethod } from './method.js';
+import { nonFiniteError, type SelfCheckingMerger } from './task-vector.js';
 
 const params = z.strictObject({
   /** λ, the same for every task. */
@@ -11,20 +13,14 @@ const params = z.strictObject({
 
 export type TaskArithmeticParams = z.infer<typeof params>;
 
-/** θ0 + λ·Σt (θt − θ0), summed in float64 and rounded once; one sweep over memory. */
+/** θ0 + λ·Σt (θt − θ0), as θ0 + λ·(Σt θt − count·θ0) summed in float64 in task order and rounded once. */
 export function taskArithmetic(
   pretrained: Float32Array,
   experts: readonly Float32Array[],
   lambda: number,
 ): Float32Array {
-  const n = pretrained.length;
-  const count = experts.length;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    for (let t = 0; t < count; t++) sum += experts[t][i];
-    out[i] = pretrained[i] + lambda * (sum - count * pretrained[i]);
-  }
+  const out = new Float32Array(pretrained.length);
+  taskArithmeticInto(out, pretrained, experts, lambda);
   return out;
 }
 
@@ -34,9 +30,15 @@ export const taskArithmeticMethod: StaticMergeMethod<TaskArithmeticParams> = {
   paper: 'Ilharco et al., Editing models with task arithmetic, ICLR 2023',
   description: 'θ = θ0 + λ·Σ τt',
   params,
-  createMerger(p: TaskArithmeticParams): TensorMerger {
+  createMerger(p: TaskArithmeticParams): SelfCheckingMerger {
     return {
-      merge: (tensors: MergeTensors) => taskArithmetic(tensors.pretrained, tensors.experts, p.scaling_factor),
+      checksFinite: true,
+      merge(tensors: MergeTensors): Float32Array {
+        const out = new Float32Array(tensors.pretrained.length);
+        if (!taskArithmeticInto(out, tensors.pretrained, tensors.experts, p.scaling_factor))
+          throw nonFiniteError(tensors);
+        return out;
+      },
     };
   },
 };

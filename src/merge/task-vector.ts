@@ -3,7 +3,19 @@
  * into reusable buffers, and θ = θ0 + λ·merged.
  */
 import { WemoeError } from '../errors.js';
-import type { MergeTensors } from './method.js';
+import type { MergeTensors, TensorMerger } from './method.js';
+
+/**
+ * A merger that checks its results for NaN/Inf itself, in the sweep that computes them, and throws
+ * `nonFiniteError` (so the driver does not sweep the result again).
+ */
+export interface SelfCheckingMerger extends TensorMerger {
+  readonly checksFinite: true;
+}
+
+export function checksFinite(merger: TensorMerger): merger is SelfCheckingMerger {
+  return (merger as Partial<SelfCheckingMerger>).checksFinite === true;
+}
 
 /** Edits task t's vector in place after it is computed (DARE's drop and rescale). */
 export type TaskVectorTransform = (tau: Float32Array, task: string, tensorName: string) => void;

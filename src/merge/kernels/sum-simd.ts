@@ -1,0 +1,237 @@
+/**
+ * WebAssembly SIMD kernels of task arithmetic and the weight average: per entry, the float64 sum of the
+ * experts in task order (starting at +0), then float32(θ0 + λ·(sum − count·θ0)) or float32(sum / count),
+ * with the same IEEE operations in the same order as the scalar definitions, so the results are identical.
+ * The float32 results are checked for NaN/Inf in the same sweep.
+ *
+ * The caller's tensors are copied into the module's memory a block at a time; the memory never grows, so
+ * the views below stay valid.
+ */
+import { F64, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
+
+/** Entries per block. */
+const B = 2048;
+/** Experts added per call of `accumulate`. */
+const TASKS_PER_CALL = 8;
+
+const SUM = 0; // f64 × B
+const INPUTS = SUM + 8 * B; // f32 × B per expert
+const THETA = INPUTS + TASKS_PER_CALL * 4 * B; // f32 × B
+const OUT = THETA + 4 * B; // f32 × B
+const PAGES = Math.ceil((OUT + 4 * B) / 65536);
+const INPUT_SHIFT = Math.log2(4 * B);
+
+/** Opcodes the shared builder does not list (WebAssembly 2.0 core spec numbering). */
+const simd = (code: number) => [0xfd, ...uleb128(code)];
+const f32x4Eq = simd(0x41);
+const i32x4AllTrue = simd(0xa3);
+const f32x4Add = simd(0xe4);
+const f64x2Sub = simd(0xf1);
+const f64x2Div = simd(0xf3);
+
+function uleb128(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    out.push(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
+    v >>>= 7;
+  } while (v !== 0);
+  return out;
+}
+
+const HIGH_LANES = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** The two float32 lanes of each of two demoted vectors, side by side. */
+const JOIN_LOWS = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/** for (counter = 0; counter < limit; counter += step) inner */
+function loop(counter: number, limit: number, step: number, inner: number[]): number[] {
+  return [
+    ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
+    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
+    ...inner,
+    ...[...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
+    ...[...op.end, ...op.end],
+  ];
+}
+
+/** accumulate(n, tasks): SUM[j] += float64(INPUTS[t][j]) for t = 0 … tasks − 1 in order, j < n (n % 4 = 0). */
+function accumulate() {
+  const [n, tasks, i, t, at4, at8, low, high, x] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const taskStep = [
+    ...[...op.get(at4), ...op.get(t), ...op.i32Const(INPUT_SHIFT), ...op.i32Shl, ...op.i32Add],
+    ...[...vop.load(INPUTS), ...op.set(x)],
+    ...[...op.get(low), ...op.get(x), ...vop.f64x2PromoteLowF32x4, ...vop.f64x2Add, ...op.set(low)],
+    ...[...op.get(high), ...op.get(x), ...op.get(x), ...vop.shuffle(HIGH_LANES)],
+    ...[...vop.f64x2PromoteLowF32x4, ...vop.f64x2Add, ...op.set(high)],
+  ];
+  const entryStep = [
+    ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
+    ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
+    ...[
+      ...op.get(at8),
+      ...vop.load(SUM),
+      ...op.set(low),
+      ...op.get(at8),
+      ...vop.load(SUM + 16),
+      ...op.set(high),
+    ],
+    ...loop(t, tasks, 1, taskStep),
+    ...[
+      ...op.get(at8),
+      ...op.get(low),
+      ...vop.store(SUM),
+      ...op.get(at8),
+      ...op.get(high),
+      ...vop.store(SUM + 16),
+    ],
+  ];
+  return {
+    name: 'accumulate',
+    params: [I32, I32],
+    locals: [[4, I32] as const, [3, V128] as const],
+    body: loop(i, n, 4, entryStep),
+  };
+}
+
+// finish's params n, count, lambda, then its locals.
+const [N, COUNT, LAMBDA, I, AT4, AT8, THETA4, THETA_HALF, SUM_HALF, LOW, PROBE, RESULT, COUNTS, LAMBDAS] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+];
+
+/** θ0 + λ·(sum − count·θ0) on two entries. */
+const taskArithmeticStep = [
+  ...[...op.get(THETA_HALF), ...op.get(LAMBDAS), ...op.get(SUM_HALF)],
+  ...[
+    ...op.get(COUNTS),
+    ...op.get(THETA_HALF),
+    ...vop.f64x2Mul,
+    ...f64x2Sub,
+    ...vop.f64x2Mul,
+    ...vop.f64x2Add,
+  ],
+];
+/** sum / count on two entries. */
+const meanStep = [...op.get(SUM_HALF), ...op.get(COUNTS), ...f64x2Div];
+
+/**
+ * finish(n, count, lambda): OUT[j] = float32(`combine` of SUM[j] and THETA[j]) for j < n, two entries at a
+ * time in float64; returns 1 when every result is finite (v − v is 0 exactly then, and NaN sticks).
+ */
+function finish(name: string, combine: number[]) {
+  const half = (sumOffset: number, thetaLanes: number[]) => [
+    ...[...op.get(THETA4), ...thetaLanes, ...vop.f64x2PromoteLowF32x4, ...op.set(THETA_HALF)],
+    ...[...op.get(AT8), ...vop.load(sumOffset), ...op.set(SUM_HALF)],
+    ...combine,
+    ...vop.f32x4DemoteF64x2Zero,
+  ];
+  const entryStep = [
+    ...[...op.get(I), ...op.i32Const(2), ...op.i32Shl, ...op.set(AT4)],
+    ...[...op.get(I), ...op.i32Const(3), ...op.i32Shl, ...op.set(AT8)],
+    ...[...op.get(AT4), ...vop.load(THETA), ...op.set(THETA4)],
+    ...[...half(SUM, []), ...op.set(LOW)],
+    ...[...op.get(LOW), ...half(SUM + 16, [...op.get(THETA4), ...vop.shuffle(HIGH_LANES)])],
+    ...[...vop.shuffle(JOIN_LOWS), ...op.set(RESULT)],
+    ...[...op.get(AT4), ...op.get(RESULT), ...vop.store(OUT)],
+    ...[
+      ...op.get(PROBE),
+      ...op.get(RESULT),
+      ...op.get(RESULT),
+      ...vop.f32x4Sub,
+      ...f32x4Add,
+      ...op.set(PROBE),
+    ],
+  ];
+  return {
+    name,
+    params: [I32, F64, F64],
+    results: [I32],
+    locals: [[3, I32] as const, [8, V128] as const],
+    body: [
+      ...[...op.get(COUNT), ...vop.f64x2Splat, ...op.set(COUNTS)],
+      ...[...op.get(LAMBDA), ...vop.f64x2Splat, ...op.set(LAMBDAS)],
+      ...[...vop.i32x4Const(0), ...op.set(PROBE)],
+      ...loop(I, N, 4, entryStep),
+      ...[...op.get(PROBE), ...op.get(PROBE), ...f32x4Eq, ...i32x4AllTrue],
+    ],
+  };
+}
+
+/** The part of the WebAssembly JS API used here (the project's libs carry no typings for it). */
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const memory = new wasm.Memory({ initial: PAGES, maximum: PAGES });
+const { exports } = new wasm.Instance(
+  new wasm.Module(
+    wasmModule(PAGES, [accumulate(), finish('taskArithmetic', taskArithmeticStep), finish('mean', meanStep)]),
+  ),
+  { env: { memory } },
+);
+const accumulateSums = exports.accumulate as (n: number, tasks: number) => void;
+type Finish = (n: number, count: number, lambda: number) => number;
+const finishTaskArithmetic = exports.taskArithmetic as Finish;
+const finishMean = exports.mean as Finish;
+
+const sums = new Float64Array(memory.buffer, SUM, B);
+const inputs = Array.from(
+  { length: TASKS_PER_CALL },
+  (_, k) => new Float32Array(memory.buffer, INPUTS + 4 * B * k, B),
+);
+const thetaInput = new Float32Array(memory.buffer, THETA, B);
+const results = new Float32Array(memory.buffer, OUT, B);
+
+/**
+ * out = float32(θ0 + λ·(Σt θt − count·θ0)), the sum in float64 in task order; false when some result is
+ * NaN or ±Inf.
+ */
+export function taskArithmeticInto(
+  out: Float32Array,
+  pretrained: Float32Array,
+  experts: readonly Float32Array[],
+  lambda: number,
+): boolean {
+  return sweep(out, experts, (start, n) => {
+    loadPadded(thetaInput, pretrained, start, n);
+    return finishTaskArithmetic(roundUp4(n), experts.length, lambda);
+  });
+}
+
+/** out = float32(Σt θt / count), the sum in float64 in task order; false when some result is NaN or ±Inf. */
+export function meanInto(out: Float32Array, experts: readonly Float32Array[]): boolean {
+  return sweep(out, experts, (_, n) => finishMean(roundUp4(n), experts.length, 0));
+}
+
+/** Block by block: the experts' sums, then `finishBlock` (1 when its results are finite), copied to `out`. */
+function sweep(
+  out: Float32Array,
+  experts: readonly Float32Array[],
+  finishBlock: (start: number, n: number) => number,
+): boolean {
+  let finite = true;
+  for (let start = 0; start < out.length; start += B) {
+    const n = Math.min(B, out.length - start);
+    sums.fill(0, 0, roundUp4(n));
+    for (let first = 0; first < experts.length; first += TASKS_PER_CALL) {
+      const count = Math.min(TASKS_PER_CALL, experts.length - first);
+      for (let k = 0; k < count; k++) loadPadded(inputs[k], experts[first + k], start, n);
+      accumulateSums(roundUp4(n), count);
+    }
+    if (finishBlock(start, n) !== 1) finite = false;
+    out.set(n === B ? results : results.subarray(0, n), start);
+  }
+  return finite;
+}
+
+/** into[0, n) = from[start, start + n), zeros up to a multiple of 4 (the lanes past n are ignored). */
+function loadPadded(into: Float32Array, from: Float32Array, start: number, n: number): void {
+  into.set(from.subarray(start, start + n));
+  into.fill(0, n, roundUp4(n));
+}
+
+function roundUp4(n: number): number {
+  return (n + 3) & ~3;
+}
