@@ -2,8 +2,13 @@
  * Reads byte ranges of files on a worker thread, so that the copy from the page cache runs on another core
  * while this thread computes. Synchronous on this side: `take` blocks (Atomics.wait) until the bytes came,
  * which keeps the callers (the streaming merge driver) synchronous.
+ *
+ * With a ring (a SharedArrayBuffer), the worker reads into ranges of it that are released after use and
+ * reused, so steady reading allocates nothing; a read the ring has no room for gets a fresh buffer,
+ * handed over.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { ByteRing, type RingSlot } from './byte-ring.js';
 
 export interface ByteRange {
   readonly path: string;
@@ -11,38 +16,48 @@ export interface ByteRange {
   readonly length: number;
 }
 
-/** Plain CommonJS run by the worker: reads each requested range into a fresh buffer and hands it over. */
+/**
+ * Plain CommonJS run by the worker: reads each requested range into the ring at `at` (replying ok), or,
+ * when `at` is −1, into a fresh buffer that it hands over.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { closeSync, openSync, readSync } = require('node:fs');
-const { port, signal } = workerData;
+const { port, signal, ring } = workerData;
 const arrivals = new Int32Array(signal);
 const fds = new Map();
-function readRange(path, offset, length) {
+function readRange(path, offset, bytes) {
   let fd = fds.get(path);
   if (fd === undefined) {
     fd = openSync(path, 'r');
     fds.set(path, fd);
   }
-  const bytes = new Uint8Array(new ArrayBuffer(length));
-  for (let done = 0; done < length; ) {
-    const n = readSync(fd, bytes, done, Math.min(1 << 30, length - done), offset + done);
+  for (let done = 0; done < bytes.length; ) {
+    const n = readSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done), offset + done);
     if (n === 0) throw new Error('unexpected end of file');
     done += n;
   }
-  return bytes.buffer;
 }
-port.on('message', ({ ticket, path, offset, length }) => {
+function reply(ticket, path, offset, length, at) {
+  if (at >= 0) {
+    readRange(path, offset, new Uint8Array(ring, at, length));
+    port.postMessage({ ticket, ok: true });
+    return;
+  }
+  const buffer = new ArrayBuffer(length);
+  readRange(path, offset, new Uint8Array(buffer));
+  port.postMessage({ ticket, ok: true, buffer }, [buffer]);
+}
+port.on('message', ({ ticket, path, offset, length, at }) => {
   if (ticket < 0) {
     for (const fd of fds.values()) closeSync(fd);
     port.close();
     return;
   }
   try {
-    const buffer = readRange(path, offset, length);
-    port.postMessage({ ticket, buffer }, [buffer]);
+    reply(ticket, path, offset, length, at);
   } catch {
-    port.postMessage({ ticket, buffer: null });
+    port.postMessage({ ticket, ok: false });
   }
   Atomics.add(arrivals, 0, 1);
   Atomics.notify(arrivals, 0);
@@ -63,7 +78,16 @@ const STOP = -1;
 
 interface Reply {
   readonly ticket: number;
-  readonly buffer: ArrayBuffer | null;
+  readonly ok: boolean;
+  /** The bytes of a read done outside the ring. */
+  readonly buffer?: ArrayBuffer;
+}
+
+export interface BackgroundReaderOptions {
+  /** Milliseconds without any reply after which the worker is taken for dead. */
+  readonly stallMs?: number;
+  /** Bytes of the ring that reads go into (none: every read gets a fresh buffer). */
+  readonly ringBytes?: number;
 }
 
 export class BackgroundReader {
@@ -72,18 +96,24 @@ export class BackgroundReader {
   /** Count of replies the worker posted; it notifies on it after each. */
   private readonly arrivals = new Int32Array(new SharedArrayBuffer(4));
   /** Replies received but not yet taken, by ticket. */
-  private readonly arrived = new Map<number, ArrayBuffer | null>();
+  private readonly arrived = new Map<number, Reply>();
+  private readonly ring: ByteRing | null;
+  /** The ring ranges of reads requested and not yet taken, by ticket. */
+  private readonly slots = new Map<number, RingSlot>();
+  /** The ring ranges of reads taken and not yet released, by ticket. */
+  private readonly taken = new Map<number, RingSlot>();
   private nextTicket = 0;
   private dead = false;
   private readonly stallMs: number;
 
-  constructor(options: { stallMs?: number } = {}) {
+  constructor(options: BackgroundReaderOptions = {}) {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+    this.ring = options.ringBytes ? new ByteRing(options.ringBytes) : null;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { port: port2, signal: this.arrivals.buffer },
+      workerData: { port: port2, signal: this.arrivals.buffer, ring: this.ring?.buffer ?? null },
       transferList: [port2],
     });
     this.worker.unref();
@@ -92,24 +122,28 @@ export class BackgroundReader {
   /** Queues a read (reads run in request order); returns the ticket that `take` redeems. */
   request(range: ByteRange): number {
     const ticket = this.nextTicket++;
-    this.port.postMessage({ ticket, path: range.path, offset: range.offset, length: range.length });
+    const slot = range.length > 0 && !this.dead ? (this.ring?.allocate(range.length) ?? null) : null;
+    if (slot !== null) this.slots.set(ticket, slot);
+    const at = slot?.start ?? -1;
+    this.port.postMessage({ ticket, path: range.path, offset: range.offset, length: range.length, at });
     return ticket;
   }
 
   /**
    * The bytes of a requested read, waiting for them; null when the read failed or the worker stopped
-   * answering (the caller reads again synchronously, which gives the usual error naming the file).
+   * answering (the caller reads again synchronously, which gives the usual error naming the file). Bytes
+   * in the ring stay valid until `release(ticket)`.
    */
-  take(ticket: number): ArrayBuffer | null {
+  take(ticket: number): Uint8Array | null {
     let lastProgress = performance.now();
     let lastSeen = Atomics.load(this.arrivals, 0);
     for (;;) {
       const seen = Atomics.load(this.arrivals, 0);
       this.receiveAll();
-      if (this.arrived.has(ticket)) {
-        const buffer = this.arrived.get(ticket) ?? null;
+      const reply = this.arrived.get(ticket);
+      if (reply !== undefined) {
         this.arrived.delete(ticket);
-        return buffer;
+        return this.bytesOf(reply);
       }
       if (this.dead) return null;
       if (seen !== lastSeen) {
@@ -123,16 +157,36 @@ export class BackgroundReader {
     }
   }
 
+  /** Frees the ring range of a read that was taken (a no-op for other reads). */
+  release(ticket: number): void {
+    const slot = this.taken.get(ticket);
+    if (slot === undefined) return;
+    this.taken.delete(ticket);
+    this.ring!.release(slot);
+  }
+
   /** Lets the worker finish the reads queued, close its files and end; their bytes are dropped. */
   close(): void {
     this.arrived.clear();
     this.port.postMessage({ ticket: STOP });
   }
 
+  private bytesOf(reply: Reply): Uint8Array | null {
+    const slot = this.slots.get(reply.ticket);
+    if (slot === undefined) return reply.ok ? new Uint8Array(reply.buffer ?? new ArrayBuffer(0)) : null;
+    this.slots.delete(reply.ticket);
+    if (!reply.ok) {
+      this.ring!.release(slot);
+      return null;
+    }
+    this.taken.set(reply.ticket, slot);
+    return new Uint8Array(this.ring!.buffer, slot.start, slot.length);
+  }
+
   private receiveAll(): void {
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
       const reply = m.message as Reply;
-      this.arrived.set(reply.ticket, reply.buffer);
+      this.arrived.set(reply.ticket, reply);
     }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The streaming driver of static merges: reads one tensor of every model at a time from TensorSources,
  * hands it to the method, and writes the result to a TensorSink. Sources that can say where a tensor's
- * bytes lie (safetensors files) are read two tensors ahead on a worker thread (ReadAhead), so reading
- * and merging overlap. Peak memory is a few tensors × the number of models, whatever the model size,
- * plus fixed budgets for what a deferred merge (Ties) keeps before spilling to temporary files.
+ * bytes lie (safetensors files) are read two tensors ahead on a worker thread (ReadAhead), into a ring
+ * of reused memory, so reading and merging overlap. Peak memory is a few tensors × the number of models,
+ * whatever the model size, plus fixed budgets for what a deferred merge (Ties) keeps before spilling to
+ * temporary files.
  *
  * Non-finite weights are an error, not a warning (a NaN or Inf merged into a model silently ruins it):
  * every merged tensor is checked, and so is every task vector that Ties and DARE compute (where a drop
@@ -23,7 +24,7 @@ import { convertTensor } from '../tensor/convert.js';
 import { numel } from '../tensor/tensor.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
-import { ReadAhead } from './read-ahead.js';
+import { ReadAhead, readAheadRingBytes } from './read-ahead.js';
 import { checksFinite, isAllFinite, nonFiniteError, overflowError } from './task-vector.js';
 
 export type OutputDType = 'F32' | 'F16' | 'BF16';
@@ -126,7 +127,9 @@ export function streamMerge(
   const report = options.onProgress ?? (() => {});
   const start = performance.now();
   const models = [sources.pretrained, ...Object.values(sources.experts)];
-  const reader = models.some((m) => m.locate !== undefined) ? new BackgroundReader() : null;
+  const reader = models.some((m) => m.locate !== undefined)
+    ? new BackgroundReader({ ringBytes: readAheadRingBytes(sources, plan.tasks, plan.floatTensors) })
+    : null;
   const readAhead = (): MergeInput => ({
     sources,
     plan,
@@ -142,6 +145,7 @@ export function streamMerge(
         else merger.observe?.(pass, tensors);
         report({ phase: 'observe', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
       });
+      input.ahead.close();
       merger.endPass?.(pass);
     }
     const observed = performance.now();
@@ -153,6 +157,7 @@ export function streamMerge(
         sink.write(info.name, mergeOne(input, merger, info, dtype));
         report({ phase: 'merge', pass, index: i + 1, total: plan.tensors.length, name: info.name });
       });
+      input.ahead.close();
     }
     sink.finish();
     const end = performance.now();
@@ -224,6 +229,7 @@ function mergeDeferred(
       );
       report({ phase: 'merge', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
     });
+    input.ahead.close();
     merger.finishMerge();
     for (const info of plan.tensors) {
       const offset = offsets.get(info.name);

@@ -7,7 +7,7 @@ import { openSafetensors } from '../../src/io/safetensors-reader.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import type { TensorSource } from '../../src/io/tensor-source.js';
 import { planMerge } from '../../src/merge/plan.js';
-import { ReadAhead } from '../../src/merge/read-ahead.js';
+import { ReadAhead, readAheadRingBytes } from '../../src/merge/read-ahead.js';
 import { f32ArrayToF16 } from '../../src/tensor/f16.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { f32Tensors, MemorySource, vectors } from './memory.js';
@@ -54,6 +54,34 @@ describe('ReadAhead', () => {
         expect(e.map((t) => [...t])).toEqual([values(1, name), values(2, name)]);
       }
       expect(() => ahead.next('a')).toThrow("read-ahead: asked for 'a', next in order is '(end)'");
+    } finally {
+      reader.close();
+      pretrained.close();
+      experts.x.close();
+    }
+  });
+
+  it('reads F32 files into the ring it sizes (the tensor merged and two ahead, + one at the wrap)', () => {
+    const pretrained = savedModel('rp.safetensors', 0);
+    const experts = { x: savedModel('rx.safetensors', 1), y: new MemorySource('y', modelTensors(2)) };
+    const sources = { pretrained, experts };
+    const plan = planMerge(sources);
+    // Two models read in the background; every tensor (≤ 16 bytes) takes one 64-byte line of the ring.
+    const ringBytes = readAheadRingBytes(sources, plan.tasks, plan.floatTensors);
+    expect(ringBytes).toBe(3 * 2 * 64 + 2 * 64);
+    const reader = new BackgroundReader({ ringBytes });
+    try {
+      // A second pass finds the ring free again: the first released what it read.
+      for (let pass = 0; pass < 2; pass++) {
+        const ahead = new ReadAhead(sources, plan.tasks, plan.floatTensors, reader);
+        for (const name of NAMES) {
+          const { pretrained: p, experts: e } = ahead.next(name);
+          expect([p.buffer, e[0].buffer].every((b) => b instanceof SharedArrayBuffer)).toBe(true);
+          expect([...p]).toEqual(values(0, name));
+          expect(e.map((t) => [...t])).toEqual([values(1, name), values(2, name)]);
+        }
+        ahead.close();
+      }
     } finally {
       reader.close();
       pretrained.close();
