@@ -1,13 +1,23 @@
 /**
  * Streaming safetensors writer: the header is built from the declared entries up front, tensors are
- * appended in declared order, and the file appears under its name only on finish (temp file + rename).
+ * written in declared order, and the file appears under its name only on finish (temp file + rename).
+ * A large file is written behind, on a worker thread (BackgroundWriter), while the caller computes.
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { DTYPE_BYTES, numel, shapeString, type Tensor } from '../tensor/tensor.js';
+import { BackgroundWriter } from './background-writer.js';
 import { errorCode, writeFully } from './byte-io.js';
 import type { TensorEntry, TensorSink } from './tensor-sink.js';
+
+/** Files with at least this many bytes of tensors are written behind, on a worker thread. */
+const WRITE_BEHIND_MIN_BYTES = 64 * 1024 * 1024;
+
+export interface SafetensorsWriterOptions {
+  /** Write behind on a worker thread when the tensors take at least this many bytes. */
+  readonly writeBehindMinBytes?: number;
+}
 
 /** Bytes a tensor of this dtype and shape occupies in the data section. */
 export function entryBytes(entry: TensorEntry): number {
@@ -54,13 +64,18 @@ export class SafetensorsFileWriter implements TensorSink {
   private fd: number | undefined;
   private next = 0;
   private state: 'open' | 'complete' | 'done' = 'open';
+  /** Where the next tensor's bytes go in the file. */
+  private position: number;
+  private behind: BackgroundWriter | undefined;
 
   constructor(
     readonly path: string,
     private readonly entries: readonly TensorEntry[],
     metadata: Record<string, string> = {},
+    options: SafetensorsWriterOptions = {},
   ) {
     const header = encodeHeader(path, entries, metadata);
+    this.position = header.length;
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
@@ -78,6 +93,9 @@ export class SafetensorsFileWriter implements TensorSink {
       this.abort();
       throw error;
     }
+    const dataBytes = entries.reduce((sum, e) => sum + entryBytes(e), 0);
+    if (dataBytes > 0 && dataBytes >= (options.writeBehindMinBytes ?? WRITE_BEHIND_MIN_BYTES))
+      this.behind = new BackgroundWriter(path, this.fd);
   }
 
   write(name: string, tensor: Tensor): void {
@@ -87,7 +105,10 @@ export class SafetensorsFileWriter implements TensorSink {
     const problem = entryMismatch(expected, name, tensor);
     if (problem) throw new WemoeError(`${this.path}: tensor ${JSON.stringify(name)}: ${problem}`);
     const d = tensor.data;
-    writeFully(this.path, this.fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    if (this.behind) this.behind.write(bytes, this.position);
+    else writeFully(this.path, this.fd, bytes);
+    this.position += bytes.length;
     this.next++;
   }
 
@@ -98,6 +119,8 @@ export class SafetensorsFileWriter implements TensorSink {
         `${this.path}: finish after ${this.next} of ${this.entries.length} tensors (next expected ${JSON.stringify(this.entries[this.next].name)})`,
       );
     }
+    this.behind?.drain();
+    this.stopWritingBehind();
     closeSync(this.fd);
     this.fd = undefined;
     this.state = 'complete';
@@ -120,10 +143,16 @@ export class SafetensorsFileWriter implements TensorSink {
   }
 
   abort(): void {
+    this.stopWritingBehind();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     if (this.state !== 'done') rmSync(this.tempPath, { force: true });
     this.state = 'done';
+  }
+
+  private stopWritingBehind(): void {
+    this.behind?.close();
+    this.behind = undefined;
   }
 }
 
