@@ -18,7 +18,8 @@ export interface ByteRange {
 
 /**
  * Plain CommonJS run by the worker: reads each requested range into the ring at `at` (replying ok), or,
- * when `at` is −1, into a fresh buffer that it hands over.
+ * when `at` is −1, into a fresh buffer that it hands over. A null message is the last: the worker closes
+ * its files and its port, and so ends.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -48,19 +49,21 @@ function reply(ticket, path, offset, length, at) {
   readRange(path, offset, new Uint8Array(buffer));
   port.postMessage({ ticket, ok: true, buffer }, [buffer]);
 }
-port.on('message', ({ ticket, path, offset, length, at }) => {
-  if (ticket < 0) {
+port.on('message', (reads) => {
+  if (reads === null) {
     for (const fd of fds.values()) closeSync(fd);
     port.close();
     return;
   }
-  try {
-    reply(ticket, path, offset, length, at);
-  } catch {
-    port.postMessage({ ticket, ok: false });
+  for (const { ticket, path, offset, length, at } of reads) {
+    try {
+      reply(ticket, path, offset, length, at);
+    } catch {
+      port.postMessage({ ticket, ok: false });
+    }
+    Atomics.add(arrivals, 0, 1);
+    Atomics.notify(arrivals, 0);
   }
-  Atomics.add(arrivals, 0, 1);
-  Atomics.notify(arrivals, 0);
 });
 `;
 
@@ -72,9 +75,6 @@ const WAIT_SLICE_MS = 20;
  * this thread blocks): `take` returns null from then on and the callers read synchronously.
  */
 const DEFAULT_STALL_MS = 60_000;
-
-/** The ticket of the last message: the worker closes its files and its port, and so ends. */
-const STOP = -1;
 
 interface Reply {
   readonly ticket: number;
@@ -121,12 +121,19 @@ export class BackgroundReader {
 
   /** Queues a read (reads run in request order); returns the ticket that `take` redeems. */
   request(range: ByteRange): number {
-    const ticket = this.nextTicket++;
-    const slot = range.length > 0 && !this.dead ? (this.ring?.allocate(range.length) ?? null) : null;
-    if (slot !== null) this.slots.set(ticket, slot);
-    const at = slot?.start ?? -1;
-    this.port.postMessage({ ticket, path: range.path, offset: range.offset, length: range.length, at });
-    return ticket;
+    return this.requestAll([range])[0];
+  }
+
+  /** Queues reads in one message to the worker; returns their tickets. */
+  requestAll(ranges: readonly ByteRange[]): number[] {
+    const reads = ranges.map((range) => {
+      const ticket = this.nextTicket++;
+      const slot = range.length > 0 && !this.dead ? (this.ring?.allocate(range.length) ?? null) : null;
+      if (slot !== null) this.slots.set(ticket, slot);
+      return { ticket, path: range.path, offset: range.offset, length: range.length, at: slot?.start ?? -1 };
+    });
+    this.port.postMessage(reads);
+    return reads.map((read) => read.ticket);
   }
 
   /**
@@ -168,7 +175,7 @@ export class BackgroundReader {
   /** Lets the worker finish the reads queued, close its files and end; their bytes are dropped. */
   close(): void {
     this.arrived.clear();
-    this.port.postMessage({ ticket: STOP });
+    this.port.postMessage(null);
   }
 
   private bytesOf(reply: Reply): Uint8Array | null {

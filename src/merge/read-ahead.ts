@@ -91,15 +91,16 @@ export class ReadAhead {
     this.handedOut = [];
   }
 
+  /** Requests every located model's copy of the tensor at once. */
   private start(info: TensorInfo): void {
     if (this.started.has(info.name)) return;
-    const reader = this.reader;
-    this.started.set(
-      info.name,
-      this.models.map((source) =>
-        reader !== null && source.locate !== undefined ? reader.request(source.locate(info.name)) : undefined,
-      ),
-    );
+    const tickets: (number | undefined)[] = this.models.map(() => undefined);
+    if (this.reader !== null) {
+      const located = [...this.models.keys()].filter((m) => this.models[m].locate !== undefined);
+      const requested = this.reader.requestAll(located.map((m) => this.models[m].locate!(info.name)));
+      for (const [k, m] of located.entries()) tickets[m] = requested[k];
+    }
+    this.started.set(info.name, tickets);
   }
 
   private finish(source: TensorSource, info: TensorInfo, ticket: number | undefined): Float32Array {

@@ -77,10 +77,19 @@ export function addScaledSum(
   return out;
 }
 
+/** Whether no value is NaN or ±Inf (v − v is 0 exactly for finite v; four sums keep the adds independent). */
 export function isAllFinite(values: Float32Array): boolean {
-  let probe = 0;
-  for (let i = 0; i < values.length; i++) probe += values[i] - values[i];
-  return probe === 0;
+  const n = values.length;
+  const whole = n - (n % 4);
+  let [a, b, c, d] = [0, 0, 0, 0];
+  for (let i = 0; i < whole; i += 4) {
+    a += values[i] - values[i];
+    b += values[i + 1] - values[i + 1];
+    c += values[i + 2] - values[i + 2];
+    d += values[i + 3] - values[i + 3];
+  }
+  for (let i = whole; i < n; i++) a += values[i] - values[i];
+  return a + b + c + d === 0;
 }
 
 export function countNonFinite(values: Float32Array): number {
