@@ -3,6 +3,7 @@
  * into reusable buffers, and θ = θ0 + λ·merged.
  */
 import { WemoeError } from '../errors.js';
+import { scaledSumInto } from './kernels/sum-simd.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 
 /**
@@ -61,19 +62,14 @@ export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array
   return probe === 0;
 }
 
-/** θ0 + λ·Σt τt, as a new array (summed in float64, rounded once). */
+/** θ0 + λ·Σt τt, as a new array (summed in float64 in task order, rounded once). */
 export function addScaledSum(
   pretrained: Float32Array,
   taus: readonly Float32Array[],
   lambda: number,
 ): Float32Array {
   const out = new Float32Array(pretrained.length);
-  const count = taus.length;
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (let t = 0; t < count; t++) sum += taus[t][i];
-    out[i] = pretrained[i] + lambda * sum;
-  }
+  scaledSumInto(out, pretrained, taus, lambda);
   return out;
 }
 

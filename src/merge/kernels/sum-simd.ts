@@ -1,7 +1,8 @@
 /**
  * WebAssembly SIMD kernels of task arithmetic and the weight average: per entry, the float64 sum of the
- * experts in task order (starting at +0), then float32(θ0 + λ·(sum − count·θ0)) or float32(sum / count),
- * with the same IEEE operations in the same order as the scalar definitions, so the results are identical.
+ * experts (or task vectors) in task order, starting at +0, then float32(θ0 + λ·(sum − count·θ0)),
+ * float32(θ0 + λ·sum) or float32(sum / count), with the same IEEE operations in the same order as the
+ * scalar definitions, so the results are identical.
  * The float32 results are checked for NaN/Inf in the same sweep.
  *
  * The caller's tensors are copied into the module's memory a block at a time; the memory never grows, so
@@ -110,6 +111,10 @@ const taskArithmeticStep = [
     ...vop.f64x2Add,
   ],
 ];
+/** θ0 + λ·sum on two entries. */
+const scaledSumStep = [
+  ...[...op.get(THETA_HALF), ...op.get(LAMBDAS), ...op.get(SUM_HALF), ...vop.f64x2Mul, ...vop.f64x2Add],
+];
 /** sum / count on two entries. */
 const meanStep = [...op.get(SUM_HALF), ...op.get(COUNTS), ...f64x2Div];
 
@@ -167,13 +172,19 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const memory = new wasm.Memory({ initial: PAGES, maximum: PAGES });
 const { exports } = new wasm.Instance(
   new wasm.Module(
-    wasmModule(PAGES, [accumulate(), finish('taskArithmetic', taskArithmeticStep), finish('mean', meanStep)]),
+    wasmModule(PAGES, [
+      accumulate(),
+      finish('taskArithmetic', taskArithmeticStep),
+      finish('scaledSum', scaledSumStep),
+      finish('mean', meanStep),
+    ]),
   ),
   { env: { memory } },
 );
 const accumulateSums = exports.accumulate as (n: number, tasks: number) => void;
 type Finish = (n: number, count: number, lambda: number) => number;
 const finishTaskArithmetic = exports.taskArithmetic as Finish;
+const finishScaledSum = exports.scaledSum as Finish;
 const finishMean = exports.mean as Finish;
 
 const sums = new Float64Array(memory.buffer, SUM, B);
@@ -197,6 +208,19 @@ export function taskArithmeticInto(
   return sweep(out, experts, (start, n) => {
     loadPadded(thetaInput, pretrained, start, n);
     return finishTaskArithmetic(roundUp4(n), experts.length, lambda);
+  });
+}
+
+/** out = float32(θ0 + λ·Σt τt), the sum in float64 in task order; false when some result is NaN or ±Inf. */
+export function scaledSumInto(
+  out: Float32Array,
+  pretrained: Float32Array,
+  taus: readonly Float32Array[],
+  lambda: number,
+): boolean {
+  return sweep(out, taus, (start, n) => {
+    loadPadded(thetaInput, pretrained, start, n);
+    return finishScaledSum(roundUp4(n), taus.length, lambda);
   });
 }
 

@@ -1,10 +1,10 @@
 /**
- * The blocked SIMD sums of task arithmetic and the weight average against the scalar definitions (the
- * former implementation), bit for bit: lengths across 4-lane and block boundaries, 1 to 11 experts (more
+ * The blocked SIMD sums of task arithmetic, DARE's θ0 + λ·Σ τ and the weight average against the scalar
+ * definitions (the former implementations), bit for bit: lengths across 4-lane and block boundaries, 1 to 11 experts (more
  * than one accumulate call), −0, exact cancellations, negative λ, NaN/±Inf inputs and float32 overflow.
  */
 import { describe, expect, it } from 'vitest';
-import { meanInto, taskArithmeticInto } from '../../../src/merge/kernels/sum-simd.js';
+import { meanInto, scaledSumInto, taskArithmeticInto } from '../../../src/merge/kernels/sum-simd.js';
 import { mulberry32 } from '../memory.js';
 
 /** The scalar definition: the float64 sum starts at +0 and adds the experts in task order. */
@@ -14,6 +14,17 @@ function scalarTaskArithmetic(pretrained: Float32Array, experts: Float32Array[],
     let sum = 0;
     for (const expert of experts) sum += expert[i];
     out[i] = pretrained[i] + lambda * (sum - experts.length * pretrained[i]);
+  }
+  return out;
+}
+
+/** DARE's merge of task vectors: θ0 + λ·Σ τ. */
+function scalarScaledSum(pretrained: Float32Array, taus: Float32Array[], lambda: number) {
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (const tau of taus) sum += tau[i];
+    out[i] = pretrained[i] + lambda * sum;
   }
   return out;
 }
@@ -52,7 +63,7 @@ function randomModels(seed: number, n: number, count: number) {
 const LENGTHS = [0, 1, 3, 4, 5, 2047, 2048, 2049, 4099];
 const COUNTS = [1, 2, 7, 8, 9, 11];
 
-describe('taskArithmeticInto and meanInto (blocked, WebAssembly SIMD)', () => {
+describe('taskArithmeticInto, scaledSumInto and meanInto (blocked, WebAssembly SIMD)', () => {
   it('equal the scalar definitions bit for bit, and say whether every result is finite', () => {
     let seed = 1;
     let nonFinite = 0;
@@ -66,6 +77,11 @@ describe('taskArithmeticInto and meanInto (blocked, WebAssembly SIMD)', () => {
           expect(bits(out)).toEqual(bits(expected));
           expect(finite).toBe(expected.every(Number.isFinite));
           if (!finite) nonFinite++;
+          const scaled = new Float32Array(n);
+          const scaledFinite = scaledSumInto(scaled, pretrained, experts, lambda);
+          const scaledExpected = scalarScaledSum(pretrained, experts, lambda);
+          expect(bits(scaled)).toEqual(bits(scaledExpected));
+          expect(scaledFinite).toBe(scaledExpected.every(Number.isFinite));
         }
         if (n === 0) continue;
         const mean = new Float32Array(n);
