@@ -1,7 +1,8 @@
 /**
  * The blocked SIMD sums of task arithmetic, DARE's θ0 + λ·Σ τ and the weight average against the scalar
- * definitions (the former implementations), bit for bit: lengths across 4-lane and block boundaries, 1 to 11 experts (more
- * than one accumulate call), −0, exact cancellations, negative λ, NaN/±Inf inputs and float32 overflow.
+ * definitions (the former implementations), bit for bit: lengths across 4-lane and block boundaries, 1 to
+ * 11 experts (more than one accumulate call), −0, exact cancellations, negative λ, NaN/±Inf inputs and
+ * float32 overflow.
  */
 import { describe, expect, it } from 'vitest';
 import { meanInto, scaledSumInto, taskArithmeticInto } from '../../../src/merge/kernels/sum-simd.js';
