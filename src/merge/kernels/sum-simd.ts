@@ -2,13 +2,13 @@
  * WebAssembly SIMD kernels of task arithmetic and the weight average: per entry, the float64 sum of the
  * experts (or task vectors) in task order, starting at +0, then float32(θ0 + λ·(sum − count·θ0)),
  * float32(θ0 + λ·sum) or float32(sum / count), with the same IEEE operations in the same order as the
- * scalar definitions, so the results are identical.
- * The float32 results are checked for NaN/Inf in the same sweep.
+ * scalar definitions, so the results are identical. The float32 results are checked for NaN/Inf in the
+ * same sweep.
  *
  * The caller's tensors are copied into the module's memory a block at a time; the memory never grows, so
  * the views below stay valid.
  */
-import { F64, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
+import { F64, I32, op, uleb, V128, vop, wasmModule } from './wasm-builder.js';
 
 /** Entries per block. */
 const B = 2048;
@@ -23,22 +23,12 @@ const PAGES = Math.ceil((OUT + 4 * B) / 65536);
 const INPUT_SHIFT = Math.log2(4 * B);
 
 /** Opcodes the shared builder does not list (WebAssembly 2.0 core spec numbering). */
-const simd = (code: number) => [0xfd, ...uleb128(code)];
+const simd = (code: number) => [0xfd, ...uleb(code)];
 const f32x4Eq = simd(0x41);
 const i32x4AllTrue = simd(0xa3);
 const f32x4Add = simd(0xe4);
 const f64x2Sub = simd(0xf1);
 const f64x2Div = simd(0xf3);
-
-function uleb128(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    out.push(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
-    v >>>= 7;
-  } while (v !== 0);
-  return out;
-}
 
 const HIGH_LANES = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /** The two float32 lanes of each of two demoted vectors, side by side. */
