@@ -16,6 +16,15 @@ describe('simple_average', () => {
   it('rejects parameters it does not know', () => {
     expect(() => simpleAverageMethod.params.parse({ scaling_factor: 1 })).toThrow();
   });
+  it('names the expert holding NaN/Inf; sums in float64, so large weights do not overflow', () => {
+    const bad = { ...experts, two: vectors({ w: [1, Number.NaN, 1], b: [0] }) };
+    expect(() => mergeInMemory(simpleAverageMethod, {}, pretrained, bad)).toThrow(
+      "merge: tensor 'w': non-finite values in expert 'two' (1 of 3); expected finite weights",
+    );
+    const big = vectors({ w: [3e38, 3e38, -3e38], b: [3e38] });
+    const out = mergeInMemory(simpleAverageMethod, {}, pretrained, { one: big, two: big });
+    expect(out.w).toEqual([3e38, 3e38, -3e38].map(Math.fround));
+  });
 });
 
 describe('task_arithmetic', () => {
