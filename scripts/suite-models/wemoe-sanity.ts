@@ -2,7 +2,7 @@
  * A sanity run of the property the demo relies on (not a test): with a few test images per task, does
  * WEMoE's test-time adaptation (depth-2 routers, constant lr, batch 16) lift accuracy from task
  * arithmetic towards the experts' average? Usage: tsx scripts/suite-models/wemoe-sanity.ts
- * [--limit 100] [--steps 50] [--lr 1e-3,5e-3]
+ * [--limit 100] [--steps 50] [--lr 1e-3,5e-3] [--models DIR]
  */
 import { parseArgs } from 'node:util';
 import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
@@ -27,12 +27,17 @@ function labeledImages(task: string, limit: number): LabeledImages {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { limit: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' } },
+    options: {
+      limit: { type: 'string' },
+      steps: { type: 'string' },
+      lr: { type: 'string' },
+      models: { type: 'string' },
+    },
   });
   const limit = Number(values.limit ?? 100);
   const steps = Number(values.steps ?? 50);
   const rates = (values.lr ?? '1e-3,5e-3').split(',').map(Number);
-  const models = loadSuiteModels();
+  const models = values.models === undefined ? loadSuiteModels() : loadSuiteModels(values.models);
   const tasks = suiteTasks().map((t) => labeledImages(t, limit));
   const quiet = { threads: THREADS, progress: 'none' as const };
   const average = (model: EvalModel) => evaluateModel(model, models.heads, tasks, quiet);
