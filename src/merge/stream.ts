@@ -2,7 +2,8 @@
  * The streaming driver of static merges: reads one tensor of every model at a time from TensorSources,
  * hands it to the method, and writes the result to a TensorSink. Sources that can say where a tensor's
  * bytes lie (safetensors files) are read two tensors ahead on a worker thread (ReadAhead), into a ring
- * of reused memory, so reading and merging overlap. Peak memory is a few tensors × the number of models,
+ * of reused memory, so reading and merging overlap; the ring lies in the kernels' WebAssembly memory,
+ * where they read the tensors in place. Peak memory is a few tensors × the number of models,
  * whatever the model size, plus fixed budgets for what a deferred merge (Ties) keeps before spilling to
  * temporary files.
  *
@@ -22,6 +23,7 @@ import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
 import { numel } from '../tensor/tensor.js';
+import { createKernelArena } from './kernels/kernel-memory.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
 import { ReadAhead, readAheadRingBytes } from './read-ahead.js';
@@ -128,7 +130,9 @@ export function streamMerge(
   const start = performance.now();
   const models = [sources.pretrained, ...Object.values(sources.experts)];
   const reader = models.some((m) => m.locate !== undefined)
-    ? new BackgroundReader({ ringBytes: readAheadRingBytes(sources, plan.tasks, plan.floatTensors) })
+    ? new BackgroundReader({
+        ring: createKernelArena(readAheadRingBytes(sources, plan.tasks, plan.floatTensors)),
+      })
     : null;
   const readAhead = (): MergeInput => ({
     sources,

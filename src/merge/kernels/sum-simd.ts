@@ -5,9 +5,12 @@
  * scalar definitions, so the results are identical. The float32 results are checked for NaN/Inf in the
  * same sweep.
  *
- * The caller's tensors are copied into the module's memory a block at a time; the memory never grows, so
- * the views below stay valid.
+ * The kernel reads a tensor in place when it lies in the memory the kernel runs in (the merge driver's
+ * read-ahead ring, see kernel-memory.ts), a block at a time by address; other tensors, and a block whose
+ * length is not a multiple of 4 (the lanes past its end would be read), are copied into the kernel's
+ * scratch first. The memories never grow, so the views below stay valid.
  */
+import { memoryHolding, perMemory, SUM_SCRATCH, TIES_SCRATCH, type WasmMemory } from './kernel-memory.js';
 import { F64, I32, op, uleb, V128, vop, wasmModule } from './wasm-builder.js';
 
 /** Entries per block. */
@@ -15,12 +18,14 @@ const B = 2048;
 /** Experts added per call of `accumulate`. */
 const TASKS_PER_CALL = 8;
 
-const SUM = 0; // f64 × B
-const INPUTS = SUM + 8 * B; // f32 × B per expert
-const THETA = INPUTS + TASKS_PER_CALL * 4 * B; // f32 × B
+const SUM = SUM_SCRATCH; // f64 × B
+const INPUTS = SUM + 8 * B; // f32 × B per expert, for copies
+const THETA = INPUTS + TASKS_PER_CALL * 4 * B; // f32 × B, for a copy
 const OUT = THETA + 4 * B; // f32 × B
-const PAGES = Math.ceil((OUT + 4 * B) / 65536);
-const INPUT_SHIFT = Math.log2(4 * B);
+const ADDRESSES = OUT + 4 * B; // i32 × TASKS_PER_CALL: where each expert's block lies
+const END = ADDRESSES + 4 * TASKS_PER_CALL;
+if (END > TIES_SCRATCH) throw new RangeError('sum kernel: scratch overlaps the next region');
+const PAGES = Math.ceil(END / 65536);
 
 /** Opcodes the shared builder does not list (WebAssembly 2.0 core spec numbering). */
 const simd = (code: number) => [0xfd, ...uleb(code)];
@@ -45,12 +50,22 @@ function loop(counter: number, limit: number, step: number, inner: number[]): nu
   ];
 }
 
-/** accumulate(n, tasks): SUM[j] += float64(INPUTS[t][j]) for t = 0 … tasks − 1 in order, j < n (n % 4 = 0). */
+/**
+ * accumulate(n, tasks): SUM[j] += float64(f32 at ADDRESSES[t] + 4j) for t = 0 … tasks − 1 in order, j < n
+ * (n % 4 = 0).
+ */
 function accumulate() {
   const [n, tasks, i, t, at4, at8, low, high, x] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const taskStep = [
-    ...[...op.get(at4), ...op.get(t), ...op.i32Const(INPUT_SHIFT), ...op.i32Shl, ...op.i32Add],
-    ...[...vop.load(INPUTS), ...op.set(x)],
+    ...[
+      ...op.get(at4),
+      ...op.get(t),
+      ...op.i32Const(2),
+      ...op.i32Shl,
+      ...op.i32Load(ADDRESSES),
+      ...op.i32Add,
+    ],
+    ...[...vop.load(0), ...op.set(x)],
     ...[...op.get(low), ...op.get(x), ...vop.f64x2PromoteLowF32x4, ...vop.f64x2Add, ...op.set(low)],
     ...[...op.get(high), ...op.get(x), ...op.get(x), ...vop.shuffle(HIGH_LANES)],
     ...[...vop.f64x2PromoteLowF32x4, ...vop.f64x2Add, ...op.set(high)],
@@ -84,10 +99,9 @@ function accumulate() {
   };
 }
 
-// finish's params n, count, lambda, then its locals.
-const [N, COUNT, LAMBDA, I, AT4, AT8, THETA4, THETA_HALF, SUM_HALF, LOW, PROBE, RESULT, COUNTS, LAMBDAS] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-];
+// finish's params n, count, lambda, thetaAt, then its locals.
+const [N, COUNT, LAMBDA, THETA_AT, I, AT4, AT8] = [0, 1, 2, 3, 4, 5, 6];
+const [THETA4, THETA_HALF, SUM_HALF, LOW, PROBE, RESULT, COUNTS, LAMBDAS] = [7, 8, 9, 10, 11, 12, 13, 14];
 
 /** θ0 + λ·(sum − count·θ0) on two entries. */
 const taskArithmeticStep = [
@@ -109,8 +123,9 @@ const scaledSumStep = [
 const meanStep = [...op.get(SUM_HALF), ...op.get(COUNTS), ...f64x2Div];
 
 /**
- * finish(n, count, lambda): OUT[j] = float32(`combine` of SUM[j] and THETA[j]) for j < n, two entries at a
- * time in float64; returns 1 when every result is finite (v − v is 0 exactly then, and NaN sticks).
+ * finish(n, count, lambda, thetaAt): OUT[j] = float32(`combine` of SUM[j] and θ0[j], the f32 at
+ * thetaAt + 4j) for j < n, two entries at a time in float64; returns 1 when every result is finite
+ * (v − v is 0 exactly then, and NaN sticks).
  */
 function finish(name: string, combine: number[]) {
   const half = (sumOffset: number, thetaLanes: number[]) => [
@@ -122,7 +137,7 @@ function finish(name: string, combine: number[]) {
   const entryStep = [
     ...[...op.get(I), ...op.i32Const(2), ...op.i32Shl, ...op.set(AT4)],
     ...[...op.get(I), ...op.i32Const(3), ...op.i32Shl, ...op.set(AT8)],
-    ...[...op.get(AT4), ...vop.load(THETA), ...op.set(THETA4)],
+    ...[...op.get(AT4), ...op.get(THETA_AT), ...op.i32Add, ...vop.load(0), ...op.set(THETA4)],
     ...[...half(SUM, []), ...op.set(LOW)],
     ...[...op.get(LOW), ...half(SUM + 16, [...op.get(THETA4), ...vop.shuffle(HIGH_LANES)])],
     ...[...vop.shuffle(JOIN_LOWS), ...op.set(RESULT)],
@@ -138,7 +153,7 @@ function finish(name: string, combine: number[]) {
   ];
   return {
     name,
-    params: [I32, F64, F64],
+    params: [I32, F64, F64, I32],
     results: [I32],
     locals: [[3, I32] as const, [8, V128] as const],
     body: [
@@ -151,39 +166,33 @@ function finish(name: string, combine: number[]) {
   };
 }
 
-/** The part of the WebAssembly JS API used here (the project's libs carry no typings for it). */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+type Finish = (n: number, count: number, lambda: number, thetaAt: number) => number;
 
-const memory = new wasm.Memory({ initial: PAGES, maximum: PAGES });
-const { exports } = new wasm.Instance(
-  new wasm.Module(
-    wasmModule(PAGES, [
-      accumulate(),
-      finish('taskArithmetic', taskArithmeticStep),
-      finish('scaledSum', scaledSumStep),
-      finish('mean', meanStep),
-    ]),
-  ),
-  { env: { memory } },
+/** The kernel's functions in one memory, and views of its scratch there. */
+const sumKernel = perMemory(
+  wasmModule(PAGES, [
+    accumulate(),
+    finish('taskArithmetic', taskArithmeticStep),
+    finish('scaledSum', scaledSumStep),
+    finish('mean', meanStep),
+  ]),
+  (exports, memory: WasmMemory) => ({
+    memory: memory.buffer,
+    accumulate: exports.accumulate as (n: number, tasks: number) => void,
+    taskArithmetic: exports.taskArithmetic as Finish,
+    scaledSum: exports.scaledSum as Finish,
+    mean: exports.mean as Finish,
+    sums: new Float64Array(memory.buffer, SUM, B),
+    inputs: Array.from(
+      { length: TASKS_PER_CALL },
+      (_, k) => new Float32Array(memory.buffer, INPUTS + 4 * B * k, B),
+    ),
+    theta: new Float32Array(memory.buffer, THETA, B),
+    addresses: new Int32Array(memory.buffer, ADDRESSES, TASKS_PER_CALL),
+    results: new Float32Array(memory.buffer, OUT, B),
+  }),
 );
-const accumulateSums = exports.accumulate as (n: number, tasks: number) => void;
-type Finish = (n: number, count: number, lambda: number) => number;
-const finishTaskArithmetic = exports.taskArithmetic as Finish;
-const finishScaledSum = exports.scaledSum as Finish;
-const finishMean = exports.mean as Finish;
-
-const sums = new Float64Array(memory.buffer, SUM, B);
-const inputs = Array.from(
-  { length: TASKS_PER_CALL },
-  (_, k) => new Float32Array(memory.buffer, INPUTS + 4 * B * k, B),
-);
-const thetaInput = new Float32Array(memory.buffer, THETA, B);
-const results = new Float32Array(memory.buffer, OUT, B);
+type SumKernel = ReturnType<typeof sumKernel>;
 
 /**
  * out = float32(θ0 + λ·(Σt θt − count·θ0)), the sum in float64 in task order; false when some result is
@@ -195,10 +204,15 @@ export function taskArithmeticInto(
   experts: readonly Float32Array[],
   lambda: number,
 ): boolean {
-  return sweep(out, experts, (start, n) => {
-    loadPadded(thetaInput, pretrained, start, n);
-    return finishTaskArithmetic(roundUp4(n), experts.length, lambda);
-  });
+  const kernel = sumKernel(memoryHolding([pretrained, ...experts]));
+  return sweep(kernel, out, experts, (start, n) =>
+    kernel.taskArithmetic(
+      roundUp4(n),
+      experts.length,
+      lambda,
+      address(kernel, kernel.theta, pretrained, start, n),
+    ),
+  );
 }
 
 /** out = float32(θ0 + λ·Σt τt), the sum in float64 in task order; false when some result is NaN or ±Inf. */
@@ -208,36 +222,55 @@ export function scaledSumInto(
   taus: readonly Float32Array[],
   lambda: number,
 ): boolean {
-  return sweep(out, taus, (start, n) => {
-    loadPadded(thetaInput, pretrained, start, n);
-    return finishScaledSum(roundUp4(n), taus.length, lambda);
-  });
+  const kernel = sumKernel(memoryHolding([pretrained, ...taus]));
+  return sweep(kernel, out, taus, (start, n) =>
+    kernel.scaledSum(roundUp4(n), taus.length, lambda, address(kernel, kernel.theta, pretrained, start, n)),
+  );
 }
 
 /** out = float32(Σt θt / count), the sum in float64 in task order; false when some result is NaN or ±Inf. */
 export function meanInto(out: Float32Array, experts: readonly Float32Array[]): boolean {
-  return sweep(out, experts, (_, n) => finishMean(roundUp4(n), experts.length, 0));
+  const kernel = sumKernel(memoryHolding(experts));
+  return sweep(kernel, out, experts, (_, n) => kernel.mean(roundUp4(n), experts.length, 0, THETA));
 }
 
 /** Block by block: the experts' sums, then `finishBlock` (1 when its results are finite), copied to `out`. */
 function sweep(
+  kernel: SumKernel,
   out: Float32Array,
   experts: readonly Float32Array[],
   finishBlock: (start: number, n: number) => number,
 ): boolean {
+  const { sums, inputs, addresses, results } = kernel;
   let finite = true;
   for (let start = 0; start < out.length; start += B) {
     const n = Math.min(B, out.length - start);
     sums.fill(0, 0, roundUp4(n));
     for (let first = 0; first < experts.length; first += TASKS_PER_CALL) {
       const count = Math.min(TASKS_PER_CALL, experts.length - first);
-      for (let k = 0; k < count; k++) loadPadded(inputs[k], experts[first + k], start, n);
-      accumulateSums(roundUp4(n), count);
+      for (let k = 0; k < count; k++) addresses[k] = address(kernel, inputs[k], experts[first + k], start, n);
+      kernel.accumulate(roundUp4(n), count);
     }
     if (finishBlock(start, n) !== 1) finite = false;
     out.set(n === B ? results : results.subarray(0, n), start);
   }
   return finite;
+}
+
+/**
+ * The address in the kernel's memory of from[start, start + n): in place when `from` lies there and n is
+ * a multiple of 4, else of a padded copy in `scratch`.
+ */
+function address(
+  kernel: SumKernel,
+  scratch: Float32Array,
+  from: Float32Array,
+  start: number,
+  n: number,
+): number {
+  if (from.buffer === kernel.memory && (n & 3) === 0) return from.byteOffset + 4 * start;
+  loadPadded(scratch, from, start, n);
+  return scratch.byteOffset;
 }
 
 /** into[0, n) = from[start, start + n), zeros up to a multiple of 4 (the lanes past n are ignored). */

@@ -2,6 +2,7 @@
  * The WebAssembly SIMD code of the Ties entry kernel (see ties-simd.ts for what it computes and why),
  * emitted with the hand-written builder, and the layout of its memory: one block of entries at a time.
  */
+import { RING_START, TIES_SCRATCH } from './kernel-memory.js';
 import { F64, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
 
 /** Entries per block. */
@@ -10,7 +11,7 @@ export const SIMD_BLOCK = 1024;
 export const SIMD_TASKS = 4;
 
 const B = SIMD_BLOCK;
-export const TOTAL = 0; // f64 × B
+export const TOTAL = TIES_SCRATCH; // f64 × B
 export const PARTS = TOTAL + 8 * B; // f64 × 2B: the positive sums, then the negative ones
 export const UNDECIDED = PARTS + 16 * B; // i32 × B
 export const STATS = UNDECIDED + 4 * B; // i32 × B each: positive count, negative count, positive max, negative max
@@ -22,6 +23,7 @@ export const THETA = ARRAYS + SIMD_TASKS * 4 * B; // f32 × B: θ0 of the block
 export const OUT = THETA + 4 * B; // f32 × B: θ0 + λ·merged by the sign of the total
 export const SPECIAL = OUT + 4 * B; // i32 × B: −1 where undecided or the total is 0
 const END = SPECIAL + 4 * B;
+if (END > RING_START) throw new RangeError('ties kernel: scratch overlaps the ring');
 export const PAGES = Math.ceil(END / 65536);
 
 // Locals: params n (entries, a multiple of 4) and tasks; then byte offsets of the entry; then vectors.

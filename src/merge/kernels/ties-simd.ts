@@ -14,13 +14,13 @@
  * The caller's tensors are copied into the module's memory a block at a time (the copy reads them once,
  * as a stream). The memory never grows, so the views below stay valid.
  */
+import { defaultMemory, wasm } from './kernel-memory.js';
 import {
   ARRAYS,
   BASE,
   HIGHS,
   LOWS,
   OUT,
-  PAGES,
   PARTS,
   SIMD_BLOCK,
   SIMD_TASKS,
@@ -36,23 +36,18 @@ export { SIMD_BLOCK, SIMD_TASKS } from './ties-simd-code.js';
 
 const B = SIMD_BLOCK;
 
-/** The part of the WebAssembly JS API used here (the project's libs carry no typings for it). */
-interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-const memory = new wasm.Memory({ initial: PAGES, maximum: PAGES });
+const memory = defaultMemory;
 const { exports } = new wasm.Instance(new wasm.Module(tiesSimdModule()), { env: { memory } });
 type Accumulate = (n: number, tasks: number) => void;
 const accumulateSums = exports.accumulate as Accumulate;
 const accumulateStats = exports.accumulateStats as Accumulate;
 const resolveEntries = exports.resolve as (n: number, lambda: number) => number;
 
-const view = <T>(make: new (buffer: ArrayBuffer, offset: number, length: number) => T, at: number, n = B) =>
-  new make(memory.buffer, at, n);
+const view = <T>(
+  make: new (buffer: SharedArrayBuffer, offset: number, length: number) => T,
+  at: number,
+  n = B,
+) => new make(memory.buffer, at, n);
 
 /**
  * Views of the block's results (one object: callers copy the views into their own constants, as a

@@ -1,5 +1,5 @@
 /**
- * Just enough of the WebAssembly binary format to emit one module by hand: an imported memory and
+ * Just enough of the WebAssembly binary format to emit one module by hand: an imported shared memory and
  * exported functions whose bodies are byte arrays written with the opcode helpers below (no wat
  * assembler is available offline). Opcodes are those of the WebAssembly 2.0 core spec (SIMD included).
  */
@@ -97,14 +97,20 @@ export interface WasmFunction {
   readonly body: readonly number[];
 }
 
-/** A module importing `env.memory` (at least `pages` pages of 64 KiB) and exporting `functions`. */
+/** Pages of the largest memory a module may import (4 GiB, the most 32-bit addresses reach). */
+const MAX_PAGES = 65536;
+
+/**
+ * A module importing `env.memory`, a shared memory of at least `pages` pages of 64 KiB (shared, so that
+ * its buffer is a SharedArrayBuffer a worker can write into), and exporting `functions`.
+ */
 export function wasmModule(pages: number, functions: readonly WasmFunction[]): Uint8Array {
   const types = functions.map((f) => [
     0x60,
     ...vector(f.params.map((p) => [p])),
     ...vector((f.results ?? []).map((r) => [r])),
   ]);
-  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(pages)];
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(MAX_PAGES)];
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = functions.map((f) => {
     const body = [...vector(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, ...op.end];

@@ -2,9 +2,11 @@
  * The blocked SIMD sums of task arithmetic, DARE's θ0 + λ·Σ τ and the weight average against the scalar
  * definitions (the former implementations), bit for bit: lengths across 4-lane and block boundaries, 1 to
  * 11 experts (more than one accumulate call), −0, exact cancellations, negative λ, NaN/±Inf inputs and
- * float32 overflow.
+ * float32 overflow; inputs read in place from a kernel arena (as the merge driver's ring hands them out),
+ * mixed with inputs outside it.
  */
 import { describe, expect, it } from 'vitest';
+import { createKernelArena } from '../../../src/merge/kernels/kernel-memory.js';
 import { meanInto, scaledSumInto, taskArithmeticInto } from '../../../src/merge/kernels/sum-simd.js';
 import { mulberry32 } from '../memory.js';
 
@@ -128,4 +130,71 @@ describe('taskArithmeticInto, scaledSumInto and meanInto (blocked, WebAssembly S
     expect(meanInto(out, experts)).toBe(true);
     expect(Array.from(out)).toEqual([1.5, 4, 3, 0, 6]);
   });
+
+  it('reads inputs in place from a kernel arena, mixed with copies, whatever lies past their ends', () => {
+    let seed = 100;
+    let nonFinite = 0;
+    for (const n of LENGTHS) {
+      for (const count of [1, 8, 11]) {
+        const { pretrained, experts } = randomModels(seed++, n, count);
+        // Every other expert in the arena, the rest (and θ0 for odd seeds) outside it.
+        const [p, ...e] = inArena([pretrained, ...experts], (k) => (k === 0 ? seed % 2 === 0 : k % 2 === 1));
+        const out = new Float32Array(n);
+        const finite = taskArithmeticInto(out, p, e, 0.3);
+        const expected = scalarTaskArithmetic(pretrained, experts, 0.3);
+        expect(bits(out)).toEqual(bits(expected));
+        expect(finite).toBe(expected.every(Number.isFinite));
+        if (!finite) nonFinite++;
+        const scaled = new Float32Array(n);
+        expect(scaledSumInto(scaled, p, e, -0.7)).toBe(
+          scalarScaledSum(pretrained, experts, -0.7).every(Number.isFinite),
+        );
+        expect(bits(scaled)).toEqual(bits(scalarScaledSum(pretrained, experts, -0.7)));
+        if (n === 0) continue;
+        const mean = new Float32Array(n);
+        expect(meanInto(mean, e)).toBe(scalarMean(experts).every(Number.isFinite));
+        expect(bits(mean)).toEqual(bits(scalarMean(experts)));
+      }
+    }
+    expect(nonFinite).toBeGreaterThan(0);
+  });
+
+  it('reports NaN and ±Inf read in place, in the last partial block too, and not the NaN past an end', () => {
+    for (const n of [4099, 4100]) {
+      const [pretrained, ...experts] = Object.values(randomModels(9, n, 9))
+        .flat()
+        .map((array) => array.map((v) => v / 1e30));
+      const [p, ...e] = inArena([pretrained, ...experts], () => true);
+      expect(p.buffer).toBe(e[0].buffer);
+      expect(taskArithmeticInto(new Float32Array(n), p, e, 0.3)).toBe(true);
+      expect(meanInto(new Float32Array(n), e)).toBe(true);
+      for (const at of [0, 2048, n - 1]) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+          e[8][at] = bad;
+          const out = new Float32Array(n);
+          expect(taskArithmeticInto(out, p, e, 0.3)).toBe(false);
+          expect(Number.isFinite(out[at])).toBe(false);
+          e[8][at] = experts[8][at];
+        }
+      }
+    }
+  });
 });
+
+/**
+ * Copies of `arrays` (those `inside` picks) in a kernel arena, 64-byte aligned like the ring's slots, with
+ * NaN bytes between them (a kernel must not read past an end); the others as they are.
+ */
+function inArena(arrays: Float32Array[], inside: (k: number) => boolean): Float32Array[] {
+  const aligned = (a: Float32Array) => Math.ceil((a.byteLength + 1) / 64) * 64;
+  const arena = createKernelArena(arrays.reduce((sum, a) => sum + aligned(a), 0));
+  new Uint8Array(arena.buffer, arena.offset, arena.bytes).fill(0xff);
+  let at = arena.offset;
+  return arrays.map((array, k) => {
+    if (!inside(k)) return array;
+    const copy = new Float32Array(arena.buffer, at, array.length);
+    copy.set(array);
+    at += aligned(array);
+    return copy;
+  });
+}

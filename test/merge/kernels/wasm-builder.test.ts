@@ -24,7 +24,7 @@ describe('wasm builder', () => {
     ];
     const bytes = wasmModule(1, [{ name: 'fill', params: [I32], locals: [[1, I32]], body }]);
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const memory = new wasm.Memory({ initial: 1, maximum: 1 });
+    const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
     const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
     (instance.exports.fill as (n: number) => void)(5);
     expect(Array.from(new Int32Array(memory.buffer, 0, 6))).toEqual([0, 4, 8, 12, 16, 0]);
@@ -32,7 +32,7 @@ describe('wasm builder', () => {
 });
 
 interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Memory: new (d: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer };
   Module: new (bytes: Uint8Array) => object;
   Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
 }
