@@ -4,6 +4,7 @@
  * |x|, so pass 1 counts the high 16 bits (65536 buckets) and finds the bucket holding the k-th value;
  * pass 2 counts the low 16 bits of the values in that bucket only and pins the exact value.
  */
+import { countDeltaPairSimd } from './kernels/count-simd.js';
 
 const BUCKETS = 1 << 16;
 const MAGNITUDE_MASK = 0x7fffffff;
@@ -138,7 +139,8 @@ export class MagnitudeSelector {
 
   /**
    * Pass 1 of selectors[t] over τt = float32(arrays[t] − base) (all of base's length), never stored,
-   * two tasks per sweep; NaN/Inf are reported by `takeNonFinite`.
+   * two tasks per sweep (in WebAssembly, bar short tensors, tails and an odd last task); NaN/Inf are
+   * reported by `takeNonFinite`.
    */
   static countCoarseDeltas(
     selectors: readonly MagnitudeSelector[],
@@ -151,7 +153,8 @@ export class MagnitudeSelector {
       let t = 0;
       for (; t + 1 < arrays.length; t += 2) {
         const [a, b] = [selectors[t].lanes, selectors[t + 1].lanes];
-        countDifferencePair(arrays[t], arrays[t + 1], base, start, end, a, b);
+        const counted = countDeltaPairSimd(arrays[t], arrays[t + 1], base, start, end, a, b);
+        countDifferencePair(arrays[t], arrays[t + 1], base, counted, end, a, b);
       }
       if (t < arrays.length) countDifferences(arrays[t], base, start, end, selectors[t].lanes);
     }

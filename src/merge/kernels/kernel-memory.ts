@@ -6,11 +6,15 @@
  * One memory serves every caller whose inputs lie in no arena.
  */
 
-/** The scratch region of the sum kernel (sum-simd.ts), then that of the Ties kernel (ties-simd-code.ts). */
+/**
+ * The scratch regions of the sum kernel (sum-simd.ts), the Ties kernel (ties-simd-code.ts) and the
+ * counting kernel (count-simd.ts).
+ */
 export const SUM_SCRATCH = 0;
 export const TIES_SCRATCH = 2 * 65536;
+export const COUNT_SCRATCH = 4 * 65536;
 /** Where an arena's ring starts: past every scratch region, on a page. */
-export const RING_START = 4 * 65536;
+export const RING_START = 16 * 65536;
 
 const PAGE = 65536;
 /** 4 GiB: the most a memory with 32-bit addresses can hold. */

@@ -6,7 +6,7 @@ import { mulberry32 } from '../memory.js';
 describe('counting passes over τ = float32(array − base)', () => {
   it('select the same k-th magnitude as selection over the materialized τ, across blocks', () => {
     const random = mulberry32(3);
-    const n = 3 * 4096 + 17;
+    const n = 5 * 4096 + 17; // past MIN_COUNTED: the WebAssembly counting, and a scalar tail
     const base = Float32Array.from({ length: n }, () => random());
     const arrays = [0, 1, 2].map(() => Float32Array.from(base, (b) => b + Math.round(random() * 64) / 256));
     for (const kth of [1, 5000, n]) {
