@@ -9,12 +9,18 @@
  * branch.
  */
 import type { MergeFunc } from '../ties.js';
-import { addTasks, resolveBlock, SIMD_BLOCK, SIMD_TASKS, simdBlock, startBlock } from './ties-simd.js';
+import {
+  addTasks,
+  resolveBlock,
+  SIMD_BLOCK,
+  SIMD_TASKS,
+  startBlock,
+  type TiesBlock,
+  tiesBlockFor,
+} from './ties-simd.js';
 
 /** Entries per block. */
 export const BLOCK = SIMD_BLOCK;
-const { total, parts, undecided, out: merged, special } = simdBlock;
-const { positiveCount, negativeCount, positiveMax, negativeMax } = simdBlock;
 /** Indices in the block of the entries `resolveBlock` left to `settle`. */
 const specialEntries = new Int32Array(BLOCK);
 
@@ -67,13 +73,14 @@ export function mergeEntries(
   out: Float32Array,
   record: (index: number) => void = noRecord,
 ): number {
+  const block = tiesBlockFor([pretrained, deltas.base, ...deltas.arrays]);
   let votes = 0;
   for (let start = 0; start < out.length; start += BLOCK) {
     const n = Math.min(BLOCK, out.length - start);
-    accumulate(deltas, trim, start, n, options.merge_func !== 'sum');
-    if (options.merge_func === 'mean') meanParts(n);
-    else if (options.merge_func === 'max') maxParts(n);
-    votes += resolve(pretrained, out, start, n, options, record);
+    accumulate(block, deltas, trim, start, n, options.merge_func !== 'sum');
+    if (options.merge_func === 'mean') meanParts(block, n);
+    else if (options.merge_func === 'max') maxParts(block, n);
+    votes += resolve(block, pretrained, out, start, n, options, record);
   }
   return votes;
 }
@@ -81,26 +88,35 @@ export function mergeEntries(
 /** Σ over entries of sign(Σt kept τt) under exact thresholds: the majority vote of Ties. */
 export function entryVotes(deltas: TaskDeltas, trim: TrimBits): number {
   const length = deltas.base.length;
+  const block = tiesBlockFor([deltas.base, ...deltas.arrays]);
+  const { total } = block;
   let votes = 0;
   for (let start = 0; start < length; start += BLOCK) {
     const n = Math.min(BLOCK, length - start);
-    accumulate(deltas, trim, start, n, false);
+    accumulate(block, deltas, trim, start, n, false);
     for (let j = 0; j < n; j++) votes += Math.sign(total[j]);
   }
   return votes;
 }
 
 /** Fills total, parts and undecided (and the stats) for entries [start, start + n), four tasks at a time. */
-function accumulate({ base, arrays }: TaskDeltas, trim: TrimBits, start: number, n: number, stats: boolean) {
-  startBlock(base, start, n, stats);
+function accumulate(
+  block: TiesBlock,
+  { base, arrays }: TaskDeltas,
+  trim: TrimBits,
+  start: number,
+  n: number,
+  stats: boolean,
+) {
+  startBlock(block, base, start, n, stats);
   for (let t = 0; t < arrays.length; t += SIMD_TASKS) {
     const count = Math.min(SIMD_TASKS, arrays.length - t);
-    addTasks(arrays, trim.lowBits, trim.highBits, t, count, start, n, stats);
+    addTasks(block, arrays, trim.lowBits, trim.highBits, t, count, start, n, stats);
   }
 }
 
 /** mean: each sign's sum over the count of its nonzero kept values (at least 1). */
-function meanParts(n: number): void {
+function meanParts({ parts, positiveCount, negativeCount }: TiesBlock, n: number): void {
   for (let j = 0; j < n; j++) {
     parts[j] /= Math.max(positiveCount[j], 1);
     parts[BLOCK + j] /= Math.max(negativeCount[j], 1);
@@ -108,7 +124,7 @@ function meanParts(n: number): void {
 }
 
 /** max: the largest kept magnitude of each sign, with its sign (−0 where none is negative). */
-function maxParts(n: number): void {
+function maxParts({ parts, positiveMax, negativeMax }: TiesBlock, n: number): void {
   for (let j = 0; j < n; j++) {
     scratchBits[0] = positiveMax[j];
     parts[j] = scratch[0];
@@ -119,6 +135,7 @@ function maxParts(n: number): void {
 
 /** θ0 + λ·(the merged value of the elected sign) per entry; zero signs and undecided entries settled apart. */
 function resolve(
+  block: TiesBlock,
   pretrained: Float32Array,
   out: Float32Array,
   start: number,
@@ -126,7 +143,8 @@ function resolve(
   { scaling_factor: lambda, tie }: EntryMerge,
   record: (index: number) => void,
 ): number {
-  const votes = resolveBlock(pretrained, start, n, lambda);
+  const votes = resolveBlock(block, pretrained, start, n, lambda);
+  const { out: merged, special } = block;
   out.set(merged.subarray(0, n), start);
   let count = 0;
   for (let j = 0; j < n; j++) {
@@ -135,13 +153,14 @@ function resolve(
   }
   for (let k = 0; k < count; k++) {
     const j = specialEntries[k];
-    settle(pretrained, out, start + j, j, lambda, tie, record);
+    settle(block, pretrained, out, start + j, j, lambda, tie, record);
   }
   return votes;
 }
 
 /** An undecided entry (recorded) or a zero sign (the `tie` sign, or recorded if the sign matters). */
 function settle(
+  { parts, undecided }: TiesBlock,
   pretrained: Float32Array,
   out: Float32Array,
   i: number,

@@ -17,14 +17,19 @@ export const UNDECIDED = PARTS + 16 * B; // i32 × B
 export const STATS = UNDECIDED + 4 * B; // i32 × B each: positive count, negative count, positive max, negative max
 export const LOWS = STATS + 16 * B; // i32 × 4
 export const HIGHS = LOWS + 16; // i32 × 4
-export const BASE = HIGHS + 16; // f32 × B
-export const ARRAYS = BASE + 4 * B; // f32 × B per task
-export const THETA = ARRAYS + SIMD_TASKS * 4 * B; // f32 × B: θ0 of the block
+export const BASE = HIGHS + 16; // f32 × B: the base of the block, when copied
+export const ARRAYS = BASE + 4 * B; // f32 × B per task, when copied
+export const THETA = ARRAYS + SIMD_TASKS * 4 * B; // f32 × B: θ0 of the block, when copied
 export const OUT = THETA + 4 * B; // f32 × B: θ0 + λ·merged by the sign of the total
 export const SPECIAL = OUT + 4 * B; // i32 × B: −1 where undecided or the total is 0
-const END = SPECIAL + 4 * B;
+/** i32 addresses of the block's inputs (in place or of the copies above): base, θ0, then the arrays. */
+export const ADDRESSES = SPECIAL + 4 * B;
+const BASE_ADDRESS = ADDRESSES;
+const THETA_ADDRESS = ADDRESSES + 4;
+const ARRAY_ADDRESSES = ADDRESSES + 8;
+const END = ARRAY_ADDRESSES + 4 * SIMD_TASKS;
 if (END > RING_START) throw new RangeError('ties kernel: scratch overlaps the ring');
-export const PAGES = Math.ceil(END / 65536);
+const PAGES = Math.ceil(END / 65536);
 
 // Locals: params n (entries, a multiple of 4) and tasks; then byte offsets of the entry; then vectors.
 const [n, tasks, i, t, at4, at8] = [0, 1, 2, 3, 4, 5];
@@ -75,8 +80,15 @@ function statsStep(): number[] {
 function taskStep(): number[] {
   const bound = (offset: number) => [...op.get(t), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(offset)];
   return [
-    ...[...op.get(at4), ...op.get(t), ...op.i32Const(12), ...op.i32Shl, ...op.i32Add],
-    ...[...vop.load(ARRAYS), ...op.get(base), ...vop.f32x4Sub, ...op.set(x)],
+    ...[
+      ...op.get(at4),
+      ...op.get(t),
+      ...op.i32Const(2),
+      ...op.i32Shl,
+      ...op.i32Load(ARRAY_ADDRESSES),
+      ...op.i32Add,
+    ],
+    ...[...vop.load(0), ...op.get(base), ...vop.f32x4Sub, ...op.set(x)],
     ...[...op.get(x), ...vop.i32x4Const(0x7fffffff), ...vop.and, ...op.set(magnitude)],
     ...[...op.get(magnitude), ...bound(HIGHS), ...vop.i32x4Splat, ...vop.i32x4GeS, ...op.set(keep)],
     ...[...op.get(undecided), ...op.get(magnitude), ...bound(LOWS), ...vop.i32x4Splat, ...vop.i32x4GeS],
@@ -108,6 +120,11 @@ const STAT_SUMS: readonly (readonly [number, number, number])[] = [
   [negativeMax, at4, STATS + 12 * B],
 ];
 
+/** Adds the input address stored at `slot` to the byte offset on the stack. */
+function inputAddress(slot: number): number[] {
+  return [...op.i32Const(0), ...op.i32Load(slot), ...op.i32Add];
+}
+
 /** for (counter = 0; counter < limit; counter += step) inner */
 function loop(counter: number, limit: number, step: number, inner: number[]): number[] {
   return [
@@ -124,7 +141,7 @@ function accumulateBody(stats: boolean): number[] {
   const entryStep = [
     ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
-    ...[...op.get(at4), ...vop.load(BASE), ...op.set(base)],
+    ...[...op.get(at4), ...inputAddress(BASE_ADDRESS), ...vop.load(0), ...op.set(base)],
     ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...vop.load(offset), ...op.set(local)]),
     ...loop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
     ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
@@ -174,7 +191,7 @@ function resolveBody(): number[] {
     ...[...load(e8, TOTAL), ...op.set(low), ...load(e8, TOTAL + 16), ...op.set(high)],
     ...[...op.get(low), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negLow)],
     ...[...op.get(high), ...vop.i32x4Const(0), ...vop.f64x2Lt, ...op.set(negHigh)],
-    ...[...load(e4, THETA), ...op.set(theta), ...op.get(e4)],
+    ...[...op.get(e4), ...inputAddress(THETA_ADDRESS), ...vop.load(0), ...op.set(theta), ...op.get(e4)],
     ...half(low, negLow, tiedLow, 0, false),
     ...half(high, negHigh, tiedHigh, 16, true),
     ...[...vop.shuffle(LOW_HALVES), ...vop.store(OUT)],

@@ -11,11 +11,14 @@
  * Four entries per instruction: one f32x4 lane each, float64 values as two f64x2 halves, computed with
  * the same IEEE operations in the same order as the scalar definition, so the results are identical.
  *
- * The caller's tensors are copied into the module's memory a block at a time (the copy reads them once,
- * as a stream). The memory never grows, so the views below stay valid.
+ * The kernel reads a tensor in place when it lies in the memory the kernel runs in (the merge driver's
+ * read-ahead ring, see kernel-memory.ts), by address; other tensors, and a block whose length is not a
+ * multiple of 4 (the lanes past its end would be read), are copied into its scratch a block at a time.
+ * The memories never grow, so the views below stay valid.
  */
-import { defaultMemory, wasm } from './kernel-memory.js';
+import { memoryHolding, perMemory, type WasmMemory } from './kernel-memory.js';
 import {
+  ADDRESSES,
   ARRAYS,
   BASE,
   HIGHS,
@@ -35,64 +38,75 @@ import {
 export { SIMD_BLOCK, SIMD_TASKS } from './ties-simd-code.js';
 
 const B = SIMD_BLOCK;
-
-const memory = defaultMemory;
-const { exports } = new wasm.Instance(new wasm.Module(tiesSimdModule()), { env: { memory } });
 type Accumulate = (n: number, tasks: number) => void;
-const accumulateSums = exports.accumulate as Accumulate;
-const accumulateStats = exports.accumulateStats as Accumulate;
-const resolveEntries = exports.resolve as (n: number, lambda: number) => number;
 
-const view = <T>(
-  make: new (buffer: SharedArrayBuffer, offset: number, length: number) => T,
-  at: number,
-  n = B,
-) => new make(memory.buffer, at, n);
+/** The kernel in one memory: its functions, and views of the block's inputs and results there. */
+const tiesKernel = perMemory(tiesSimdModule(), (exports, memory: WasmMemory) => {
+  const view = <T>(
+    make: new (buffer: SharedArrayBuffer, offset: number, length: number) => T,
+    at: number,
+    n = B,
+  ) => new make(memory.buffer, at, n);
+  return {
+    memory: memory.buffer,
+    accumulateSums: exports.accumulate as Accumulate,
+    accumulateStats: exports.accumulateStats as Accumulate,
+    resolveEntries: exports.resolve as (n: number, lambda: number) => number,
+    /** Per entry, Σ kept τ. */
+    total: view(Float64Array, TOTAL),
+    /** [j] the kept τ > 0 summed, [B + j] the kept τ ≤ 0 summed (then the merged value of each sign). */
+    parts: view(Float64Array, PARTS, 2 * B),
+    /** Nonzero where some |τ| lies between its task's low and high bound. */
+    undecided: view(Int32Array, UNDECIDED),
+    /** With stats: counts of the kept τ > 0 and < 0, largest kept magnitude bits of each sign. */
+    positiveCount: view(Int32Array, STATS),
+    negativeCount: view(Int32Array, STATS + 4 * B),
+    positiveMax: view(Int32Array, STATS + 8 * B),
+    negativeMax: view(Int32Array, STATS + 12 * B),
+    /** After `resolveBlock`: the merged values, and −1 where the entry is left to the caller. */
+    out: view(Float32Array, OUT),
+    special: view(Int32Array, SPECIAL),
+    statWords: view(Int32Array, STATS, 4 * B),
+    lows: view(Int32Array, LOWS, SIMD_TASKS),
+    highs: view(Int32Array, HIGHS, SIMD_TASKS),
+    baseCopy: view(Float32Array, BASE),
+    thetaCopy: view(Float32Array, THETA),
+    arrayCopies: Array.from({ length: SIMD_TASKS }, (_, k) => view(Float32Array, ARRAYS + 4 * B * k)),
+    /** The addresses of the base, θ0 and the arrays of the block. */
+    addresses: view(Int32Array, ADDRESSES, 2 + SIMD_TASKS),
+  };
+});
 
-/**
- * Views of the block's results (one object: callers copy the views into their own constants, as a
- * module's live exports may be read through accessors in hot loops).
- */
-export const simdBlock = {
-  /** Per entry, Σ kept τ. */
-  total: view(Float64Array, TOTAL),
-  /** [j] the kept τ > 0 summed, [B + j] the kept τ ≤ 0 summed (then the merged value of each sign). */
-  parts: view(Float64Array, PARTS, 2 * B),
-  /** Nonzero where some |τ| lies between its task's low and high bound. */
-  undecided: view(Int32Array, UNDECIDED),
-  /** With stats: counts of the kept τ > 0 and < 0, largest kept magnitude bits of each sign. */
-  positiveCount: view(Int32Array, STATS),
-  negativeCount: view(Int32Array, STATS + 4 * B),
-  positiveMax: view(Int32Array, STATS + 8 * B),
-  negativeMax: view(Int32Array, STATS + 12 * B),
-  /** After `resolveBlock`: the merged values, and −1 where the entry is left to the caller. */
-  out: view(Float32Array, OUT),
-  special: view(Int32Array, SPECIAL),
-};
+/** The kernel and its views in one memory; its results are read through these views. */
+export type TiesBlock = ReturnType<typeof tiesKernel>;
 
-const statWords = view(Int32Array, STATS, 4 * B);
-const lows = view(Int32Array, LOWS, SIMD_TASKS);
-const highs = view(Int32Array, HIGHS, SIMD_TASKS);
-const baseInput = view(Float32Array, BASE);
-const thetaInput = view(Float32Array, THETA);
-const arrayInputs = Array.from({ length: SIMD_TASKS }, (_, k) => view(Float32Array, ARRAYS + 4 * B * k));
-const { total, parts, undecided } = simdBlock;
+/** The kernel in the memory that holds some of `inputs` (read in place), or in the default memory. */
+export function tiesBlockFor(inputs: readonly Float32Array[]): TiesBlock {
+  return tiesKernel(memoryHolding(inputs));
+}
 
-/** Zeroes the sums, undecided flags and stats, and loads base[start, start + n) for a new block. */
-export function startBlock(baseArray: Float32Array, start: number, n: number, stats: boolean): void {
+/** Zeroes the sums, undecided flags and stats, and sets base[start, start + n) for a new block. */
+export function startBlock(
+  block: TiesBlock,
+  baseArray: Float32Array,
+  start: number,
+  n: number,
+  stats: boolean,
+): void {
   const m = roundUp4(n);
-  total.fill(0, 0, m);
-  parts.fill(0, 0, m);
-  parts.fill(0, B, B + m);
-  undecided.fill(0, 0, m);
+  block.total.fill(0, 0, m);
+  block.parts.fill(0, 0, m);
+  block.parts.fill(0, B, B + m);
+  block.undecided.fill(0, 0, m);
   if (stats) {
-    for (let k = 0; k < 4; k++) statWords.fill(0, k * B, k * B + m);
+    for (let k = 0; k < 4; k++) block.statWords.fill(0, k * B, k * B + m);
   }
-  loadPadded(baseInput, baseArray, start, n);
+  block.addresses[0] = address(block, block.baseCopy, baseArray, start, n);
 }
 
 /** Adds tasks [first, first + count) (count ≤ 4) of the block to its sums (and stats). */
 export function addTasks(
+  block: TiesBlock,
   arrays: readonly Float32Array[],
   lowBits: Int32Array,
   highBits: Int32Array,
@@ -103,26 +117,43 @@ export function addTasks(
   stats: boolean,
 ): void {
   for (let k = 0; k < count; k++) {
-    loadPadded(arrayInputs[k], arrays[first + k], start, n);
-    lows[k] = lowBits[first + k];
-    highs[k] = highBits[first + k];
+    block.addresses[2 + k] = address(block, block.arrayCopies[k], arrays[first + k], start, n);
+    block.lows[k] = lowBits[first + k];
+    block.highs[k] = highBits[first + k];
   }
-  (stats ? accumulateStats : accumulateSums)(roundUp4(n), count);
+  (stats ? block.accumulateStats : block.accumulateSums)(roundUp4(n), count);
 }
 
 /**
  * out = float32(θ0 + λ·parts[j or B + j by the sign of the total]) and `special` for the block, θ0 read
  * from pretrained[start, start + n); returns Σ sign(total) over the entries not special.
  */
-export function resolveBlock(pretrained: Float32Array, start: number, n: number, lambda: number): number {
-  loadPadded(thetaInput, pretrained, start, n);
-  return resolveEntries(roundUp4(n), lambda);
+export function resolveBlock(
+  block: TiesBlock,
+  pretrained: Float32Array,
+  start: number,
+  n: number,
+  lambda: number,
+): number {
+  block.addresses[1] = address(block, block.thetaCopy, pretrained, start, n);
+  return block.resolveEntries(roundUp4(n), lambda);
 }
 
-/** into[0, n) = from[start, start + n), zeros up to a multiple of 4 (the lanes past n are ignored). */
-function loadPadded(into: Float32Array, from: Float32Array, start: number, n: number): void {
-  into.set(from.subarray(start, start + n));
-  into.fill(0, n, roundUp4(n));
+/**
+ * The address in the kernel's memory of from[start, start + n): in place when `from` lies there and n is
+ * a multiple of 4, else of a copy in `scratch`, padded with zeros to a multiple of 4.
+ */
+function address(
+  block: TiesBlock,
+  scratch: Float32Array,
+  from: Float32Array,
+  start: number,
+  n: number,
+): number {
+  if (from.buffer === block.memory && (n & 3) === 0) return from.byteOffset + 4 * start;
+  scratch.set(from.subarray(start, start + n));
+  scratch.fill(0, n, roundUp4(n));
+  return scratch.byteOffset;
 }
 
 function roundUp4(n: number): number {

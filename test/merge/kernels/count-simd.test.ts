@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countDeltaPairSimd, MIN_COUNTED } from '../../../src/merge/kernels/count-simd.js';
-import { createKernelArena } from '../../../src/merge/kernels/kernel-memory.js';
 import { mulberry32 } from '../memory.js';
+import { inArena } from './arena.js';
 
 const BUCKETS = 1 << 15;
 const NON_FINITE = 0x7f80;
@@ -44,21 +44,6 @@ function randomArrays(seed: number, n: number) {
     return random() * 2 ** (Math.floor((random() + 0.5) * 30) - 15);
   };
   return [0, 1, 2].map(() => Float32Array.from({ length: n }, value));
-}
-
-/** Copies of the arrays `inside` picks in a kernel arena (64-byte aligned, NaN bytes between them). */
-function inArena(arrays: Float32Array[], inside: (k: number) => boolean): Float32Array[] {
-  const aligned = (a: Float32Array) => Math.ceil((a.byteLength + 1) / 64) * 64;
-  const arena = createKernelArena(arrays.reduce((sum, a) => sum + aligned(a), 0));
-  new Uint8Array(arena.buffer, arena.offset, arena.bytes).fill(0xff);
-  let at = arena.offset;
-  return arrays.map((array, k) => {
-    if (!inside(k)) return array;
-    const copy = new Float32Array(arena.buffer, at, array.length);
-    copy.set(array);
-    at += aligned(array);
-    return copy;
-  });
 }
 
 describe('countDeltaPairSimd', () => {

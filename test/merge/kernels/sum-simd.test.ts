@@ -6,9 +6,9 @@
  * mixed with inputs outside it.
  */
 import { describe, expect, it } from 'vitest';
-import { createKernelArena } from '../../../src/merge/kernels/kernel-memory.js';
 import { meanInto, scaledSumInto, taskArithmeticInto } from '../../../src/merge/kernels/sum-simd.js';
 import { mulberry32 } from '../memory.js';
+import { inArena } from './arena.js';
 
 /** The scalar definition: the float64 sum starts at +0 and adds the experts in task order. */
 function scalarTaskArithmetic(pretrained: Float32Array, experts: Float32Array[], lambda: number) {
@@ -180,21 +180,3 @@ describe('taskArithmeticInto, scaledSumInto and meanInto (blocked, WebAssembly S
     }
   });
 });
-
-/**
- * Copies of `arrays` (those `inside` picks) in a kernel arena, 64-byte aligned like the ring's slots, with
- * NaN bytes between them (a kernel must not read past an end); the others as they are.
- */
-function inArena(arrays: Float32Array[], inside: (k: number) => boolean): Float32Array[] {
-  const aligned = (a: Float32Array) => Math.ceil((a.byteLength + 1) / 64) * 64;
-  const arena = createKernelArena(arrays.reduce((sum, a) => sum + aligned(a), 0));
-  new Uint8Array(arena.buffer, arena.offset, arena.bytes).fill(0xff);
-  let at = arena.offset;
-  return arrays.map((array, k) => {
-    if (!inside(k)) return array;
-    const copy = new Float32Array(arena.buffer, at, array.length);
-    copy.set(array);
-    at += aligned(array);
-    return copy;
-  });
-}

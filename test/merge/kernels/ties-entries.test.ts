@@ -1,7 +1,8 @@
 /**
  * The blocked SIMD entry kernel against the scalar reference, bit for bit: sizes across block and
  * 4-lane boundaries, 1 to 9 tasks (partial groups of four), values that sit exactly on thresholds,
- * zeros, −0 and exact cancellations, every merge function, both tie signs, negative λ.
+ * zeros, −0 and exact cancellations, every merge function, both tie signs, negative λ; inputs read in
+ * place from a kernel arena, mixed with inputs outside it.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +15,7 @@ import {
 import { MERGE_FUNCS } from '../../../src/merge/ties.js';
 import { mulberry32 } from '../memory.js';
 import { referenceTiesTensor, referenceVotes } from '../ties-reference.js';
+import { inArena } from './arena.js';
 
 /** θ0 and T experts; coarse values (multiples of 1/4) make ties at the thresholds and cancellations. */
 function randomDeltas(seed: number, n: number, taskCount: number, coarse: boolean) {
@@ -66,6 +68,25 @@ describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
       }
     }
     expect(onThreshold).toBeGreaterThan(100);
+  });
+
+  it('reads inputs in place from a kernel arena, mixed with copies, whatever lies past their ends', () => {
+    let seed = 500;
+    for (const n of [3, 4, BLOCK + 3, 2 * BLOCK + 4]) {
+      for (const taskCount of [2, 5]) {
+        const { pretrained, deltas, thresholds } = randomDeltas(seed++, n, taskCount, true);
+        const [p, base, ...arrays] = inArena([pretrained, deltas.base, ...deltas.arrays], (k) => k !== 2);
+        const placed = { base, arrays };
+        expect(base.buffer).not.toBe(deltas.base.buffer);
+        for (const merge_func of MERGE_FUNCS) {
+          const out = new Float32Array(n);
+          const options = { scaling_factor: 0.3, merge_func, tie: 1 as const };
+          mergeEntries(p, placed, exactTrimBits(thresholds), options, out);
+          expect(bits(out)).toEqual(bits(referenceTiesTensor(pretrained, deltas, thresholds, 1, options)));
+        }
+        expect(entryVotes(placed, exactTrimBits(thresholds))).toBe(referenceVotes(deltas, thresholds));
+      }
+    }
   });
 
   it("with the 'record' rule, records exactly the zero signs whose result depends on the sign", () => {
