@@ -11,6 +11,7 @@
 import type { MergeFunc } from '../ties.js';
 import {
   addTasks,
+  clearBlock,
   resolveBlock,
   SIMD_BLOCK,
   SIMD_TASKS,
@@ -108,7 +109,8 @@ function accumulate(
   n: number,
   stats: boolean,
 ) {
-  startBlock(block, base, start, n, stats);
+  startBlock(block, base, start, n);
+  if (arrays.length === 0) clearBlock(block, n, stats);
   for (let t = 0; t < arrays.length; t += SIMD_TASKS) {
     const count = Math.min(SIMD_TASKS, arrays.length - t);
     addTasks(block, arrays, trim.lowBits, trim.highBits, t, count, start, n, stats);

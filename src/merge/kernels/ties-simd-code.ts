@@ -136,13 +136,16 @@ function loop(counter: number, limit: number, step: number, inner: number[]): nu
   ];
 }
 
-function accumulateBody(stats: boolean): number[] {
+/** With `fresh`, the sums start at zero (+0, and no stats) instead of being loaded: the block's first call. */
+function accumulateBody(stats: boolean, fresh: boolean): number[] {
   const sums = stats ? [...SUMS, ...STAT_SUMS] : SUMS;
+  const begin = ([local, at, offset]: readonly [number, number, number]) =>
+    fresh ? [...vop.i32x4Const(0), ...op.set(local)] : [...op.get(at), ...vop.load(offset), ...op.set(local)];
   const entryStep = [
     ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
     ...[...op.get(at4), ...inputAddress(BASE_ADDRESS), ...vop.load(0), ...op.set(base)],
-    ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...vop.load(offset), ...op.set(local)]),
+    ...sums.flatMap(begin),
     ...loop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
     ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
   ];
@@ -216,13 +219,16 @@ function resolveBody(): number[] {
   ];
 }
 
-/** The module: accumulate(n, tasks), accumulateStats(n, tasks) and resolve(n, λ) → votes. */
+/**
+ * The module: accumulate(n, tasks), accumulateStats(n, tasks), their …Fresh variants (the first call of a
+ * block) and resolve(n, λ) → votes.
+ */
 export function tiesSimdModule(): Uint8Array {
-  const accumulate = (stats: boolean) => ({
-    name: stats ? 'accumulateStats' : 'accumulate',
+  const accumulate = (stats: boolean, fresh: boolean) => ({
+    name: `${stats ? 'accumulateStats' : 'accumulate'}${fresh ? 'Fresh' : ''}`,
     params: [I32, I32],
     locals: [[4, I32] as const, [20, V128] as const],
-    body: accumulateBody(stats),
+    body: accumulateBody(stats, fresh),
   });
   const resolve = {
     name: 'resolve',
@@ -231,5 +237,6 @@ export function tiesSimdModule(): Uint8Array {
     locals: [[3, I32] as const, [13, V128] as const],
     body: resolveBody(),
   };
-  return wasmModule(PAGES, [accumulate(false), accumulate(true), resolve]);
+  const accumulates = [false, true].flatMap((stats) => [accumulate(stats, false), accumulate(stats, true)]);
+  return wasmModule(PAGES, [...accumulates, resolve]);
 }

@@ -51,6 +51,8 @@ const tiesKernel = perMemory(tiesSimdModule(), (exports, memory: WasmMemory) => 
     memory: memory.buffer,
     accumulateSums: exports.accumulate as Accumulate,
     accumulateStats: exports.accumulateStats as Accumulate,
+    accumulateSumsFresh: exports.accumulateFresh as Accumulate,
+    accumulateStatsFresh: exports.accumulateStatsFresh as Accumulate,
     resolveEntries: exports.resolve as (n: number, lambda: number) => number,
     /** Per entry, Σ kept τ. */
     total: view(Float64Array, TOTAL),
@@ -85,14 +87,13 @@ export function tiesBlockFor(inputs: readonly Float32Array[]): TiesBlock {
   return tiesKernel(memoryHolding(inputs));
 }
 
-/** Zeroes the sums, undecided flags and stats, and sets base[start, start + n) for a new block. */
-export function startBlock(
-  block: TiesBlock,
-  baseArray: Float32Array,
-  start: number,
-  n: number,
-  stats: boolean,
-): void {
+/** Sets base[start, start + n) as the base of a new block (the first `addTasks` starts its sums at zero). */
+export function startBlock(block: TiesBlock, baseArray: Float32Array, start: number, n: number): void {
+  block.addresses[0] = address(block, block.baseCopy, baseArray, start, n);
+}
+
+/** Zeroes the sums, undecided flags and stats of a block no task is added to. */
+export function clearBlock(block: TiesBlock, n: number, stats: boolean): void {
   const m = roundUp4(n);
   block.total.fill(0, 0, m);
   block.parts.fill(0, 0, m);
@@ -101,10 +102,9 @@ export function startBlock(
   if (stats) {
     for (let k = 0; k < 4; k++) block.statWords.fill(0, k * B, k * B + m);
   }
-  block.addresses[0] = address(block, block.baseCopy, baseArray, start, n);
 }
 
-/** Adds tasks [first, first + count) (count ≤ 4) of the block to its sums (and stats). */
+/** Adds tasks [first, first + count) (count ≤ 4) of the block to its sums (and stats); from zero when first = 0. */
 export function addTasks(
   block: TiesBlock,
   arrays: readonly Float32Array[],
@@ -121,7 +121,15 @@ export function addTasks(
     block.lows[k] = lowBits[first + k];
     block.highs[k] = highBits[first + k];
   }
-  (stats ? block.accumulateStats : block.accumulateSums)(roundUp4(n), count);
+  const fresh = first === 0;
+  const accumulate = stats
+    ? fresh
+      ? block.accumulateStatsFresh
+      : block.accumulateStats
+    : fresh
+      ? block.accumulateSumsFresh
+      : block.accumulateSums;
+  accumulate(roundUp4(n), count);
 }
 
 /**

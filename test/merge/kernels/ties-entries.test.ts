@@ -89,6 +89,29 @@ describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
     }
   });
 
+  it('merges no task as θ0 + λ·0, whatever an earlier block left in the kernel', () => {
+    const { pretrained, deltas, thresholds } = randomDeltas(3, 8, 3, true);
+    mergeEntries(
+      pretrained,
+      deltas,
+      exactTrimBits(thresholds),
+      { scaling_factor: 1, merge_func: 'sum', tie: 1 },
+      new Float32Array(8),
+    );
+    const out = new Float32Array(3);
+    const none = { base: new Float32Array(3), arrays: [] };
+    const votes = mergeEntries(
+      Float32Array.of(1, -0, 2.5),
+      none,
+      exactTrimBits([]),
+      { scaling_factor: 0.5, merge_func: 'sum', tie: 1 },
+      out,
+    );
+    expect(Array.from(out)).toEqual([1, 0, 2.5]);
+    expect(Object.is(out[1], 0)).toBe(true);
+    expect(votes).toBe(0);
+  });
+
   it("with the 'record' rule, records exactly the zero signs whose result depends on the sign", () => {
     for (const merge_func of MERGE_FUNCS) {
       const { pretrained, deltas, thresholds } = randomDeltas(77, BLOCK + 5, 6, true);
