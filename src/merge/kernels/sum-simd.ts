@@ -52,9 +52,9 @@ function loop(counter: number, limit: number, step: number, inner: number[]): nu
 
 /**
  * accumulate(n, tasks): SUM[j] += float64(f32 at ADDRESSES[t] + 4j) for t = 0 … tasks − 1 in order, j < n
- * (n % 4 = 0).
+ * (n % 4 = 0); with `fresh` (accumulateFresh, a block's first call), the sums start at +0 instead.
  */
-function accumulate() {
+function accumulate(fresh: boolean) {
   const [n, tasks, i, t, at4, at8, low, high, x] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const taskStep = [
     ...[
@@ -73,14 +73,16 @@ function accumulate() {
   const entryStep = [
     ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
-    ...[
-      ...op.get(at8),
-      ...vop.load(SUM),
-      ...op.set(low),
-      ...op.get(at8),
-      ...vop.load(SUM + 16),
-      ...op.set(high),
-    ],
+    ...(fresh
+      ? [...vop.i32x4Const(0), ...op.set(low), ...vop.i32x4Const(0), ...op.set(high)]
+      : [
+          ...op.get(at8),
+          ...vop.load(SUM),
+          ...op.set(low),
+          ...op.get(at8),
+          ...vop.load(SUM + 16),
+          ...op.set(high),
+        ]),
     ...loop(t, tasks, 1, taskStep),
     ...[
       ...op.get(at8),
@@ -92,7 +94,7 @@ function accumulate() {
     ],
   ];
   return {
-    name: 'accumulate',
+    name: fresh ? 'accumulateFresh' : 'accumulate',
     params: [I32, I32],
     locals: [[4, I32] as const, [3, V128] as const],
     body: loop(i, n, 4, entryStep),
@@ -171,7 +173,8 @@ type Finish = (n: number, count: number, lambda: number, thetaAt: number) => num
 /** The kernel's functions in one memory, and views of its scratch there. */
 const sumKernel = perMemory(
   wasmModule(PAGES, [
-    accumulate(),
+    accumulate(false),
+    accumulate(true),
     finish('taskArithmetic', taskArithmeticStep),
     finish('scaledSum', scaledSumStep),
     finish('mean', meanStep),
@@ -179,6 +182,7 @@ const sumKernel = perMemory(
   (exports, memory: WasmMemory) => ({
     memory: memory.buffer,
     accumulate: exports.accumulate as (n: number, tasks: number) => void,
+    accumulateFresh: exports.accumulateFresh as (n: number, tasks: number) => void,
     taskArithmetic: exports.taskArithmetic as Finish,
     scaledSum: exports.scaledSum as Finish,
     mean: exports.mean as Finish,
@@ -245,11 +249,11 @@ function sweep(
   let finite = true;
   for (let start = 0; start < out.length; start += B) {
     const n = Math.min(B, out.length - start);
-    sums.fill(0, 0, roundUp4(n));
+    if (experts.length === 0) sums.fill(0, 0, roundUp4(n)); // else the first accumulate starts at +0
     for (let first = 0; first < experts.length; first += TASKS_PER_CALL) {
       const count = Math.min(TASKS_PER_CALL, experts.length - first);
       for (let k = 0; k < count; k++) addresses[k] = address(kernel, inputs[k], experts[first + k], start, n);
-      kernel.accumulate(roundUp4(n), count);
+      (first === 0 ? kernel.accumulateFresh : kernel.accumulate)(roundUp4(n), count);
     }
     if (finishBlock(start, n) !== 1) finite = false;
     out.set(n === B ? results : results.subarray(0, n), start);

@@ -120,6 +120,15 @@ describe('taskArithmeticInto, scaledSumInto and meanInto (blocked, WebAssembly S
     }
   });
 
+  it('sums no expert as +0, whatever an earlier call left in the kernel', () => {
+    const { pretrained, experts } = randomModels(5, 8, 3);
+    taskArithmeticInto(new Float32Array(8), pretrained, experts, 0.3);
+    const out = new Float32Array(3);
+    expect(taskArithmeticInto(out, Float32Array.of(1, -0, 2.5), [], 0.5)).toBe(true);
+    expect(Array.from(out)).toEqual([1, 0, 2.5]);
+    expect(Object.is(out[1], 0)).toBe(true); // −0 + 0.5·(+0 − 0·−0) = +0
+  });
+
   it('computes known values (λ·Σ τ, the mean)', () => {
     const pretrained = Float32Array.of(1, 2, 3, -0, 5);
     const experts = [Float32Array.of(2, 2, 5, -0, 5), Float32Array.of(1, 6, 1, -0, 7)];
