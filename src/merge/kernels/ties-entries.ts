@@ -148,6 +148,7 @@ function resolve(
   const votes = resolveBlock(block, pretrained, start, n, lambda);
   const { out: merged, special } = block;
   out.set(merged.subarray(0, n), start);
+  if (block.specials[0] === 0) return votes;
   let count = 0;
   for (let j = 0; j < n; j++) {
     specialEntries[count] = j; // kept only where special (−1): the list grows without a branch

@@ -27,7 +27,9 @@ export const ADDRESSES = SPECIAL + 4 * B;
 const BASE_ADDRESS = ADDRESSES;
 const THETA_ADDRESS = ADDRESSES + 4;
 const ARRAY_ADDRESSES = ADDRESSES + 8;
-const END = ARRAY_ADDRESSES + 4 * SIMD_TASKS;
+/** i32: after `resolve`, minus the count of the block's special entries. */
+export const SPECIALS = ARRAY_ADDRESSES + 4 * SIMD_TASKS;
+const END = SPECIALS + 4;
 if (END > RING_START) throw new RangeError('ties kernel: scratch overlaps the ring');
 const PAGES = Math.ceil(END / 65536);
 
@@ -162,12 +164,12 @@ const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
  * (PARTS[j] where the total is ≥ 0, PARTS[B + j] where < 0); SPECIAL = −1 where the entry is
  * undecided, or its total is 0 while a sign's value is not +0 (the caller settles those: where both
  * are +0, as for an entry with every τ trimmed, OUT is already right whatever the sign); returns
- * Σ sign(total) over the entries not special.
+ * Σ sign(total) over the entries not special, and stores minus their count at SPECIALS.
  */
 function resolveBody(): number[] {
   const [count, lambda, entry, e4, e8] = [0, 1, 2, 3, 4];
   const [scale, low, high, negLow, negHigh, merged, theta, special, votes] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const [up, down, tiedLow, tiedHigh] = [14, 15, 16, 17];
+  const [up, down, tiedLow, tiedHigh, specials] = [14, 15, 16, 17, 18];
   const load = (at: number, offset: number) => [...op.get(at), ...vop.load(offset)];
   const compare = (a: number, b: number, cmp: number[]) => [
     ...[...op.get(a), ...vop.i32x4Const(0), ...cmp, ...op.get(b), ...vop.i32x4Const(0), ...cmp],
@@ -201,6 +203,7 @@ function resolveBody(): number[] {
     ...[...load(e4, UNDECIDED), ...op.get(tiedLow), ...op.get(tiedHigh), ...vop.shuffle(NARROW)],
     ...[...vop.or, ...op.set(special)],
     ...[...op.get(e4), ...op.get(special), ...vop.store(SPECIAL)],
+    ...[...op.get(specials), ...op.get(special), ...vop.i32x4Add, ...op.set(specials)],
     ...[
       ...op.get(votes),
       ...compare(low, high, vop.f64x2Gt),
@@ -211,11 +214,14 @@ function resolveBody(): number[] {
     ...[...op.get(negLow), ...op.get(negHigh), ...vop.shuffle(NARROW), ...op.get(special), ...vop.andNot],
     ...[...vop.i32x4Add, ...op.set(votes)],
   ];
-  const lane = (k: number) => [...op.get(votes), ...vop.i32x4ExtractLane(k)];
+  const lanes = (v: number) =>
+    [0, 1, 2, 3].flatMap((k) => [...op.get(v), ...vop.i32x4ExtractLane(k), ...(k > 0 ? op.i32Add : [])]);
   return [
     ...[...op.get(lambda), ...vop.f64x2Splat, ...op.set(scale), ...vop.i32x4Const(0), ...op.set(votes)],
+    ...[...vop.i32x4Const(0), ...op.set(specials)],
     ...loop(entry, count, 4, step),
-    ...[...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...op.i32Add, ...lane(3), ...op.i32Add],
+    ...[...op.i32Const(0), ...lanes(specials), ...op.i32Store(SPECIALS)],
+    ...lanes(votes),
   ];
 }
 
@@ -234,7 +240,7 @@ export function tiesSimdModule(): Uint8Array {
     name: 'resolve',
     params: [I32, F64],
     results: [I32],
-    locals: [[3, I32] as const, [13, V128] as const],
+    locals: [[3, I32] as const, [14, V128] as const],
     body: resolveBody(),
   };
   const accumulates = [false, true].flatMap((stats) => [accumulate(stats, false), accumulate(stats, true)]);

@@ -28,6 +28,7 @@ import {
   SIMD_BLOCK,
   SIMD_TASKS,
   SPECIAL,
+  SPECIALS,
   STATS,
   THETA,
   TOTAL,
@@ -68,6 +69,8 @@ const tiesKernel = perMemory(tiesSimdModule(), (exports, memory: WasmMemory) => 
     /** After `resolveBlock`: the merged values, and −1 where the entry is left to the caller. */
     out: view(Float32Array, OUT),
     special: view(Int32Array, SPECIAL),
+    /** After `resolveBlock`: minus the count of −1 in `special` (lanes past the block's end included). */
+    specials: view(Int32Array, SPECIALS, 1),
     statWords: view(Int32Array, STATS, 4 * B),
     lows: view(Int32Array, LOWS, SIMD_TASKS),
     highs: view(Int32Array, HIGHS, SIMD_TASKS),
