@@ -16,6 +16,7 @@ import { parseMergeConfig } from '../src/config/merge-config.js';
 import { BackgroundReader } from '../src/io/background-reader.js';
 import { createCheckpointWriter, openCheckpoint, writeConfig } from '../src/io/checkpoint.js';
 import type { TensorEntry } from '../src/io/tensor-sink.js';
+import { createKernelArena } from '../src/merge/kernels/kernel-memory.js';
 import { planMerge } from '../src/merge/plan.js';
 import { ReadAhead, readAheadRingBytes } from '../src/merge/read-ahead.js';
 import { runMerge } from '../src/merge/run-merge.js';
@@ -118,8 +119,9 @@ function readAheadFloor(): void {
     experts: Object.fromEntries(TASKS.map((t) => [t, openCheckpoint(join(DIR, t))])),
   };
   const plan = planMerge(sources);
+  // The ring in the kernels' memory, as the merge driver makes it.
   const reader = new BackgroundReader({
-    ringBytes: readAheadRingBytes(sources, plan.tasks, plan.floatTensors),
+    ring: createKernelArena(readAheadRingBytes(sources, plan.tasks, plan.floatTensors)),
   });
   const ahead = new ReadAhead(sources, plan.tasks, plan.floatTensors, reader);
   for (const info of plan.floatTensors) ahead.next(info.name);
