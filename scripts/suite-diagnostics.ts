@@ -11,7 +11,7 @@
  * Usage: tsx scripts/suite-diagnostics.ts [--models DIR] [--limit 300] [--steps 60] [--lr 1e-3]
  */
 import { parseArgs } from 'node:util';
-import { loadSuiteSplit, suiteTasks } from '../src/data/suite.js';
+import { suiteTasks } from '../src/data/suite.js';
 import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/data/suite-models.js';
 import { evaluateModel } from '../src/eval/evaluate.js';
 import { grad } from '../src/graph/autodiff.js';
@@ -25,8 +25,7 @@ import { compile } from '../src/runtime/compile.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { runTta } from '../src/tta/loop.js';
 import type { TtaObjective } from '../src/tta/objective.js';
-import { evaluateEncoder, loadTestSets, type TestSet } from './suite-models/evaluate.js';
-import { pixelBatch } from './suite-models/images.js';
+import { evaluateEncoder, labeledTestImages, loadTestSets, type TestSet } from './suite-models/evaluate.js';
 import { SEED, THREADS } from './suite-models/settings.js';
 
 const LAMBDA = 0.3;
@@ -108,7 +107,7 @@ async function trainRouters(
   steps: number,
   lr: number,
 ): Promise<{ before: number; after: number }> {
-  const splits = suiteTasks().map((t) => loadSuiteSplit(t, 'test', { limit }));
+  const labelled = suiteTasks().map((t) => labeledTestImages(t, limit));
   const model = upscaleToWemoe(models.config, models.pretrained, models.experts, {
     routerDepth: 2,
     initLambda: LAMBDA,
@@ -157,27 +156,20 @@ async function trainRouters(
       };
     },
   };
-  const tasks = splits.map((s) => ({
-    name: s.task,
-    count: s.count,
+  const tasks = labelled.map((l) => ({
+    name: l.task,
+    count: l.count,
     pixels: (indices: readonly number[]) => {
-      batchLabels = indices.map((i) => s.labels[i]);
-      return pixelBatch(s.images, indices);
+      batchLabels = indices.map((i) => l.labels[i]);
+      return l.pixels(indices);
     },
-  }));
-  const labelled = splits.map((s) => ({
-    task: s.task,
-    count: s.count,
-    classes: s.classes,
-    labels: s.labels,
-    pixels: (indices: readonly number[]) => pixelBatch(s.images, indices),
   }));
   const accuracy = async () => {
     const evaluation = await evaluateModel({ kind: 'wemoe', model }, models.heads, labelled, {
       threads: THREADS,
       progress: 'none',
     });
-    return mean(splits.map((s) => evaluation.perTask[s.task].accuracy));
+    return mean(labelled.map((l) => evaluation.perTask[l.task].accuracy));
   };
   const before = await accuracy();
   try {

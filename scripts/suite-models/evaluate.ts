@@ -3,11 +3,13 @@
  * linear head (logits = W·pooler + b, computed here from the pooler output: one ORT session per model).
  */
 import { loadSuiteSplit } from '../../src/data/suite.js';
+import type { LabeledImages } from '../../src/data/task-data.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
 import type { Heads, TaskHead } from '../../src/models/heads.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { featureRunner, poolerFeatures } from './heads.js';
+import { pixelBatch } from './images.js';
 
 export interface TestSet {
   readonly task: string;
@@ -27,6 +29,18 @@ export interface TaskScore {
 /** The test split of each task (the first `limit` images, class-balanced, when given). */
 export function loadTestSets(tasks: readonly string[], limit?: number): TestSet[] {
   return tasks.map((task) => loadSuiteSplit(task, 'test', { limit }));
+}
+
+/** The first `limit` test images of `task` as the evaluator takes them (CLIP-normalised on demand). */
+export function labeledTestImages(task: string, limit: number): LabeledImages {
+  const split = loadSuiteSplit(task, 'test', { limit });
+  return {
+    task,
+    count: split.count,
+    classes: split.classes,
+    labels: split.labels,
+    pixels: (indices) => pixelBatch(split.images, indices),
+  };
 }
 
 /** Accuracy and mean entropy of `head` on `pooler` [N, D] against `labels`. */

@@ -5,25 +5,13 @@
  * [--limit 100] [--steps 50] [--lr 1e-3,5e-3] [--models DIR]
  */
 import { parseArgs } from 'node:util';
-import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
+import { suiteTasks } from '../../src/data/suite.js';
 import { loadSuiteModels } from '../../src/data/suite-models.js';
-import type { LabeledImages } from '../../src/data/task-data.js';
 import { type EvalModel, evaluateModel } from '../../src/eval/evaluate.js';
 import { adaptWemoe } from '../../src/merge/wemoe.js';
 import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
-import { pixelBatch } from './images.js';
+import { labeledTestImages } from './evaluate.js';
 import { SEED, THREADS } from './settings.js';
-
-function labeledImages(task: string, limit: number): LabeledImages {
-  const split = loadSuiteSplit(task, 'test', { limit });
-  return {
-    task,
-    count: split.count,
-    classes: split.classes,
-    labels: split.labels,
-    pixels: (indices) => pixelBatch(split.images, indices),
-  };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -38,7 +26,7 @@ async function main(): Promise<void> {
   const steps = Number(values.steps ?? 50);
   const rates = (values.lr ?? '1e-3,5e-3').split(',').map(Number);
   const models = values.models === undefined ? loadSuiteModels() : loadSuiteModels(values.models);
-  const tasks = suiteTasks().map((t) => labeledImages(t, limit));
+  const tasks = suiteTasks().map((t) => labeledTestImages(t, limit));
   const quiet = { threads: THREADS, progress: 'none' as const };
   const average = (model: EvalModel) => evaluateModel(model, models.heads, tasks, quiet);
   const report = (label: string, perTask: Record<string, { accuracy: number }>) => {
