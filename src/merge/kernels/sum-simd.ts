@@ -11,7 +11,7 @@
  * scratch first. The memories never grow, so the views below stay valid.
  */
 import { memoryHolding, perMemory, SUM_SCRATCH, TIES_SCRATCH, type WasmMemory } from './kernel-memory.js';
-import { F64, I32, op, uleb, V128, vop, wasmModule } from './wasm-builder.js';
+import { F64, forLoop, I32, op, uleb, V128, vop, wasmModule } from './wasm-builder.js';
 
 /** Entries per block. */
 const B = 2048;
@@ -38,17 +38,6 @@ const f64x2Div = simd(0xf3);
 const HIGH_LANES = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 /** The two float32 lanes of each of two demoted vectors, side by side. */
 const JOIN_LOWS = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-
-/** for (counter = 0; counter < limit; counter += step) inner */
-function loop(counter: number, limit: number, step: number, inner: number[]): number[] {
-  return [
-    ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
-    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
-    ...inner,
-    ...[...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
-    ...[...op.end, ...op.end],
-  ];
-}
 
 /**
  * accumulate(n, tasks): SUM[j] += float64(f32 at ADDRESSES[t] + 4j) for t = 0 … tasks − 1 in order, j < n
@@ -83,7 +72,7 @@ function accumulate(fresh: boolean) {
           ...vop.load(SUM + 16),
           ...op.set(high),
         ]),
-    ...loop(t, tasks, 1, taskStep),
+    ...forLoop(t, tasks, 1, taskStep),
     ...[
       ...op.get(at8),
       ...op.get(low),
@@ -97,7 +86,7 @@ function accumulate(fresh: boolean) {
     name: fresh ? 'accumulateFresh' : 'accumulate',
     params: [I32, I32],
     locals: [[4, I32] as const, [3, V128] as const],
-    body: loop(i, n, 4, entryStep),
+    body: forLoop(i, n, 4, entryStep),
   };
 }
 
@@ -162,7 +151,7 @@ function finish(name: string, combine: number[]) {
       ...[...op.get(COUNT), ...vop.f64x2Splat, ...op.set(COUNTS)],
       ...[...op.get(LAMBDA), ...vop.f64x2Splat, ...op.set(LAMBDAS)],
       ...[...vop.i32x4Const(0), ...op.set(PROBE)],
-      ...loop(I, N, 4, entryStep),
+      ...forLoop(I, N, 4, entryStep),
       ...[...op.get(PROBE), ...op.get(PROBE), ...f32x4Eq, ...i32x4AllTrue],
     ],
   };

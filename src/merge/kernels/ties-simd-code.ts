@@ -3,7 +3,7 @@
  * emitted with the hand-written builder, and the layout of its memory: one block of entries at a time.
  */
 import { RING_START, TIES_SCRATCH } from './kernel-memory.js';
-import { F64, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
+import { F64, forLoop, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
 
 /** Entries per block. */
 export const SIMD_BLOCK = 1024;
@@ -127,17 +127,6 @@ function inputAddress(slot: number): number[] {
   return [...op.i32Const(0), ...op.i32Load(slot), ...op.i32Add];
 }
 
-/** for (counter = 0; counter < limit; counter += step) inner */
-function loop(counter: number, limit: number, step: number, inner: number[]): number[] {
-  return [
-    ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
-    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
-    ...inner,
-    ...[...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
-    ...[...op.end, ...op.end],
-  ];
-}
-
 /** With `fresh`, the sums start at zero (+0, and no stats) instead of being loaded: the block's first call. */
 function accumulateBody(stats: boolean, fresh: boolean): number[] {
   const sums = stats ? [...SUMS, ...STAT_SUMS] : SUMS;
@@ -148,10 +137,10 @@ function accumulateBody(stats: boolean, fresh: boolean): number[] {
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
     ...[...op.get(at4), ...inputAddress(BASE_ADDRESS), ...vop.load(0), ...op.set(base)],
     ...sums.flatMap(begin),
-    ...loop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
+    ...forLoop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
     ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
   ];
-  return loop(i, n, 4, entryStep);
+  return forLoop(i, n, 4, entryStep);
 }
 
 /** The low 32 bits of each 64-bit lane of a and b: four int32 lanes (of all-ones or zero masks). */
@@ -219,7 +208,7 @@ function resolveBody(): number[] {
   return [
     ...[...op.get(lambda), ...vop.f64x2Splat, ...op.set(scale), ...vop.i32x4Const(0), ...op.set(votes)],
     ...[...vop.i32x4Const(0), ...op.set(specials)],
-    ...loop(entry, count, 4, step),
+    ...forLoop(entry, count, 4, step),
     ...[...op.i32Const(0), ...lanes(specials), ...op.i32Store(SPECIALS)],
     ...lanes(votes),
   ];

@@ -90,6 +90,17 @@ function int32Bytes(value: number): number[] {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
 }
 
+/** for (counter = 0; counter < limit; counter += step) inner */
+export function forLoop(counter: number, limit: number, step: number, inner: number[]): number[] {
+  return [
+    ...[...op.i32Const(0), ...op.set(counter), ...op.block, ...op.loop],
+    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
+    ...inner,
+    ...[...op.get(counter), ...op.i32Const(step), ...op.i32Add, ...op.set(counter), ...op.br(0)],
+    ...[...op.end, ...op.end],
+  ];
+}
+
 export interface WasmFunction {
   readonly name: string;
   readonly params: readonly number[];
