@@ -13,12 +13,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMergeConfig } from '../src/config/merge-config.js';
-import { BackgroundReader } from '../src/io/background-reader.js';
 import { createCheckpointWriter, openCheckpoint, writeConfig } from '../src/io/checkpoint.js';
 import type { TensorEntry } from '../src/io/tensor-sink.js';
-import { createKernelArena } from '../src/merge/kernels/kernel-memory.js';
 import { planMerge } from '../src/merge/plan.js';
-import { ReadAhead, readAheadRingBytes } from '../src/merge/read-ahead.js';
+import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
 import { runMerge } from '../src/merge/run-merge.js';
 import { numel } from '../src/tensor/tensor.js';
 import { peakRssMiB, writeResult } from './util.js';
@@ -119,14 +117,11 @@ function readAheadFloor(): void {
     experts: Object.fromEntries(TASKS.map((t) => [t, openCheckpoint(join(DIR, t))])),
   };
   const plan = planMerge(sources);
-  // The ring in the kernels' memory, as the merge driver makes it.
-  const reader = new BackgroundReader({
-    ring: createKernelArena(readAheadRingBytes(sources, plan.tasks, plan.floatTensors)),
-  });
+  const reader = mergeReader(sources, plan);
   const ahead = new ReadAhead(sources, plan.tasks, plan.floatTensors, reader);
   for (const info of plan.floatTensors) ahead.next(info.name);
   ahead.close();
-  reader.close();
+  reader?.close();
   for (const source of [sources.pretrained, ...Object.values(sources.experts)]) source.close();
 }
 

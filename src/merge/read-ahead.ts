@@ -6,12 +6,13 @@
  * synchronously when asked. A failed background read is done again synchronously, so its error is the
  * usual one, on the right tensor.
  */
-import type { BackgroundReader } from '../io/background-reader.js';
+import { BackgroundReader } from '../io/background-reader.js';
 import { alignUp } from '../io/byte-ring.js';
 import type { TensorInfo, TensorSource } from '../io/tensor-source.js';
 import { toFloat32 } from '../tensor/convert.js';
 import type { DType, TensorData } from '../tensor/tensor.js';
-import type { MergeSources } from './plan.js';
+import { createKernelArena } from './kernels/kernel-memory.js';
+import type { MergePlan, MergeSources } from './plan.js';
 
 /** Tensors read ahead of the one being merged: enough to smooth out a slow read, few enough to bound memory. */
 const TENSORS_AHEAD = 2;
@@ -46,6 +47,18 @@ export function readAheadRingBytes(
     window = Math.max(window, inFlight);
   }
   return Math.min(RING_MAX_BYTES, window + Math.max(0, ...sets));
+}
+
+/**
+ * The reader a merge reads ahead with: its ring lies in the kernels' memory, so they read the tensors in
+ * place; null when no source can say where its tensors' bytes lie (all are read synchronously).
+ */
+export function mergeReader(sources: MergeSources, plan: MergePlan): BackgroundReader | null {
+  const models = [sources.pretrained, ...Object.values(sources.experts)];
+  if (!models.some((m) => m.locate !== undefined)) return null;
+  return new BackgroundReader({
+    ring: createKernelArena(readAheadRingBytes(sources, plan.tasks, plan.floatTensors)),
+  });
 }
 
 export class ReadAhead {

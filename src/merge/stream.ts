@@ -17,16 +17,14 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
-import { BackgroundReader } from '../io/background-reader.js';
 import { readFully, writeFully } from '../io/byte-io.js';
 import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
 import { numel } from '../tensor/tensor.js';
-import { createKernelArena } from './kernels/kernel-memory.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
-import { ReadAhead, readAheadRingBytes } from './read-ahead.js';
+import { mergeReader, ReadAhead } from './read-ahead.js';
 import { checksFinite, isAllFinite, nonFiniteError, overflowError } from './task-vector.js';
 
 export type OutputDType = 'F32' | 'F16' | 'BF16';
@@ -128,12 +126,7 @@ export function streamMerge(
 ): StreamMergeResult {
   const report = options.onProgress ?? (() => {});
   const start = performance.now();
-  const models = [sources.pretrained, ...Object.values(sources.experts)];
-  const reader = models.some((m) => m.locate !== undefined)
-    ? new BackgroundReader({
-        ring: createKernelArena(readAheadRingBytes(sources, plan.tasks, plan.floatTensors)),
-      })
-    : null;
+  const reader = mergeReader(sources, plan);
   const readAhead = (): MergeInput => ({
     sources,
     plan,
