@@ -27,6 +27,7 @@ import { runTta } from '../src/tta/loop.js';
 import type { TtaObjective } from '../src/tta/objective.js';
 import { evaluateEncoder, labeledTestImages, loadTestSets, type TestSet } from './suite-models/evaluate.js';
 import { SEED, THREADS } from './suite-models/settings.js';
+import { mergeByTaskArithmetic } from './suite-table.js';
 
 const LAMBDA = 0.3;
 const isMlp = (name: string) => name.includes('.mlp.');
@@ -54,7 +55,7 @@ async function lambdaPath(models: SuiteModels, sets: readonly TestSet[]): Promis
   for (const lambda of [0, 0.1, 1 / models.experts.size, 0.2, 0.3, 0.4, 0.6]) {
     const scores = await evaluateEncoder(
       models.config,
-      mergeWeighted(models, () => lambda),
+      mergeByTaskArithmetic(models, lambda),
       models.heads,
       sets,
       THREADS,

@@ -27,7 +27,7 @@ export interface SuiteTable {
 }
 
 /** θ0 + λ·Σ(θt − θ0) over every tensor (λ = 1/T gives the weight average). */
-function mergeByTaskArithmetic(models: SuiteModels, lambda: number): ClipParams {
+export function mergeByTaskArithmetic(models: SuiteModels, lambda: number): ClipParams {
   const merged: ClipParams = new Map();
   for (const [name, tensor] of models.pretrained) {
     const experts = [...models.experts.values()].map((p) => p.get(name)!.data as Float32Array);
