@@ -118,7 +118,7 @@ function readAheadFloor(): void {
   };
   const plan = planMerge(sources);
   const reader = mergeReader(sources, plan);
-  const ahead = new ReadAhead(sources, plan.tasks, plan.floatTensors, reader);
+  const ahead = new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null);
   for (const info of plan.floatTensors) ahead.next(info.name);
   ahead.close();
   reader?.close();

@@ -130,7 +130,7 @@ export function streamMerge(
   const readAhead = (): MergeInput => ({
     sources,
     plan,
-    ahead: new ReadAhead(sources, plan.tasks, plan.floatTensors, reader),
+    ahead: new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null),
   });
   let pass = 0;
   try {

@@ -144,7 +144,11 @@ export class GlobalTrimPlanner {
     const out = this.provisional.subarray(0, pretrained.length);
     const before = this.records.count;
     const options = { ...p, tie: 'record' as const };
-    this.votes += mergeEntries(pretrained, deltas, this.bounds, options, out, (i) => this.record(deltas, i));
+    const records = {
+      one: (i: number) => this.record(deltas, i),
+      many: (words: Float32Array, count: number) => this.records.appendMany(words, count),
+    };
+    this.votes += mergeEntries(pretrained, deltas, this.bounds, options, out, records);
     this.recordsPerTensor.push(this.records.count - before);
     return out;
   }

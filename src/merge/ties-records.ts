@@ -27,16 +27,33 @@ export class RecordLog {
 
   /** Starts the record of entry `index`; returns its offset in `words`. */
   append(index: number): number {
-    if (this.buffered === this.chunk) {
-      this.spill ??= new SpillFile('ties-records', this.memoryBytes);
-      this.spill.append(new Uint8Array(this.words.buffer));
-      this.buffered = 0;
-    }
+    if (this.buffered === this.chunk) this.spillBuffer();
     const at = this.buffered * this.width;
     this.bits[at] = index;
     this.buffered++;
     this.count++;
     return at;
+  }
+
+  /** Appends `count` whole records laid out as in `words` (`width` words each). */
+  appendMany(records: Float32Array, count: number): void {
+    for (let done = 0; done < count; ) {
+      if (this.buffered === this.chunk) this.spillBuffer();
+      const n = Math.min(count - done, this.chunk - this.buffered);
+      this.words.set(
+        records.subarray(done * this.width, (done + n) * this.width),
+        this.buffered * this.width,
+      );
+      this.buffered += n;
+      this.count += n;
+      done += n;
+    }
+  }
+
+  private spillBuffer(): void {
+    this.spill ??= new SpillFile('ties-records', this.memoryBytes);
+    this.spill.append(new Uint8Array(this.words.buffer));
+    this.buffered = 0;
   }
 
   /** The records spilled to disk (a whole number of chunks), then those in the buffer. */

@@ -7,12 +7,13 @@
  */
 
 /**
- * The scratch regions of the sum kernel (sum-simd.ts), the Ties kernel (ties-simd-code.ts) and the
- * counting kernel (count-simd.ts).
+ * The scratch regions of the sum kernel (sum-simd.ts), the Ties kernel (ties-layout.ts), the counting
+ * kernel (count-simd.ts) and the Ties kernel on the span worker (ties-span.ts).
  */
 export const SUM_SCRATCH = 0;
 export const TIES_SCRATCH = 2 * 65536;
 export const COUNT_SCRATCH = 4 * 65536;
+export const TIES_WORKER_SCRATCH = 13 * 65536;
 /** Where an arena's ring starts: past every scratch region, on a page. */
 export const RING_START = 16 * 65536;
 
@@ -24,22 +25,30 @@ const MAX_PAGES = 65536;
 export interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
 }
-interface WasmApi {
+export interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
 export const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** A ring in the memory of the kernels, for BackgroundReader's `ring` option. */
+/** A ring in the memory of the kernels, for BackgroundReader's `ring` option, and a work region after it. */
 export interface KernelArena {
   readonly buffer: SharedArrayBuffer;
+  readonly offset: number;
+  readonly bytes: number;
+  readonly work: WorkRegion;
+}
+
+/** Bytes of a memory where kernels write their results when their inputs lie in that memory. */
+export interface WorkRegion {
   readonly offset: number;
   readonly bytes: number;
 }
 
 /** Memories by their buffer (the object every view of them holds). */
 const memories = new WeakMap<SharedArrayBuffer, WasmMemory>();
+const workRegions = new WeakMap<WasmMemory, WorkRegion>();
 
 function sharedMemory(bytes: number): WasmMemory {
   const pages = Math.ceil(bytes / PAGE);
@@ -52,10 +61,26 @@ function sharedMemory(bytes: number): WasmMemory {
 /** The memory of callers whose inputs lie in no arena: scratch only. */
 export const defaultMemory = sharedMemory(RING_START);
 
-/** A memory with `ringBytes` of room for a ring after the scratch (its pages are touched only when used). */
-export function createKernelArena(ringBytes: number): KernelArena {
-  const memory = sharedMemory(RING_START + ringBytes);
-  return { buffer: memory.buffer, offset: RING_START, bytes: ringBytes };
+/**
+ * A memory with `ringBytes` of room for a ring after the scratch, then `workBytes` of work region (its
+ * pages are touched only when used).
+ */
+export function createKernelArena(ringBytes: number, workBytes = 0): KernelArena {
+  const ringEnd = RING_START + Math.ceil(ringBytes / 64) * 64;
+  const memory = sharedMemory(ringEnd + workBytes);
+  const work = { offset: ringEnd, bytes: workBytes };
+  workRegions.set(memory, work);
+  return { buffer: memory.buffer, offset: RING_START, bytes: ringBytes, work };
+}
+
+/** The work region of an arena's memory (none for the default memory). */
+export function workRegionOf(memory: WasmMemory): WorkRegion | undefined {
+  return workRegions.get(memory);
+}
+
+/** The memory whose buffer is `buffer`, if it is a kernel memory. */
+export function memoryOf(buffer: ArrayBufferLike): WasmMemory | undefined {
+  return memories.get(buffer as SharedArrayBuffer);
 }
 
 /** The memory that holds one of `arrays` (read in place there), or the default memory. */

@@ -19,6 +19,7 @@ import {
   type TiesBlock,
   tiesBlockFor,
 } from './ties-simd.js';
+import { MODES, runSpans, spanTarget, workOutput } from './ties-span.js';
 
 /** Entries per block. */
 export const BLOCK = SIMD_BLOCK;
@@ -46,6 +47,14 @@ export interface TrimBits {
  */
 export type TieRule = 1 | -1 | 'record';
 
+/** Where mergeEntries reports the entries it leaves provisional, in entry order. */
+export interface EntryRecords {
+  /** Entry `index` (its τ are computed by the callee from the inputs). */
+  one(index: number): void;
+  /** `count` entries laid out as records: 1 + T words each, the index (uint32 bits), then its τ (float32). */
+  many(words: Float32Array, count: number): void;
+}
+
 export interface EntryMerge {
   readonly scaling_factor: number;
   readonly merge_func: MergeFunc;
@@ -58,13 +67,11 @@ export function exactTrimBits(thresholds: ArrayLike<number>): TrimBits {
   return { lowBits: bits, highBits: bits };
 }
 
-const scratch = new Float32Array(1);
-const scratchBits = new Int32Array(scratch.buffer);
-
 /**
- * out[i] = θ0 + λ·merged for every entry that is decided; θ0 and a call of `record(i)` for the others
- * (undecided, or a zero sign whose result hangs on the sign under the 'record' rule). Returns
- * Σ sign(Σt kept τt) over the decided entries.
+ * out[i] = θ0 + λ·merged for every entry that is decided; θ0 for the others (undecided, or a zero sign
+ * whose result hangs on the sign under the 'record' rule), which go to `records` in entry order.
+ * Returns Σ sign(Σt kept τt) over the decided entries. Inputs that lie in a kernel arena are merged by
+ * spans (ties-span.ts), shared with a worker thread when long; the rest a block at a time from here.
  */
 export function mergeEntries(
   pretrained: Float32Array,
@@ -72,16 +79,50 @@ export function mergeEntries(
   trim: TrimBits,
   options: EntryMerge,
   out: Float32Array,
-  record: (index: number) => void = noRecord,
+  records: EntryRecords = NO_RECORDS,
 ): number {
+  const n = out.length;
+  const tasks = deltas.arrays.length;
+  const target = spanTarget([pretrained, deltas.base, ...deltas.arrays], tasks, n);
+  if (target === null) return mergeBlocks(pretrained, deltas, trim, options, out, records, 0);
+  const direct = out.buffer === target.memory.buffer;
+  const spanOut = direct ? out : workOutput(target, n);
+  const { merge_func, scaling_factor: lambda, tie } = options;
+  const inputs = {
+    pretrained,
+    ...deltas,
+    ...trim,
+    mode: MODES[merge_func],
+    lambda,
+    tie: tie === 'record' ? 0 : tie,
+  };
+  const spans = runSpans(tiesBlockFor([pretrained]), target, inputs, spanOut);
+  if (!direct) out.set(spanOut.subarray(0, target.covered));
+  for (const { buffer, from, count } of spans.records) {
+    if (count > 0) records.many(new Float32Array(buffer, from, count * (1 + tasks)), count);
+  }
+  return spans.votes + mergeBlocks(pretrained, deltas, trim, options, out, records, target.covered);
+}
+
+/** mergeEntries for entries [from, n), a block at a time. */
+function mergeBlocks(
+  pretrained: Float32Array,
+  deltas: TaskDeltas,
+  trim: TrimBits,
+  options: EntryMerge,
+  out: Float32Array,
+  records: EntryRecords,
+  from: number,
+): number {
+  if (from >= out.length) return 0;
   const block = tiesBlockFor([pretrained, deltas.base, ...deltas.arrays]);
   let votes = 0;
-  for (let start = 0; start < out.length; start += BLOCK) {
+  for (let start = from; start < out.length; start += BLOCK) {
     const n = Math.min(BLOCK, out.length - start);
     accumulate(block, deltas, trim, start, n, options.merge_func !== 'sum');
-    if (options.merge_func === 'mean') meanParts(block, n);
-    else if (options.merge_func === 'max') maxParts(block, n);
-    votes += resolve(block, pretrained, out, start, n, options, record);
+    if (options.merge_func === 'mean') block.meanParts(n);
+    else if (options.merge_func === 'max') block.maxParts(n);
+    votes += resolve(block, pretrained, out, start, n, options, records);
   }
   return votes;
 }
@@ -117,24 +158,6 @@ function accumulate(
   }
 }
 
-/** mean: each sign's sum over the count of its nonzero kept values (at least 1). */
-function meanParts({ parts, positiveCount, negativeCount }: TiesBlock, n: number): void {
-  for (let j = 0; j < n; j++) {
-    parts[j] /= Math.max(positiveCount[j], 1);
-    parts[BLOCK + j] /= Math.max(negativeCount[j], 1);
-  }
-}
-
-/** max: the largest kept magnitude of each sign, with its sign (−0 where none is negative). */
-function maxParts({ parts, positiveMax, negativeMax }: TiesBlock, n: number): void {
-  for (let j = 0; j < n; j++) {
-    scratchBits[0] = positiveMax[j];
-    parts[j] = scratch[0];
-    scratchBits[0] = negativeMax[j];
-    parts[BLOCK + j] = -scratch[0];
-  }
-}
-
 /** θ0 + λ·(the merged value of the elected sign) per entry; zero signs and undecided entries settled apart. */
 function resolve(
   block: TiesBlock,
@@ -143,7 +166,7 @@ function resolve(
   start: number,
   n: number,
   { scaling_factor: lambda, tie }: EntryMerge,
-  record: (index: number) => void,
+  records: EntryRecords,
 ): number {
   const votes = resolveBlock(block, pretrained, start, n, lambda);
   const { out: merged, special } = block;
@@ -154,37 +177,49 @@ function resolve(
     specialEntries[count] = j; // kept only where special (−1): the list grows without a branch
     count -= special[j];
   }
+  const { parts, undecided } = block;
   for (let k = 0; k < count; k++) {
     const j = specialEntries[k];
-    settle(block, pretrained, out, start + j, j, lambda, tie, record);
+    const i = start + j;
+    if (settles(out, i, pretrained[i], undecided[j], parts[j], parts[BLOCK + j], lambda, tie)) continue;
+    out[i] = pretrained[i];
+    records.one(i);
   }
   return votes;
 }
 
-/** An undecided entry (recorded) or a zero sign (the `tie` sign, or recorded if the sign matters). */
-function settle(
-  { parts, undecided }: TiesBlock,
-  pretrained: Float32Array,
+/**
+ * Writes the merged value of a special entry when it is decided: a zero sign merged with the `tie` sign,
+ * or, under 'record', when both signs give the same float32 (`up` and `down` are their merged values).
+ * False when the entry must be recorded (undecided, or its result hangs on the sign).
+ */
+function settles(
   out: Float32Array,
   i: number,
-  j: number,
+  theta: number,
+  undecided: number,
+  up: number,
+  down: number,
   lambda: number,
   tie: TieRule,
-  record: (index: number) => void,
-): void {
-  const theta = pretrained[i];
-  if (tie !== 'record' && undecided[j] === 0) {
-    out[i] = theta + lambda * parts[tie > 0 ? j : BLOCK + j];
-    return;
+): boolean {
+  if (undecided !== 0) return false;
+  if (tie !== 'record') {
+    out[i] = theta + lambda * (tie > 0 ? up : down);
+    return true;
   }
-  if (undecided[j] === 0) {
-    out[i] = theta + lambda * parts[j];
-    if (Object.is(out[i], Math.fround(theta + lambda * parts[BLOCK + j]))) return;
-  }
-  out[i] = theta;
-  record(i);
+  out[i] = theta + lambda * up;
+  return Object.is(out[i], Math.fround(theta + lambda * down));
 }
 
-function noRecord(index: number): void {
-  throw new RangeError(`ties: entry ${index} is undecided but no record was asked for`);
-}
+/** For callers whose every entry is decided: a provisional entry is a bug. */
+const NO_RECORDS: EntryRecords = {
+  one(index) {
+    throw new RangeError(`ties: entry ${index} is undecided but no record was asked for`);
+  },
+  many(words) {
+    throw new RangeError(
+      `ties: entry ${new Uint32Array(words.buffer, words.byteOffset, 1)[0]} is undecided but no record was asked for`,
+    );
+  },
+};

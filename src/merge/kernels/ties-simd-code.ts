@@ -2,36 +2,10 @@
  * The WebAssembly SIMD code of the Ties entry kernel (see ties-simd.ts for what it computes and why),
  * emitted with the hand-written builder, and the layout of its memory: one block of entries at a time.
  */
-import { RING_START, TIES_SCRATCH } from './kernel-memory.js';
-import { F64, forLoop, I32, op, V128, vop, wasmModule } from './wasm-builder.js';
-
-/** Entries per block. */
-export const SIMD_BLOCK = 1024;
-/** Tasks per call of `accumulate`. */
-export const SIMD_TASKS = 4;
+import { SIMD_BLOCK, type TiesLayout } from './ties-layout.js';
+import { forLoop, I32, op, V128, vop } from './wasm-builder.js';
 
 const B = SIMD_BLOCK;
-export const TOTAL = TIES_SCRATCH; // f64 × B
-export const PARTS = TOTAL + 8 * B; // f64 × 2B: the positive sums, then the negative ones
-export const UNDECIDED = PARTS + 16 * B; // i32 × B
-export const STATS = UNDECIDED + 4 * B; // i32 × B each: positive count, negative count, positive max, negative max
-export const LOWS = STATS + 16 * B; // i32 × 4
-export const HIGHS = LOWS + 16; // i32 × 4
-export const BASE = HIGHS + 16; // f32 × B: the base of the block, when copied
-export const ARRAYS = BASE + 4 * B; // f32 × B per task, when copied
-export const THETA = ARRAYS + SIMD_TASKS * 4 * B; // f32 × B: θ0 of the block, when copied
-export const OUT = THETA + 4 * B; // f32 × B: θ0 + λ·merged by the sign of the total
-export const SPECIAL = OUT + 4 * B; // i32 × B: −1 where undecided or the total is 0
-/** i32 addresses of the block's inputs (in place or of the copies above): base, θ0, then the arrays. */
-export const ADDRESSES = SPECIAL + 4 * B;
-const BASE_ADDRESS = ADDRESSES;
-const THETA_ADDRESS = ADDRESSES + 4;
-const ARRAY_ADDRESSES = ADDRESSES + 8;
-/** i32: after `resolve`, minus the count of the block's special entries. */
-export const SPECIALS = ARRAY_ADDRESSES + 4 * SIMD_TASKS;
-const END = SPECIALS + 4;
-if (END > RING_START) throw new RangeError('ties kernel: scratch overlaps the ring');
-const PAGES = Math.ceil(END / 65536);
 
 // Locals: params n (entries, a multiple of 4) and tasks; then byte offsets of the entry; then vectors.
 const [n, tasks, i, t, at4, at8] = [0, 1, 2, 3, 4, 5];
@@ -79,7 +53,7 @@ function statsStep(): number[] {
 }
 
 /** One task on the four entries at `at4`: trim, then the three sums and the undecided mask. */
-function taskStep(): number[] {
+function taskStep({ ARRAY_ADDRESSES, HIGHS, LOWS }: TiesLayout): number[] {
   const bound = (offset: number) => [...op.get(t), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(offset)];
   return [
     ...[
@@ -106,7 +80,7 @@ function taskStep(): number[] {
 }
 
 /** The sums of the block, loaded at the start of an entry step and stored at its end. */
-const SUMS: readonly (readonly [number, number, number])[] = [
+const sumsOf = ({ TOTAL, PARTS, UNDECIDED }: TiesLayout): (readonly [number, number, number])[] => [
   [totalLow, at8, TOTAL],
   [totalHigh, at8, TOTAL + 16],
   [positiveLow, at8, PARTS],
@@ -115,7 +89,7 @@ const SUMS: readonly (readonly [number, number, number])[] = [
   [negativeHigh, at8, PARTS + 8 * B + 16],
   [undecided, at4, UNDECIDED],
 ];
-const STAT_SUMS: readonly (readonly [number, number, number])[] = [
+const statSumsOf = ({ STATS }: TiesLayout): (readonly [number, number, number])[] => [
   [positiveCount, at4, STATS],
   [negativeCount, at4, STATS + 4 * B],
   [positiveMax, at4, STATS + 8 * B],
@@ -128,16 +102,16 @@ function inputAddress(slot: number): number[] {
 }
 
 /** With `fresh`, the sums start at zero (+0, and no stats) instead of being loaded: the block's first call. */
-function accumulateBody(stats: boolean, fresh: boolean): number[] {
-  const sums = stats ? [...SUMS, ...STAT_SUMS] : SUMS;
+export function accumulateBody(L: TiesLayout, stats: boolean, fresh: boolean): number[] {
+  const sums = stats ? [...sumsOf(L), ...statSumsOf(L)] : sumsOf(L);
   const begin = ([local, at, offset]: readonly [number, number, number]) =>
     fresh ? [...vop.i32x4Const(0), ...op.set(local)] : [...op.get(at), ...vop.load(offset), ...op.set(local)];
   const entryStep = [
     ...[...op.get(i), ...op.i32Const(2), ...op.i32Shl, ...op.set(at4)],
     ...[...op.get(i), ...op.i32Const(3), ...op.i32Shl, ...op.set(at8)],
-    ...[...op.get(at4), ...inputAddress(BASE_ADDRESS), ...vop.load(0), ...op.set(base)],
+    ...[...op.get(at4), ...inputAddress(L.BASE_ADDRESS), ...vop.load(0), ...op.set(base)],
     ...sums.flatMap(begin),
-    ...forLoop(t, tasks, 1, stats ? [...taskStep(), ...statsStep()] : taskStep()),
+    ...forLoop(t, tasks, 1, stats ? [...taskStep(L), ...statsStep()] : taskStep(L)),
     ...sums.flatMap(([local, at, offset]) => [...op.get(at), ...op.get(local), ...vop.store(offset)]),
   ];
   return forLoop(i, n, 4, entryStep);
@@ -155,7 +129,15 @@ const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
  * are +0, as for an entry with every τ trimmed, OUT is already right whatever the sign); returns
  * Σ sign(total) over the entries not special, and stores minus their count at SPECIALS.
  */
-function resolveBody(): number[] {
+export function resolveBody({
+  TOTAL,
+  PARTS,
+  UNDECIDED,
+  OUT,
+  SPECIAL,
+  SPECIALS,
+  THETA_ADDRESS,
+}: TiesLayout): number[] {
   const [count, lambda, entry, e4, e8] = [0, 1, 2, 3, 4];
   const [scale, low, high, negLow, negHigh, merged, theta, special, votes] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
   const [up, down, tiedLow, tiedHigh, specials] = [14, 15, 16, 17, 18];
@@ -214,24 +196,6 @@ function resolveBody(): number[] {
   ];
 }
 
-/**
- * The module: accumulate(n, tasks), accumulateStats(n, tasks), their …Fresh variants (the first call of a
- * block) and resolve(n, λ) → votes.
- */
-export function tiesSimdModule(): Uint8Array {
-  const accumulate = (stats: boolean, fresh: boolean) => ({
-    name: `${stats ? 'accumulateStats' : 'accumulate'}${fresh ? 'Fresh' : ''}`,
-    params: [I32, I32],
-    locals: [[4, I32] as const, [20, V128] as const],
-    body: accumulateBody(stats, fresh),
-  });
-  const resolve = {
-    name: 'resolve',
-    params: [I32, F64],
-    results: [I32],
-    locals: [[3, I32] as const, [14, V128] as const],
-    body: resolveBody(),
-  };
-  const accumulates = [false, true].flatMap((stats) => [accumulate(stats, false), accumulate(stats, true)]);
-  return wasmModule(PAGES, [...accumulates, resolve]);
-}
+/** The locals of `accumulate` (past its two params) and of `resolve` (past its two). */
+export const ACCUMULATE_LOCALS = [[4, I32] as const, [20, V128] as const];
+export const RESOLVE_LOCALS = [[3, I32] as const, [14, V128] as const];

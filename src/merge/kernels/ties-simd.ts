@@ -16,33 +16,43 @@
  * multiple of 4 (the lanes past its end would be read), are copied into its scratch a block at a time.
  * The memories never grow, so the views below stay valid.
  */
-import { memoryHolding, perMemory, type WasmMemory } from './kernel-memory.js';
-import {
-  ADDRESSES,
-  ARRAYS,
-  BASE,
-  HIGHS,
-  LOWS,
-  OUT,
-  PARTS,
-  SIMD_BLOCK,
-  SIMD_TASKS,
-  SPECIAL,
-  SPECIALS,
-  STATS,
-  THETA,
+import { memoryHolding, perMemory, TIES_SCRATCH, type WasmMemory } from './kernel-memory.js';
+import { checkedTiesLayout, SIMD_BLOCK, SIMD_TASKS } from './ties-layout.js';
+import { tiesSimdModule } from './ties-span-code.js';
+
+export { SIMD_BLOCK, SIMD_TASKS } from './ties-layout.js';
+
+const {
   TOTAL,
-  tiesSimdModule,
+  PARTS,
   UNDECIDED,
-} from './ties-simd-code.js';
-
-export { SIMD_BLOCK, SIMD_TASKS } from './ties-simd-code.js';
-
+  STATS,
+  LOWS,
+  HIGHS,
+  BASE,
+  ARRAYS,
+  THETA,
+  OUT,
+  SPECIAL,
+  ADDRESSES,
+  SPECIALS,
+} = checkedTiesLayout(TIES_SCRATCH);
 const B = SIMD_BLOCK;
 type Accumulate = (n: number, tasks: number) => void;
+/** span(n, tasks, mode, λ, outAt, listAt, tie, first) → votes (see ties-span-code.ts). */
+export type Span = (
+  n: number,
+  tasks: number,
+  mode: number,
+  lambda: number,
+  outAt: number,
+  listAt: number,
+  tie: number,
+  first: number,
+) => number;
 
 /** The kernel in one memory: its functions, and views of the block's inputs and results there. */
-const tiesKernel = perMemory(tiesSimdModule(), (exports, memory: WasmMemory) => {
+const tiesKernel = perMemory(tiesSimdModule(TIES_SCRATCH), (exports, memory: WasmMemory) => {
   const view = <T>(
     make: new (buffer: SharedArrayBuffer, offset: number, length: number) => T,
     at: number,
@@ -55,6 +65,9 @@ const tiesKernel = perMemory(tiesSimdModule(), (exports, memory: WasmMemory) => 
     accumulateSumsFresh: exports.accumulateFresh as Accumulate,
     accumulateStatsFresh: exports.accumulateStatsFresh as Accumulate,
     resolveEntries: exports.resolve as (n: number, lambda: number) => number,
+    meanParts: exports.meanParts as (n: number) => void,
+    maxParts: exports.maxParts as (n: number) => void,
+    span: exports.span as Span,
     /** Per entry, Σ kept τ. */
     total: view(Float64Array, TOTAL),
     /** [j] the kept τ > 0 summed, [B + j] the kept τ ≤ 0 summed (then the merged value of each sign). */

@@ -1,4 +1,4 @@
-import { createKernelArena } from '../../../src/merge/kernels/kernel-memory.js';
+import { createKernelArena, type KernelArena } from '../../../src/merge/kernels/kernel-memory.js';
 
 /**
  * Copies of the `arrays` that `inside` picks in a kernel arena (where kernels read them in place), 64-byte
@@ -6,15 +6,28 @@ import { createKernelArena } from '../../../src/merge/kernels/kernel-memory.js';
  * end); the others as they are.
  */
 export function inArena(arrays: readonly Float32Array[], inside: (k: number) => boolean): Float32Array[] {
+  return placeInArena(arrays, inside).placed;
+}
+
+/** As inArena, in an arena with `workBytes` of work region after the arrays; returns the arena too. */
+export function placeInArena(
+  arrays: readonly Float32Array[],
+  inside: (k: number) => boolean = () => true,
+  workBytes = 0,
+): { arena: KernelArena; placed: Float32Array[] } {
   const aligned = (a: Float32Array) => Math.ceil((a.byteLength + 1) / 64) * 64;
-  const arena = createKernelArena(arrays.reduce((sum, a) => sum + aligned(a), 0));
+  const arena = createKernelArena(
+    arrays.reduce((sum, a) => sum + aligned(a), 0),
+    workBytes,
+  );
   new Uint8Array(arena.buffer, arena.offset, arena.bytes).fill(0xff);
   let at = arena.offset;
-  return arrays.map((array, k) => {
+  const placed = arrays.map((array, k) => {
     if (!inside(k)) return array;
     const copy = new Float32Array(arena.buffer, at, array.length);
     copy.set(array);
     at += aligned(array);
     return copy;
   });
+  return { arena, placed };
 }

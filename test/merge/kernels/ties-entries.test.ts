@@ -13,30 +13,9 @@ import {
   type TaskDeltas,
 } from '../../../src/merge/kernels/ties-entries.js';
 import { MERGE_FUNCS } from '../../../src/merge/ties.js';
-import { mulberry32 } from '../memory.js';
 import { referenceTiesTensor, referenceVotes } from '../ties-reference.js';
 import { inArena } from './arena.js';
-
-/** θ0 and T experts; coarse values (multiples of 1/4) make ties at the thresholds and cancellations. */
-function randomDeltas(seed: number, n: number, taskCount: number, coarse: boolean) {
-  const centered = mulberry32(seed);
-  const random = () => centered() + 0.5; // [0, 1)
-  // Coarse θ0 (multiples of 1/8) keeps τ exact multiples of 1/4: some sit exactly on the threshold.
-  const theta = () => (coarse ? Math.floor(random() * 8) / 8 - 0.5 : random() - 0.5);
-  const base = Float32Array.from({ length: n }, () => (random() < 0.3 ? -0 : theta()));
-  const arrays = Array.from({ length: taskCount }, () =>
-    Float32Array.from(base, (b) => {
-      const r = random();
-      if (r < 0.1) return b; // τ = 0 (or −0 where θ0 = −0 − 0)
-      return b + (coarse ? Math.round((r - 0.55) * 12) / 4 : (r - 0.5) * 1e-2);
-    }),
-  );
-  // Task 0 keeps everything (threshold 0, zeros included); the others trim at a float32 magnitude.
-  const thresholds = arrays.map((_, t) => (t === 0 ? 0 : coarse ? 0.5 : Math.fround(2e-3 * random())));
-  return { pretrained: Float32Array.from(base, (b) => b * 3), deltas: { base, arrays }, thresholds };
-}
-
-const bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer));
+import { bits, randomDeltas, recordInto } from './ties-cases.js';
 
 describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
   it('equals the scalar reference bit for bit', () => {
@@ -126,7 +105,7 @@ describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
         exactTrimBits(thresholds),
         { ...options, tie: 'record' },
         out,
-        (i) => recorded.push(i),
+        recordInto(recorded),
       );
       const differ = bits(up).flatMap((b, i) => (b === bits(down)[i] ? [] : [i]));
       expect(recorded).toEqual(differ);
@@ -153,7 +132,7 @@ describe('mergeEntries (blocked, WebAssembly SIMD sums)', () => {
     const recorded: number[] = [];
     const out = new Float32Array(6);
     const options = { scaling_factor: 1, merge_func: 'sum' as const, tie: 'record' as const };
-    const votes = mergeEntries(new Float32Array(6), deltas, trim, options, out, (i) => recorded.push(i));
+    const votes = mergeEntries(new Float32Array(6), deltas, trim, options, out, recordInto(recorded));
     // 0.25, 0.3, −0.25 (task 0) are undecided; 0.1 trimmed; 0.5 and 0.7 kept; task 1 trimmed (< 1).
     expect(recorded).toEqual([1, 2, 4]);
     expect(Array.from(out)).toEqual([0, 0, 0, 0.5, 0, Math.fround(0.7)]);

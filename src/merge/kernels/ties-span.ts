@@ -1,0 +1,281 @@
+/**
+ * Runs the Ties entry kernel's `span` (ties-span-code.ts) over the entries of a tensor whose inputs lie in
+ * a kernel arena (the merge driver's read-ahead ring), split between this thread and a worker thread that
+ * runs the same WebAssembly module in the same shared memory, with a scratch region of its own. The merged
+ * values go to the arena's work region (or straight to an output that lies in it), each thread's list of
+ * the entries it left to the caller to a part of the region of its own; the lists are returned in entry
+ * order, so what the caller does with them does not depend on the split.
+ *
+ * One worker per arena, started on the first span big enough to share and ended by `closeSpanWorker`. A
+ * worker that fails (an exception there) or stops answering has its part done again on this thread, so
+ * the result is the same and an error is the usual one.
+ */
+import { Worker } from 'node:worker_threads';
+import {
+  type KernelArena,
+  memoryOf,
+  TIES_SCRATCH,
+  TIES_WORKER_SCRATCH,
+  type WasmMemory,
+  type WorkRegion,
+  wasm,
+  workRegionOf,
+} from './kernel-memory.js';
+import { checkedTiesLayout, recordBytes, SPAN_MAX_TASKS, type TiesLayout } from './ties-layout.js';
+import type { TiesBlock } from './ties-simd.js';
+import { tiesSimdModule } from './ties-span-code.js';
+
+/** Plain CommonJS run by the worker: runs `span` for each job, then stores its id (−id on an exception). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { memory, module, signal } = workerData;
+const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const done = new Int32Array(signal);
+parentPort.on('message', ({ id, n, tasks, mode, lambda, outAt, listAt, tie, first }) => {
+  let result = id;
+  try {
+    exports.span(n, tasks, mode, lambda, outAt, listAt, tie, first);
+  } catch {
+    result = -id;
+  }
+  Atomics.store(done, 0, result);
+  Atomics.notify(done, 0);
+});
+`;
+
+/** Spans shorter than this run on this thread alone: a worker's round trip would cost more than it saves. */
+export const SHARED_SPAN_MIN = 1 << 16;
+/** Bytes of work region per entry: the merged value, and room in both threads' records for every entry. */
+const workBytesPerEntry = (tasks: number) => 4 + 2 * recordBytes(tasks);
+/** Longest single wait before looking at the clock again. */
+const WAIT_SLICE_MS = 20;
+const DEFAULT_STALL_MS = 60_000;
+
+const mainLayout = checkedTiesLayout(TIES_SCRATCH);
+const workerLayout = checkedTiesLayout(TIES_WORKER_SCRATCH);
+let workerModule: object | null = null;
+
+export const MODES = { sum: 0, mean: 1, max: 2 } as const;
+
+/** What a span merges: inputs in place, each task's bounds, how (mode and tie as `span` takes them). */
+export interface SpanInputs {
+  readonly pretrained: Float32Array;
+  readonly base: Float32Array;
+  readonly arrays: readonly Float32Array[];
+  readonly lowBits: Int32Array;
+  readonly highBits: Int32Array;
+  readonly mode: number;
+  readonly lambda: number;
+  readonly tie: number;
+}
+
+/** Records a span wrote: `count` of them, 1 + tasks words each, from byte `from` of `buffer`. */
+export interface SpanRecords {
+  readonly buffer: SharedArrayBuffer;
+  readonly from: number;
+  readonly count: number;
+}
+
+/** Where spans of a tensor can run in place: its memory and work region, and the entries they cover. */
+export interface SpanTarget {
+  readonly memory: WasmMemory;
+  readonly work: WorkRegion;
+  /** Entries [0, covered) run as spans (a multiple of 4); the caller merges the rest. */
+  readonly covered: number;
+  /** Entries the work region has room for. */
+  readonly capacity: number;
+}
+
+/** Bytes of work region for spans of up to `entries` entries of `tasks` tasks. */
+export function spanWorkBytes(entries: number, tasks: number): number {
+  return Math.ceil(entries / 16) * 16 * workBytesPerEntry(tasks);
+}
+
+/** The target when every input of n entries lies in one arena whose work region has room, else null. */
+export function spanTarget(inputs: readonly Float32Array[], taskCount: number, n: number): SpanTarget | null {
+  const covered = n & ~3;
+  if (covered === 0 || taskCount === 0 || taskCount > SPAN_MAX_TASKS) return null;
+  const memory = memoryOf(inputs[0].buffer);
+  const work = memory && workRegionOf(memory);
+  if (memory === undefined || work === undefined) return null;
+  if (inputs.some((input) => input.buffer !== inputs[0].buffer)) return null;
+  const capacity = Math.floor(work.bytes / workBytesPerEntry(taskCount)) & ~15;
+  return capacity >= n ? { memory, work, covered, capacity } : null;
+}
+
+/** The n entries of the target's work region where merged values go (valid until its next span). */
+export function workOutput(target: SpanTarget, n: number): Float32Array {
+  return new Float32Array(target.memory.buffer, target.work.offset, n);
+}
+
+/**
+ * Merges entries [0, target.covered) into `out` (in the target's memory): part here, part on the worker
+ * when the span is long enough; returns the votes and the records, in entry order.
+ */
+export function runSpans(
+  block: TiesBlock,
+  target: SpanTarget,
+  inputs: SpanInputs,
+  out: Float32Array,
+): { votes: number; records: SpanRecords[] } {
+  const { memory, covered } = target;
+  const bytes = recordBytes(inputs.arrays.length);
+  const lists = [listAt(target, 0, bytes), listAt(target, 1, bytes)];
+  const half = (covered >>> 1) & ~3;
+  const worker = covered >= SHARED_SPAN_MIN ? spanWorkerFor(memory) : null;
+  const job = worker && startOnWorker(worker, memory, inputs, half, covered - half, out, lists[1]);
+  const split = job === null ? covered : half;
+  const records = (from: number, layout: TiesLayout) => ({
+    buffer: memory.buffer,
+    from,
+    count: (readI32(memory, layout.SPAN_LIST_END) - from) / bytes,
+  });
+  const here = (first: number, n: number, list: number) => {
+    writeTables(memory, mainLayout, inputs, first);
+    const { arrays, mode, lambda, tie } = inputs;
+    const at = out.byteOffset + 4 * first;
+    const votes = block.span(n, arrays.length, mode, lambda, at, list, tie, first);
+    return { votes, records: records(list, mainLayout) };
+  };
+  const mine = here(0, split, lists[0]);
+  if (worker === null || job === null) return { votes: mine.votes, records: [mine.records] };
+  const theirs = worker.wait(job)
+    ? { votes: readI32(memory, workerLayout.SPAN_VOTES), records: records(lists[1], workerLayout) }
+    : here(half, covered - half, lists[1]);
+  return { votes: mine.votes + theirs.votes, records: [mine.records, theirs.records] };
+}
+
+function listAt({ work, capacity }: SpanTarget, k: number, bytes: number): number {
+  return work.offset + 4 * capacity + k * bytes * capacity;
+}
+
+function readI32(memory: WasmMemory, at: number): number {
+  return new Int32Array(memory.buffer, at, 1)[0];
+}
+
+/** The span's input addresses (from entry `first` on) and bounds, in the scratch of `layout`. */
+function writeTables(memory: WasmMemory, layout: TiesLayout, inputs: SpanInputs, first: number): void {
+  const { arrays } = inputs;
+  const addresses = new Int32Array(memory.buffer, layout.SPAN_INPUTS, 2 + arrays.length);
+  addresses[0] = inputs.base.byteOffset + 4 * first;
+  addresses[1] = inputs.pretrained.byteOffset + 4 * first;
+  for (let t = 0; t < arrays.length; t++) addresses[2 + t] = arrays[t].byteOffset + 4 * first;
+  new Int32Array(memory.buffer, layout.SPAN_LOWS, arrays.length).set(
+    inputs.lowBits.subarray(0, arrays.length),
+  );
+  new Int32Array(memory.buffer, layout.SPAN_HIGHS, arrays.length).set(
+    inputs.highBits.subarray(0, arrays.length),
+  );
+}
+
+function startOnWorker(
+  worker: SpanWorker,
+  memory: WasmMemory,
+  inputs: SpanInputs,
+  first: number,
+  n: number,
+  out: Float32Array,
+  listAt: number,
+): number | null {
+  writeTables(memory, workerLayout, inputs, first);
+  const { mode, lambda, tie } = inputs;
+  const outAt = out.byteOffset + 4 * first;
+  return worker.start({ n, tasks: inputs.arrays.length, mode, lambda, outAt, listAt, tie, first });
+}
+
+interface SpanJob {
+  readonly n: number;
+  readonly tasks: number;
+  readonly mode: number;
+  readonly lambda: number;
+  readonly outAt: number;
+  readonly listAt: number;
+  readonly tie: number;
+  readonly first: number;
+}
+
+let liveWorkers = 0;
+
+/** Span workers started and not yet ended (a merge leaves none behind). */
+export function liveSpanWorkers(): number {
+  return liveWorkers;
+}
+
+class SpanWorker {
+  readonly worker: Worker;
+  private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 1;
+  private dead = false;
+
+  constructor(private readonly memory: WasmMemory) {
+    workerModule ??= new wasm.Module(tiesSimdModule(TIES_WORKER_SCRATCH));
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { memory, module: workerModule, signal: this.done.buffer },
+    });
+    liveWorkers++;
+    this.worker.on('exit', () => liveWorkers--);
+    this.worker.on('error', () => {}); // reported as no answer: its part is done again here
+    this.worker.unref();
+  }
+
+  /** Posts a job; returns its id, or null when the worker is taken for dead. */
+  start(job: SpanJob): number | null {
+    if (this.dead) return null;
+    const id = this.nextId++;
+    this.worker.postMessage({ id, ...job });
+    return id;
+  }
+
+  /** Whether job `id` was done; false when it failed or the worker stopped answering (it is ended then). */
+  wait(id: number): boolean {
+    const begin = performance.now();
+    for (;;) {
+      const seen = Atomics.load(this.done, 0);
+      if (seen === id) return true;
+      if (seen === -id || performance.now() - begin > (stalls.get(this.memory) ?? DEFAULT_STALL_MS)) {
+        this.close();
+        return false;
+      }
+      Atomics.wait(this.done, 0, seen, WAIT_SLICE_MS);
+    }
+  }
+
+  close(): void {
+    if (this.dead) return;
+    this.dead = true;
+    void this.worker.terminate();
+  }
+}
+
+const workers = new WeakMap<WasmMemory, SpanWorker>();
+const stalls = new WeakMap<WasmMemory, number>();
+
+function spanWorkerFor(memory: WasmMemory): SpanWorker | null {
+  let worker = workers.get(memory);
+  if (worker === undefined) {
+    worker = new SpanWorker(memory);
+    workers.set(memory, worker);
+  }
+  return worker;
+}
+
+/** Ends the span worker of an arena, if it has one (the next span there starts a new one). */
+export function closeSpanWorker(arena: KernelArena): void {
+  const memory = memoryOf(arena.buffer);
+  if (memory === undefined) return;
+  workers.get(memory)?.close();
+  workers.delete(memory);
+}
+
+/** The span worker of an arena, if started (for tests). */
+export function spanWorkerOf(arena: KernelArena): Worker | undefined {
+  const memory = memoryOf(arena.buffer);
+  return memory && workers.get(memory)?.worker;
+}
+
+/** How long the span worker of an arena may stay silent on a job before it is taken for dead. */
+export function setSpanWorkerStall(arena: KernelArena, stallMs: number): void {
+  const memory = memoryOf(arena.buffer);
+  if (memory !== undefined) stalls.set(memory, stallMs);
+}
