@@ -238,6 +238,12 @@ export class MagnitudeSelector {
     }
   }
 
+  /** Adds fine counts of the selected bucket kept elsewhere: counts[from + b] values with low 16 bits b. */
+  addFineCounts(counts: Int32Array, from: number): void {
+    const fine = this.fine!;
+    for (let b = 0; b < BUCKETS; b++) fine[b] += counts[from + b];
+  }
+
   /** Counts one bit pattern of the selected bucket (for callers that classify values themselves). */
   countFineBit(magnitudeBits: number): void {
     this.fine![magnitudeBits & 0xffff]++;

@@ -63,16 +63,17 @@ export interface MergeReader {
 
 /**
  * The reader a merge reads ahead with: its ring lies in the kernels' memory, so they read the tensors in
- * place, and a work region follows it where they write their results (room for the longest tensor);
- * null when no source can say where its tensors' bytes lie (all are read synchronously).
+ * place, and a work region follows it where they write their results (room for the longest tensor),
+ * then `heldBytes` where the merge may keep results kernels write in place; null when no source can say
+ * where its tensors' bytes lie (all are read synchronously).
  */
-export function mergeReader(sources: MergeSources, plan: MergePlan): MergeReader | null {
+export function mergeReader(sources: MergeSources, plan: MergePlan, heldBytes = 0): MergeReader | null {
   const models = [sources.pretrained, ...Object.values(sources.experts)];
   if (!models.some((m) => m.locate !== undefined)) return null;
   const longest = Math.max(0, ...plan.floatTensors.map((info) => numel(info.shape)));
   const work = spanWorkBytes(longest, plan.tasks.length);
   const ring = readAheadRingBytes(sources, plan.tasks, plan.floatTensors);
-  const arena = createKernelArena(ring, work <= WORK_MAX_BYTES ? work : 0);
+  const arena = createKernelArena(ring, work <= WORK_MAX_BYTES ? work : 0, heldBytes);
   const reader = new BackgroundReader({ ring: arena });
   return {
     reader,

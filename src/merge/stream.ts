@@ -13,11 +13,7 @@
  * overflow; as the sink is aborted, nothing is written. Merged values beyond float16's range are an
  * error too when the output is f16.
  */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
-import { readFully, writeFully } from '../io/byte-io.js';
 import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
@@ -25,7 +21,10 @@ import { numel } from '../tensor/tensor.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
 import { mergeReader, ReadAhead } from './read-ahead.js';
+import { SpillFile } from './spill-file.js';
 import { checksFinite, isAllFinite, nonFiniteError, overflowError } from './task-vector.js';
+
+export { SpillFile } from './spill-file.js';
 
 export type OutputDType = 'F32' | 'F16' | 'BF16';
 
@@ -47,8 +46,11 @@ export interface MergeProgress {
  * non-finite result can only be an overflow.
  */
 export interface DeferredMerger extends TensorMerger {
-  /** Its result is copied at once: it may be a view of a buffer reused by the next call. */
-  merge(tensors: MergeTensors): Float32Array;
+  /**
+   * Writes its result into `into` when given (and returns it); else its result is copied at once: it may
+   * be a view of a buffer reused by the next call.
+   */
+  merge(tensors: MergeTensors, into?: Float32Array): Float32Array;
   finishMerge(): void;
   /** Makes the provisional values of the next float tensor final, in place. */
   finalize(values: Float32Array): void;
@@ -95,11 +97,15 @@ export function outputEntries(plan: MergePlan, outputDtype: OutputDType = 'F32')
   }));
 }
 
-/** What a merge needs from the sources: the plan, and the next float tensor of every model, read ahead. */
+/**
+ * What a merge needs from the sources: the plan, and the next float tensor of every model, read ahead;
+ * and where kernels can write results to be kept, in the memory they read the tensors in (or null).
+ */
 interface MergeInput {
   readonly sources: MergeSources;
   readonly plan: MergePlan;
   readonly ahead: ReadAhead;
+  readonly held: Uint8Array | null;
 }
 
 function nextTensors(input: MergeInput, info: TensorInfo): MergeTensors {
@@ -126,11 +132,13 @@ export function streamMerge(
 ): StreamMergeResult {
   const report = options.onProgress ?? (() => {});
   const start = performance.now();
-  const reader = mergeReader(sources, plan);
+  const held = isDeferred(merger) ? Math.min(PROVISIONAL_IN_MEMORY, 4 * plan.floatParams) : 0;
+  const reader = mergeReader(sources, plan, held);
   const readAhead = (): MergeInput => ({
     sources,
     plan,
     ahead: new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null),
+    held: reader && new Uint8Array(reader.arena.buffer, reader.arena.held.offset, reader.arena.held.bytes),
   });
   let pass = 0;
   try {
@@ -213,13 +221,14 @@ function mergeDeferred(
   report: (progress: MergeProgress) => void,
   pass: number,
 ): void {
-  const spill = new SpillFile('provisional.f32', PROVISIONAL_IN_MEMORY);
+  const spill = new SpillFile('provisional.f32', PROVISIONAL_IN_MEMORY, input.held ?? undefined);
   try {
     const offsets = new Map<string, number>();
     const { sources, plan } = input;
     plan.floatTensors.forEach((info, i) => {
       const tensors = nextTensors(input, info);
-      const merged = merger.merge(tensors);
+      const into = spill.reserve(4 * numel(info.shape));
+      const merged = merger.merge(tensors, into === null ? undefined : floats(into));
       offsets.set(
         info.name,
         spill.append(new Uint8Array(merged.buffer, merged.byteOffset, merged.byteLength)),
@@ -234,7 +243,7 @@ function mergeDeferred(
         sink.write(info.name, sources.pretrained.read(info.name));
         continue;
       }
-      const merged = new Float32Array(spill.take(offset, 4 * numel(info.shape)).buffer);
+      const merged = floats(spill.take(offset, 4 * numel(info.shape)));
       merger.finalize(merged);
       if (!isAllFinite(merged)) throw overflowError(info.name);
       sink.write(info.name, outputTensor(info, merged, dtype));
@@ -245,77 +254,8 @@ function mergeDeferred(
   }
 }
 
-/**
- * Append-only spill storage: appends are kept in memory while they fit in `memoryBytes`, the rest goes to
- * a temporary file (created on first need); `dispose` removes it. An append is read back whole, by the
- * offset `append` returned, or, for one in the file, from any offset within it.
- */
-export class SpillFile {
-  private dir: string | null = null;
-  private fd = -1;
-  private size = 0;
-  private inMemory = 0;
-  /** Appends kept in memory, by offset; each was copied (the caller may reuse its buffer). */
-  private readonly held = new Map<number, Uint8Array>();
-  /** Offset of the first append that went to the file (all later ones do too). */
-  private fileStart = Number.POSITIVE_INFINITY;
-
-  constructor(
-    private readonly name: string,
-    private readonly memoryBytes = 0,
-  ) {}
-
-  get path(): string {
-    return this.dir === null ? `(memory) ${this.name}` : join(this.dir, this.name);
-  }
-
-  /** Appends `bytes`; returns their offset. */
-  append(bytes: Uint8Array): number {
-    const offset = this.size;
-    this.size += bytes.length;
-    if (this.fileStart === Number.POSITIVE_INFINITY && this.inMemory + bytes.length <= this.memoryBytes) {
-      this.held.set(offset, bytes.slice());
-      this.inMemory += bytes.length;
-      return offset;
-    }
-    if (this.dir === null) {
-      this.dir = mkdtempSync(join(tmpdir(), 'wemoe-merge-'));
-      this.fd = openSync(this.path, 'w+');
-      this.fileStart = offset;
-    }
-    writeFully(this.path, this.fd, bytes);
-    return offset;
-  }
-
-  read(into: Uint8Array, offset: number): void {
-    if (offset >= this.fileStart) {
-      readFully(this.path, this.fd, into, offset - this.fileStart);
-      return;
-    }
-    const held = this.held.get(offset);
-    if (held === undefined) throw new RangeError(`spill ${this.name}: no append at offset ${offset}`);
-    into.set(held.subarray(0, into.length));
-  }
-
-  /** The whole append at `offset` (`length` bytes), handed over: an append held in memory goes uncopied. */
-  take(offset: number, length: number): Uint8Array {
-    const held = this.held.get(offset);
-    if (held !== undefined && held.length === length) {
-      this.held.delete(offset);
-      return held;
-    }
-    const bytes = new Uint8Array(length);
-    this.read(bytes, offset);
-    return bytes;
-  }
-
-  dispose(): void {
-    this.held.clear();
-    if (this.dir === null || this.fd < 0) return;
-    closeSync(this.fd);
-    this.fd = -1;
-    rmSync(this.dir, { recursive: true, force: true });
-  }
+function floats(bytes: Uint8Array): Float32Array {
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
 /** Smallest magnitude that rounds to infinity in float16 (65504 + half an ulp). */

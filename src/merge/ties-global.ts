@@ -15,6 +15,7 @@
  * or recorded, goes through the one entry kernel (kernels/ties-entries.ts).
  */
 import { countDeltaFine, countDeltaMagnitudes } from './kernels/delta-magnitudes.js';
+import type { WasmMemory } from './kernels/kernel-memory.js';
 import {
   BLOCK,
   type EntryMerge,
@@ -24,6 +25,13 @@ import {
   type TaskDeltas,
   type TrimBits,
 } from './kernels/ties-entries.js';
+import {
+  finalizeRecords,
+  type RecordsMerge,
+  recordsMemory,
+  recordVotes,
+} from './kernels/ties-records-kernel.js';
+import { boundaryCounts, MODES } from './kernels/ties-span.js';
 import { MagnitudeSelector } from './magnitude-select.js';
 import type { MergeFunc } from './ties.js';
 import { type RecordCursor, RecordLog } from './ties-records.js';
@@ -60,6 +68,8 @@ export class GlobalTrimPlanner {
   private cursor: RecordCursor | null = null;
   private provisional = new Float32Array(0);
   private readonly block: RecordBlock;
+  /** A kernel memory the records can be read in (that of the merge pass's inputs), if any. */
+  private kernelMemory: WasmMemory | null = null;
 
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
@@ -127,6 +137,7 @@ export class GlobalTrimPlanner {
     this.bounds = {
       lowBits: Int32Array.from(this.selectors, (s) => s.bucket << 16),
       highBits: Int32Array.from(this.selectors, (s) => (s.bucket + 1) << 16),
+      buckets: this.finePass ? undefined : Int32Array.from(this.selectors, (s) => s.bucket),
     };
   }
 
@@ -136,12 +147,20 @@ export class GlobalTrimPlanner {
   }
 
   /**
-   * The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`). The
-   * result is a view of a reused buffer, valid until the next call.
+   * The merge pass: θ0 + λ·merged where decided, θ0 where provisional (recorded for `finalize`), into
+   * `into` when given, else into a reused buffer (valid until the next call).
    */
-  mergeProvisional(pretrained: Float32Array, deltas: TaskDeltas, p: TiesMergeOptions): Float32Array {
-    if (this.provisional.length < pretrained.length) this.provisional = new Float32Array(pretrained.length);
-    const out = this.provisional.subarray(0, pretrained.length);
+  mergeProvisional(
+    pretrained: Float32Array,
+    deltas: TaskDeltas,
+    p: TiesMergeOptions,
+    into?: Float32Array,
+  ): Float32Array {
+    if (into === undefined && this.provisional.length < pretrained.length) {
+      this.provisional = new Float32Array(pretrained.length);
+    }
+    const out = into ?? this.provisional.subarray(0, pretrained.length);
+    this.kernelMemory ??= recordsMemory(pretrained.buffer, this.taskCount);
     const before = this.records.count;
     const options = { ...p, tie: 'record' as const };
     const records = {
@@ -153,16 +172,27 @@ export class GlobalTrimPlanner {
     return out;
   }
 
+  /** Records entry i, and counts its boundary magnitudes (the spans count those of the records they write). */
   private record({ base, arrays }: TaskDeltas, i: number): void {
     const at = this.records.append(i);
     const words = this.records.words;
     for (let t = 0; t < arrays.length; t++) words[at + 1 + t] = arrays[t][i] - base[i];
+    const buckets = this.bounds.buckets;
+    if (buckets === undefined) return;
+    const bits = this.records.bits;
+    for (let t = 0; t < arrays.length; t++) {
+      const magnitude = bits[at + 1 + t] & 0x7fffffff;
+      if (magnitude >>> 16 === buckets[t]) this.selectors[t].countFineBit(magnitude);
+    }
   }
 
   /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
   finishMerge(): void {
     if (this.thresholds.length === 0 && this.bounds.lowBits.length > 0) {
-      this.records.forEachChunk((bits, count) => this.countRecordedBoundary(bits, count));
+      if (this.kernelMemory !== null) {
+        const counts = boundaryCounts(this.kernelMemory, this.taskCount);
+        for (const [t, selector] of this.selectors.entries()) selector.addFineCounts(counts, t << 16);
+      }
       this.setExactThresholds();
     }
     this.votes += this.recordedVotes();
@@ -172,6 +202,15 @@ export class GlobalTrimPlanner {
 
   /** Σ sign(Σt kept τt) over the records, under the exact thresholds. */
   private recordedVotes(): number {
+    const memory = this.kernelMemory;
+    if (memory !== null) {
+      let votes = 0;
+      const trim = this.recordsMerge({ merge_func: 'sum', scaling_factor: 0 }, 1);
+      this.records.forEachChunk((_, count, words) => {
+        votes += recordVotes(memory, words, count, trim);
+      });
+      return votes;
+    }
     const block = this.block;
     const width = this.taskCount + 1;
     let votes = 0;
@@ -188,25 +227,29 @@ export class GlobalTrimPlanner {
     return votes;
   }
 
-  /** Fine counts of the boundary magnitudes of `count` records. */
-  private countRecordedBoundary(bits: Uint32Array, count: number): void {
-    const width = this.taskCount + 1;
-    for (let t = 0; t < this.taskCount; t++) {
-      const selector = this.selectors[t];
-      const bucket = selector.bucket;
-      for (let at = 1 + t; at < count * width; at += width) {
-        const magnitude = bits[at] & 0x7fffffff;
-        if (magnitude >>> 16 === bucket) selector.countFineBit(magnitude);
-      }
-    }
+  private recordsMerge(p: TiesMergeOptions, tie: 1 | -1): RecordsMerge {
+    return { thresholdBits: this.bounds.highBits, mode: MODES[p.merge_func], lambda: p.scaling_factor, tie };
   }
 
-  /** Rewrites the provisional entries of the next tensor (in merge order) with their final values. */
+  /**
+   * Rewrites the provisional entries of the next tensor (in merge order) with their final values: in the
+   * kernel memory `values` lies in, else a block at a time from here.
+   */
   finalize(values: Float32Array, p: TiesMergeOptions): void {
     const cursor = this.cursor!;
+    let left = this.recordsPerTensor.shift() ?? 0;
+    if (left > 0 && recordsMemory(values.buffer, this.taskCount) !== null) {
+      const merge = this.recordsMerge(p, this.majority);
+      const width = this.taskCount + 1;
+      for (; left > 0; ) {
+        const { words, at, count } = cursor.nextRun(left);
+        finalizeRecords(values, words.subarray(at, at + count * width), count, merge);
+        left -= count;
+      }
+      return;
+    }
     const block = this.block;
     const options = { ...p, tie: this.majority };
-    let left = this.recordsPerTensor.shift() ?? 0;
     while (left > 0) {
       block.clear();
       for (; left > 0 && block.n < BLOCK; left--) {

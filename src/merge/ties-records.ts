@@ -2,7 +2,7 @@
  * Ties' record log: the provisional entries of the merge pass, each its index and T task-vector values,
  * kept in order in a bounded buffer that spills to a temporary file.
  */
-import { SpillFile } from './stream.js';
+import { SpillFile } from './spill-file.js';
 
 /**
  * Fixed-width records (word 0: the entry index; then T float32 τ values), in the order appended: a
@@ -101,6 +101,18 @@ export class RecordCursor {
 
   skip(records: number): void {
     this.position += records;
+  }
+
+  /**
+   * Up to `max` next records that lie together (in one chunk): the words holding them from word `at`, and
+   * how many they are (at least one; there must be one left).
+   */
+  nextRun(max: number): { words: Float32Array; at: number; count: number } {
+    const at = this.next();
+    const r = this.position - 1;
+    const count = Math.min(max, this.log.chunk - (r % this.log.chunk), this.log.count - r);
+    this.position += count - 1;
+    return { words: this.words, at, count };
   }
 
   /** The offset in `words` / `bits` of the next record. */

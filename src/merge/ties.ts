@@ -103,7 +103,7 @@ export function createTiesMerger(
       : (pass, pretrained, first, experts) =>
           planner.countTasks(pass, first, { base: pretrained, arrays: experts }),
     endPass: (pass) => planner.endPass(pass),
-    merge: (tensors) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p),
+    merge: (tensors, into) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p, into),
     finishMerge: () => planner.finishMerge(),
     finalize: (values) => planner.finalize(values, p),
     dispose: () => planner.dispose(),

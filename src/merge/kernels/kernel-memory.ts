@@ -32,12 +32,16 @@ export interface WasmApi {
 }
 export const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** A ring in the memory of the kernels, for BackgroundReader's `ring` option, and a work region after it. */
+/**
+ * A ring in the memory of the kernels, for BackgroundReader's `ring` option; after it a work region, and
+ * room where a caller keeps results that kernels write in place (`held`).
+ */
 export interface KernelArena {
   readonly buffer: SharedArrayBuffer;
   readonly offset: number;
   readonly bytes: number;
   readonly work: WorkRegion;
+  readonly held: WorkRegion;
 }
 
 /** Bytes of a memory where kernels write their results when their inputs lie in that memory. */
@@ -62,15 +66,17 @@ function sharedMemory(bytes: number): WasmMemory {
 export const defaultMemory = sharedMemory(RING_START);
 
 /**
- * A memory with `ringBytes` of room for a ring after the scratch, then `workBytes` of work region (its
- * pages are touched only when used).
+ * A memory with `ringBytes` of room for a ring after the scratch, then `workBytes` of work region and
+ * `heldBytes` of held region (its pages are touched only when used).
  */
-export function createKernelArena(ringBytes: number, workBytes = 0): KernelArena {
-  const ringEnd = RING_START + Math.ceil(ringBytes / 64) * 64;
-  const memory = sharedMemory(ringEnd + workBytes);
+export function createKernelArena(ringBytes: number, workBytes = 0, heldBytes = 0): KernelArena {
+  const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+  const ringEnd = RING_START + align(ringBytes);
   const work = { offset: ringEnd, bytes: workBytes };
+  const held = { offset: ringEnd + align(workBytes), bytes: heldBytes };
+  const memory = sharedMemory(held.offset + heldBytes);
   workRegions.set(memory, work);
-  return { buffer: memory.buffer, offset: RING_START, bytes: ringBytes, work };
+  return { buffer: memory.buffer, offset: RING_START, bytes: ringBytes, work, held };
 }
 
 /** The work region of an arena's memory (none for the default memory). */

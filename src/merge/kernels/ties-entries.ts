@@ -39,6 +39,11 @@ export interface TaskDeltas {
 export interface TrimBits {
   readonly lowBits: Int32Array;
   readonly highBits: Int32Array;
+  /**
+   * Per task, the bucket (high 16 bits of |τ|) whose fine counts the spans that write records keep for
+   * those records (boundaryCounts in ties-span.ts); none when absent.
+   */
+  readonly buckets?: Int32Array;
 }
 
 /**
@@ -95,6 +100,7 @@ export function mergeEntries(
     mode: MODES[merge_func],
     lambda,
     tie: tie === 'record' ? 0 : tie,
+    buckets: trim.buckets ?? null,
   };
   const spans = runSpans(tiesBlockFor([pretrained]), target, inputs, spanOut);
   if (!direct) out.set(spanOut.subarray(0, target.covered));

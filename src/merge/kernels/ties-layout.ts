@@ -39,8 +39,12 @@ export function tiesLayout(scratch: number) {
   const SPAN_INPUTS = SPECIALS + 4;
   const SPAN_LOWS = SPAN_INPUTS + 4 * (2 + SPAN_MAX_TASKS); // i32 per task
   const SPAN_HIGHS = SPAN_LOWS + 4 * SPAN_MAX_TASKS; // i32 per task
+  /** i32 per task: the bucket (high 16 bits of |τ|) whose fine counts `span` keeps, −1 for none. */
+  const SPAN_BUCKETS = SPAN_HIGHS + 4 * SPAN_MAX_TASKS;
+  /** i32: the address of those counts (65536 i32 per task). */
+  const SPAN_HISTOGRAMS = SPAN_BUCKETS + 4 * SPAN_MAX_TASKS;
   /** i32 results of `span`: its votes, and the end address of the list it wrote. */
-  const SPAN_VOTES = SPAN_HIGHS + 4 * SPAN_MAX_TASKS;
+  const SPAN_VOTES = SPAN_HISTOGRAMS + 4;
   const SPAN_LIST_END = SPAN_VOTES + 4;
   const END = SPAN_LIST_END + 4;
   return {
@@ -63,6 +67,8 @@ export function tiesLayout(scratch: number) {
     SPAN_INPUTS,
     SPAN_LOWS,
     SPAN_HIGHS,
+    SPAN_BUCKETS,
+    SPAN_HISTOGRAMS,
     SPAN_VOTES,
     SPAN_LIST_END,
     END,

@@ -39,6 +39,17 @@ const {
 } = checkedTiesLayout(TIES_SCRATCH);
 const B = SIMD_BLOCK;
 type Accumulate = (n: number, tasks: number) => void;
+/** records(at, count, tasks, mode, λ, tie, valuesAt, write) → votes (see ties-records-code.ts). */
+type Records = (
+  at: number,
+  count: number,
+  tasks: number,
+  mode: number,
+  lambda: number,
+  tie: number,
+  valuesAt: number,
+  write: number,
+) => number;
 /** span(n, tasks, mode, λ, outAt, listAt, tie, first) → votes (see ties-span-code.ts). */
 export type Span = (
   n: number,
@@ -68,6 +79,7 @@ const tiesKernel = perMemory(tiesSimdModule(TIES_SCRATCH), (exports, memory: Was
     meanParts: exports.meanParts as (n: number) => void,
     maxParts: exports.maxParts as (n: number) => void,
     span: exports.span as Span,
+    records: exports.records as Records,
     /** Per entry, Σ kept τ. */
     total: view(Float64Array, TOTAL),
     /** [j] the kept τ > 0 summed, [B + j] the kept τ ≤ 0 summed (then the merged value of each sign). */
@@ -101,6 +113,11 @@ export type TiesBlock = ReturnType<typeof tiesKernel>;
 /** The kernel in the memory that holds some of `inputs` (read in place), or in the default memory. */
 export function tiesBlockFor(inputs: readonly Float32Array[]): TiesBlock {
   return tiesKernel(memoryHolding(inputs));
+}
+
+/** The kernel in `memory`. */
+export function tiesBlockIn(memory: WasmMemory): TiesBlock {
+  return tiesKernel(memory);
 }
 
 /** Sets base[start, start + n) as the base of a new block (the first `addTasks` starts its sums at zero). */

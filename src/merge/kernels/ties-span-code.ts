@@ -9,10 +9,13 @@
  * sign whose result depends on the sign). Writes float32(θ0 + λ·merged) of every decided entry at
  * outAt, and θ0 of the others, which it records at listAt: per entry 1 + tasks words, its index plus
  * `first` (u32), then its τ = float32(array − base) (f32), written while the block is in cache (read
- * later, the inputs of scattered entries cost a cache miss each). Returns Σ sign(total) over the entries
- * not special (see resolve), and stores it at SPAN_VOTES and the end of the records at SPAN_LIST_END.
+ * later, the inputs of scattered entries cost a cache miss each); a τ whose magnitude lies in its task's
+ * bucket in SPAN_BUCKETS is counted in the task's histogram at SPAN_HISTOGRAMS (by its low 16 bits).
+ * Returns Σ sign(total) over the entries not special (see resolve), and stores it at SPAN_VOTES and the
+ * end of the records at SPAN_LIST_END.
  */
 import { SIMD_BLOCK, SIMD_TASKS, type TiesLayout, tiesLayout } from './ties-layout.js';
+import { recordsFunction } from './ties-records-code.js';
 import { ACCUMULATE_LOCALS, accumulateBody, RESOLVE_LOCALS, resolveBody } from './ties-simd-code.js';
 import { F64, forLoop, I32, op, type WasmFunction, wasmModule } from './wasm-builder.js';
 
@@ -55,7 +58,7 @@ const [n, tasks, mode, lambda, outAt, listAt, tie, first] = [0, 1, 2, 3, 4, 5, 6
 const [start, m, off, g, count, k, votes, list, j, t, recordBytes] = [
   8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
 ];
-const [e4, value, up, down, recorded, theta] = [19, 20, 21, 22, 23, 24];
+const [e4, value, up, down, recorded, theta, tau, magnitude] = [19, 20, 21, 22, 23, 24, 25, 26];
 
 /** local = min(local, limit) (unsigned). */
 const atMost = (local: number, limit: number) => [
@@ -97,11 +100,27 @@ const isNaNBits = (bits: number) => [
   ...[...op.get(bits), ...op.i32Const(0x7fffffff), ...op.i32And, ...op.i32Const(0x7f800000), ...op.i32GtU],
 ];
 
+/** Counts |τ| (bits in `tau`) in task t's histogram when it lies in the task's bucket in SPAN_BUCKETS. */
+function countFine({ SPAN_BUCKETS, SPAN_HISTOGRAMS }: TiesLayout): number[] {
+  const slot = [
+    ...[...op.i32Const(0), ...op.i32Load(SPAN_HISTOGRAMS), ...op.get(t), ...op.i32Const(18), ...op.i32Shl],
+    ...[...op.i32Add, ...op.get(magnitude), ...op.i32Const(0xffff), ...op.i32And, ...op.i32Const(2)],
+    ...[...op.i32Shl, ...op.i32Add],
+  ];
+  return [
+    ...[...op.get(tau), ...op.i32Const(0x7fffffff), ...op.i32And, ...op.set(magnitude)],
+    ...[...op.get(magnitude), ...op.i32Const(16), ...op.i32ShrU, ...shl(t, 2), ...op.i32Load(SPAN_BUCKETS)],
+    ...[...op.i32Eq, ...op.if, ...slot, ...slot, ...op.i32Load(0), ...op.i32Const(1), ...op.i32Add],
+    ...[...op.i32Store(0), ...op.end],
+  ];
+}
+
 /**
  * Entry j of the block when special: its value from the tie rule, or θ0 and its record (undecided, or a
  * zero sign under tie 0 whose two values differ, as Object.is tells float32 values apart).
  */
-function settleStep({ SPECIAL, UNDECIDED, PARTS, SPAN_INPUTS }: TiesLayout): number[] {
+function settleStep(L: TiesLayout): number[] {
+  const { SPECIAL, UNDECIDED, PARTS, SPAN_INPUTS } = L;
   const input = (slot: number[]) => [...slot, ...op.get(e4), ...op.i32Add];
   const thetaAt = [...op.i32Const(0), ...op.i32Load(SPAN_INPUTS + 4)];
   const baseAt = [...op.i32Const(0), ...op.i32Load(SPAN_INPUTS)];
@@ -143,15 +162,10 @@ function settleStep({ SPECIAL, UNDECIDED, PARTS, SPAN_INPUTS }: TiesLayout): num
       ...op.i32Store(0),
     ],
     ...forLoop(t, tasks, 1, [
-      ...[...op.get(list), ...shl(t, 2), ...op.i32Add],
-      ...[
-        ...input(arrayAt),
-        ...op.f32Load(0),
-        ...input(baseAt),
-        ...op.f32Load(0),
-        ...op.f32Sub,
-        ...op.f32Store(4),
-      ],
+      ...[...input(arrayAt), ...op.f32Load(0), ...input(baseAt), ...op.f32Load(0), ...op.f32Sub],
+      ...[...op.i32ReinterpretF32, ...op.set(tau)],
+      ...[...op.get(list), ...shl(t, 2), ...op.i32Add, ...op.get(tau), ...op.i32Store(4)],
+      ...countFine(L),
     ]),
     ...[...op.get(list), ...op.get(recordBytes), ...op.i32Add, ...op.set(list)],
   ];
@@ -222,7 +236,8 @@ function spanBody(L: TiesLayout): number[] {
 /**
  * The module with its scratch at `scratch`: accumulate(n, tasks), accumulateFresh, accumulateStats,
  * accumulateStatsFresh (…Fresh: the block's first call, the sums start at zero), resolve(n, λ) → votes,
- * meanParts(n), maxParts(n), span(n, tasks, mode, λ, outAt, listAt, tie, first) → votes.
+ * meanParts(n), maxParts(n), records (ties-records-code.ts), span(n, tasks, mode, λ, outAt, listAt, tie,
+ * first) → votes.
  */
 export function tiesSimdModule(scratch: number): Uint8Array {
   const L = tiesLayout(scratch);
@@ -243,6 +258,7 @@ export function tiesSimdModule(scratch: number): Uint8Array {
     { name: 'resolve', params: [I32, F64], results: [I32], locals: RESOLVE_LOCALS, body: resolveBody(L) },
     perSign('meanParts', meanBody(L), 2),
     perSign('maxParts', maxBody(L), 1),
+    recordsFunction(L),
     {
       name: 'span',
       params: [I32, I32, I32, F64, I32, I32, I32, I32],
@@ -250,6 +266,7 @@ export function tiesSimdModule(scratch: number): Uint8Array {
       locals: [
         [16, I32],
         [1, F64],
+        [2, I32],
       ],
       body: spanBody(L),
     },

@@ -7,10 +7,12 @@
  * order, so what the caller does with them does not depend on the split.
  *
  * One worker per arena, started on the first span big enough to share and ended by `closeSpanWorker`. A
- * worker that fails (an exception there) or stops answering has its part done again on this thread, so
- * the result is the same and an error is the usual one.
+ * worker that fails (an exception there) or stops answering is an error that ends the merge: its part of
+ * the results and of the fine counts is unknown. A worker ended before a span (closeSpanWorker) leaves
+ * the span to this thread.
  */
 import { Worker } from 'node:worker_threads';
+import { WemoeError } from '../../errors.js';
 import {
   type KernelArena,
   memoryOf,
@@ -67,6 +69,8 @@ export interface SpanInputs {
   readonly mode: number;
   readonly lambda: number;
   readonly tie: number;
+  /** Per task, the bucket whose fine counts spans keep (see boundaryCounts), or null for none. */
+  readonly buckets: Int32Array | null;
 }
 
 /** Records a span wrote: `count` of them, 1 + tasks words each, from byte `from` of `buffer`. */
@@ -76,20 +80,28 @@ export interface SpanRecords {
   readonly count: number;
 }
 
-/** Where spans of a tensor can run in place: its memory and work region, and the entries they cover. */
+/**
+ * Where spans of a tensor can run in place: its memory, and the entries they cover. The work region
+ * holds each thread's fine counts (histogramBytes), then the merged values and each thread's records
+ * (room for `capacity` entries each).
+ */
 export interface SpanTarget {
   readonly memory: WasmMemory;
-  readonly work: WorkRegion;
   /** Entries [0, covered) run as spans (a multiple of 4); the caller merges the rest. */
   readonly covered: number;
-  /** Entries the work region has room for. */
   readonly capacity: number;
+  /** Byte offsets of the merged values and of each thread's records. */
+  readonly outAt: number;
+  readonly listsAt: readonly [number, number];
 }
 
 /** Bytes of work region for spans of up to `entries` entries of `tasks` tasks. */
 export function spanWorkBytes(entries: number, tasks: number): number {
-  return Math.ceil(entries / 16) * 16 * workBytesPerEntry(tasks);
+  return 2 * histogramBytes(tasks) + Math.ceil(entries / 16) * 16 * workBytesPerEntry(tasks);
 }
+
+/** Bytes of one thread's fine counts: 65536 i32 per task. */
+const histogramBytes = (tasks: number) => tasks << 18;
 
 /** The target when every input of n entries lies in one arena whose work region has room, else null. */
 export function spanTarget(inputs: readonly Float32Array[], taskCount: number, n: number): SpanTarget | null {
@@ -99,13 +111,18 @@ export function spanTarget(inputs: readonly Float32Array[], taskCount: number, n
   const work = memory && workRegionOf(memory);
   if (memory === undefined || work === undefined) return null;
   if (inputs.some((input) => input.buffer !== inputs[0].buffer)) return null;
-  const capacity = Math.floor(work.bytes / workBytesPerEntry(taskCount)) & ~15;
-  return capacity >= n ? { memory, work, covered, capacity } : null;
+  const room = work.bytes - 2 * histogramBytes(taskCount);
+  const capacity = Math.floor(Math.max(0, room) / workBytesPerEntry(taskCount)) & ~15;
+  if (capacity < n) return null;
+  const outAt = work.offset + 2 * histogramBytes(taskCount);
+  const listAt = outAt + 4 * capacity;
+  const lists = [listAt, listAt + recordBytes(taskCount) * capacity] as const;
+  return { memory, covered, capacity, outAt, listsAt: lists };
 }
 
 /** The n entries of the target's work region where merged values go (valid until its next span). */
 export function workOutput(target: SpanTarget, n: number): Float32Array {
-  return new Float32Array(target.memory.buffer, target.work.offset, n);
+  return new Float32Array(target.memory.buffer, target.outAt, n);
 }
 
 /**
@@ -120,7 +137,7 @@ export function runSpans(
 ): { votes: number; records: SpanRecords[] } {
   const { memory, covered } = target;
   const bytes = recordBytes(inputs.arrays.length);
-  const lists = [listAt(target, 0, bytes), listAt(target, 1, bytes)];
+  const lists = target.listsAt;
   const half = (covered >>> 1) & ~3;
   const worker = covered >= SHARED_SPAN_MIN ? spanWorkerFor(memory) : null;
   const job = worker && startOnWorker(worker, memory, inputs, half, covered - half, out, lists[1]);
@@ -131,7 +148,7 @@ export function runSpans(
     count: (readI32(memory, layout.SPAN_LIST_END) - from) / bytes,
   });
   const here = (first: number, n: number, list: number) => {
-    writeTables(memory, mainLayout, inputs, first);
+    writeTables(memory, mainLayout, inputs, first, 0);
     const { arrays, mode, lambda, tie } = inputs;
     const at = out.byteOffset + 4 * first;
     const votes = block.span(n, arrays.length, mode, lambda, at, list, tie, first);
@@ -139,23 +156,51 @@ export function runSpans(
   };
   const mine = here(0, split, lists[0]);
   if (worker === null || job === null) return { votes: mine.votes, records: [mine.records] };
-  const theirs = worker.wait(job)
-    ? { votes: readI32(memory, workerLayout.SPAN_VOTES), records: records(lists[1], workerLayout) }
-    : here(half, covered - half, lists[1]);
-  return { votes: mine.votes + theirs.votes, records: [mine.records, theirs.records] };
+  worker.wait(job);
+  const votes = mine.votes + readI32(memory, workerLayout.SPAN_VOTES);
+  return { votes, records: [mine.records, records(lists[1], workerLayout)] };
 }
 
-function listAt({ work, capacity }: SpanTarget, k: number, bytes: number): number {
-  return work.offset + 4 * capacity + k * bytes * capacity;
+/** Where thread k (0 here, 1 the worker) keeps its fine counts: 65536 i32 per task. */
+function histogramsAt(memory: WasmMemory, tasks: number, k: number): number {
+  return workRegionOf(memory)!.offset + k * histogramBytes(tasks);
+}
+
+/**
+ * The fine counts spans kept in `memory` since the last call (task t's count of low 16 bits b at
+ * [t · 65536 + b]), summed over both threads; they start again from zero.
+ */
+export function boundaryCounts(memory: WasmMemory, tasks: number): Int32Array {
+  const [mine, theirs] = [0, 1].map(
+    (k) => new Int32Array(memory.buffer, histogramsAt(memory, tasks, k), tasks << 16),
+  );
+  const sum = mine.slice();
+  for (let i = 0; i < sum.length; i++) sum[i] += theirs[i];
+  mine.fill(0);
+  theirs.fill(0);
+  return sum;
 }
 
 function readI32(memory: WasmMemory, at: number): number {
   return new Int32Array(memory.buffer, at, 1)[0];
 }
 
-/** The span's input addresses (from entry `first` on) and bounds, in the scratch of `layout`. */
-function writeTables(memory: WasmMemory, layout: TiesLayout, inputs: SpanInputs, first: number): void {
-  const { arrays } = inputs;
+/**
+ * The span's input addresses (from entry `first` on), bounds, buckets and fine counts (those of thread
+ * k), in the scratch of `layout`.
+ */
+function writeTables(
+  memory: WasmMemory,
+  layout: TiesLayout,
+  inputs: SpanInputs,
+  first: number,
+  k: number,
+): void {
+  const { arrays, buckets } = inputs;
+  const tables = new Int32Array(memory.buffer, layout.SPAN_BUCKETS, arrays.length + 1);
+  if (buckets === null) tables.fill(-1, 0, arrays.length);
+  else tables.set(buckets.subarray(0, arrays.length));
+  new Int32Array(memory.buffer, layout.SPAN_HISTOGRAMS, 1)[0] = histogramsAt(memory, arrays.length, k);
   const addresses = new Int32Array(memory.buffer, layout.SPAN_INPUTS, 2 + arrays.length);
   addresses[0] = inputs.base.byteOffset + 4 * first;
   addresses[1] = inputs.pretrained.byteOffset + 4 * first;
@@ -177,7 +222,7 @@ function startOnWorker(
   out: Float32Array,
   listAt: number,
 ): number | null {
-  writeTables(memory, workerLayout, inputs, first);
+  writeTables(memory, workerLayout, inputs, first, 1);
   const { mode, lambda, tie } = inputs;
   const outAt = out.byteOffset + 4 * first;
   return worker.start({ n, tasks: inputs.arrays.length, mode, lambda, outAt, listAt, tie, first });
@@ -219,7 +264,7 @@ class SpanWorker {
     this.worker.unref();
   }
 
-  /** Posts a job; returns its id, or null when the worker is taken for dead. */
+  /** Posts a job; returns its id, or null when the worker was ended. */
   start(job: SpanJob): number | null {
     if (this.dead) return null;
     const id = this.nextId++;
@@ -227,15 +272,20 @@ class SpanWorker {
     return id;
   }
 
-  /** Whether job `id` was done; false when it failed or the worker stopped answering (it is ended then). */
-  wait(id: number): boolean {
+  /**
+   * Waits until job `id` is done. A job that failed, or a worker silent for longer than its stall limit,
+   * is an error (its part of the results, and of the fine counts, is unknown); the worker is ended.
+   */
+  wait(id: number): void {
     const begin = performance.now();
     for (;;) {
       const seen = Atomics.load(this.done, 0);
-      if (seen === id) return true;
-      if (seen === -id || performance.now() - begin > (stalls.get(this.memory) ?? DEFAULT_STALL_MS)) {
+      if (seen === id) return;
+      const stalled = performance.now() - begin > (stalls.get(this.memory) ?? DEFAULT_STALL_MS);
+      if (seen === -id || stalled) {
         this.close();
-        return false;
+        const why = stalled ? 'stopped answering' : 'failed';
+        throw new WemoeError(`merge: the kernel worker thread ${why}; the merge was abandoned`);
       }
       Atomics.wait(this.done, 0, seen, WAIT_SLICE_MS);
     }

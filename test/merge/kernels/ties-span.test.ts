@@ -3,7 +3,7 @@
  * worker thread when long) against the block path (inputs outside any arena), bit for bit: merged values,
  * votes and records (indices and τ), at odd lengths, across the worker's threshold, 1 to 9 tasks, every
  * merge function and tie rule, undecided entries, NaN and ±Inf inputs; the fallbacks (no room, an input
- * outside the arena, a dead worker) and the worker's end.
+ * outside the arena), a dead worker (an error), and the worker's end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelArena } from '../../../src/merge/kernels/kernel-memory.js';
@@ -154,7 +154,7 @@ describe('Ties spans in place', () => {
     });
   });
 
-  it("do a dead worker's part on this thread, with the same results", async () => {
+  it('fail with one line when the worker dies, and run alone on this thread after', async () => {
     const { pretrained, deltas, thresholds } = randomDeltas(10, SHARED_SPAN_MIN + 1, 5, true);
     const c = { pretrained, deltas, trim: trimOf(thresholds, true) };
     const inPlace = placed(c);
@@ -163,7 +163,9 @@ describe('Ties spans in place', () => {
     expect(run(inPlace, options, new Float32Array(pretrained.length))).toEqual(expected);
     setSpanWorkerStall(arenas[0], 200);
     await spanWorkerOf(arenas[0])!.terminate();
-    expect(run(inPlace, options, new Float32Array(pretrained.length))).toEqual(expected);
+    expect(() => run(inPlace, options, new Float32Array(pretrained.length))).toThrow(
+      /^merge: the kernel worker thread stopped answering; the merge was abandoned$/,
+    );
     expect(run(inPlace, options, new Float32Array(pretrained.length))).toEqual(expected);
   });
 
