@@ -52,8 +52,16 @@ export interface DeferredMerger extends TensorMerger {
    */
   merge(tensors: MergeTensors, into?: Float32Array): Float32Array;
   finishMerge(): void;
-  /** Makes the provisional values of the next float tensor final, in place. */
-  finalize(values: Float32Array): void;
+  /**
+   * Makes the provisional values of the next float tensor final, in place; returns whether they are all
+   * finite, or nothing when it did not look (the driver checks).
+   */
+  finalize(values: Float32Array): boolean | undefined;
+  /**
+   * When present: starts making the values of the float tensor after the next final, on another thread
+   * (false when it did not); `finalize` is called with them in turn.
+   */
+  finalizeAhead?(values: Float32Array): boolean;
   /** Frees what the merger holds (temporary files); called on success and on error. */
   dispose(): void;
   /**
@@ -228,7 +236,7 @@ function mergeDeferred(
     plan.floatTensors.forEach((info, i) => {
       const tensors = nextTensors(input, info);
       const into = spill.reserve(4 * numel(info.shape));
-      const merged = merger.merge(tensors, into === null ? undefined : floats(into));
+      const merged = merger.merge(tensors, into === null ? undefined : floatsOf(into));
       offsets.set(
         info.name,
         spill.append(new Uint8Array(merged.buffer, merged.byteOffset, merged.byteLength)),
@@ -237,15 +245,21 @@ function mergeDeferred(
     });
     input.ahead.close();
     merger.finishMerge();
+    const floats = plan.tensors.filter((info) => offsets.has(info.name));
+    const take = (info: TensorInfo) => floatsOf(spill.take(offsets.get(info.name)!, 4 * numel(info.shape)));
+    let next = floats.length > 0 ? take(floats[0]) : null;
+    let f = 0;
     for (const info of plan.tensors) {
-      const offset = offsets.get(info.name);
-      if (offset === undefined) {
+      if (!offsets.has(info.name)) {
         sink.write(info.name, sources.pretrained.read(info.name));
         continue;
       }
-      const merged = floats(spill.take(offset, 4 * numel(info.shape)));
-      merger.finalize(merged);
-      if (!isAllFinite(merged)) throw overflowError(info.name);
+      const merged = next!;
+      const finite = merger.finalize(merged);
+      // The next tensor is made final on another thread while this one is checked and written.
+      next = ++f < floats.length ? take(floats[f]) : null;
+      if (next !== null) merger.finalizeAhead?.(next);
+      if (finite === false || (finite === undefined && !isAllFinite(merged))) throw overflowError(info.name);
       sink.write(info.name, outputTensor(info, merged, dtype));
     }
   } finally {
@@ -254,7 +268,7 @@ function mergeDeferred(
   }
 }
 
-function floats(bytes: Uint8Array): Float32Array {
+function floatsOf(bytes: Uint8Array): Float32Array {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 

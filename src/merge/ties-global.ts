@@ -27,9 +27,13 @@ import {
 } from './kernels/ties-entries.js';
 import {
   finalizeRecords,
+  finishFinalize,
+  hasNonFinite,
+  type RecordRuns,
   type RecordsMerge,
   recordsMemory,
   recordVotes,
+  startFinalize,
 } from './kernels/ties-records-kernel.js';
 import { boundaryCounts, MODES } from './kernels/ties-span.js';
 import { MagnitudeSelector } from './magnitude-select.js';
@@ -70,6 +74,8 @@ export class GlobalTrimPlanner {
   private readonly block: RecordBlock;
   /** A kernel memory the records can be read in (that of the merge pass's inputs), if any. */
   private kernelMemory: WasmMemory | null = null;
+  /** The values `finalizeAhead` handed to the kernel worker (id null: not started), and their records. */
+  private ahead: { values: Float32Array; id: number | null; runs: RecordRuns } | null = null;
 
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
@@ -232,29 +238,65 @@ export class GlobalTrimPlanner {
   }
 
   /**
-   * Rewrites the provisional entries of the next tensor (in merge order) with their final values: in the
-   * kernel memory `values` lies in, else a block at a time from here.
+   * Starts making the values of the next tensor (in merge order) final on the kernel worker, when they
+   * lie in a kernel memory; `finalize` must be called with them next. False when not started.
    */
-  finalize(values: Float32Array, p: TiesMergeOptions): void {
-    const cursor = this.cursor!;
-    let left = this.recordsPerTensor.shift() ?? 0;
-    if (left > 0 && recordsMemory(values.buffer, this.taskCount) !== null) {
+  finalizeAhead(values: Float32Array, p: TiesMergeOptions): boolean {
+    if (this.ahead !== null || recordsMemory(values.buffer, this.taskCount) === null) return false;
+    const runs = this.nextRuns();
+    const id = startFinalize(values, runs, this.recordsMerge(p, this.majority));
+    this.ahead = { values, id, runs };
+    return true;
+  }
+
+  /**
+   * Makes the values of the next tensor (in merge order) final, in place: in the kernel memory they lie
+   * in, else a block at a time from here. Returns whether they are all finite, or undefined when not
+   * checked (the caller checks).
+   */
+  finalize(values: Float32Array, p: TiesMergeOptions): boolean | undefined {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null && ahead.values !== values) throw new RangeError('ties: finalize out of order');
+    if (ahead?.id != null) return finishFinalize(values, ahead.id);
+    const runs = ahead?.runs ?? this.nextRuns();
+    if (recordsMemory(values.buffer, this.taskCount) !== null) {
       const merge = this.recordsMerge(p, this.majority);
-      const width = this.taskCount + 1;
-      for (; left > 0; ) {
-        const { words, at, count } = cursor.nextRun(left);
-        finalizeRecords(values, words.subarray(at, at + count * width), count, merge);
-        left -= count;
-      }
-      return;
+      for (const { words, count } of runs) finalizeRecords(values, words, count, merge);
+      return !hasNonFinite(values);
     }
+    for (const { words, count } of runs) this.finalizeBlocks(values, words, count, p);
+    return undefined;
+  }
+
+  /** The records of the next tensor, as runs (copied but for the last: the cursor reuses its buffer). */
+  private nextRuns(): RecordRuns {
+    const width = this.taskCount + 1;
+    const runs: { words: Float32Array; count: number }[] = [];
+    for (let left = this.recordsPerTensor.shift() ?? 0; left > 0; ) {
+      const { words, at, count } = this.cursor!.nextRun(left);
+      left -= count;
+      const run = words.subarray(at, at + count * width);
+      runs.push({ words: left > 0 ? run.slice() : run, count });
+    }
+    return runs;
+  }
+
+  /** values[index] of `count` records = θ0 + λ·merged, a block of records at a time. */
+  private finalizeBlocks(
+    values: Float32Array,
+    words: Float32Array,
+    count: number,
+    p: TiesMergeOptions,
+  ): void {
     const block = this.block;
+    const bits = new Uint32Array(words.buffer, words.byteOffset, words.length);
     const options = { ...p, tie: this.majority };
-    while (left > 0) {
+    for (let r = 0; r < count; ) {
       block.clear();
-      for (; left > 0 && block.n < BLOCK; left--) {
-        const at = cursor.next();
-        block.add(cursor.bits, cursor.words, at, values[cursor.bits[at]]);
+      for (; r < count && block.n < BLOCK; r++) {
+        const at = r * (this.taskCount + 1);
+        block.add(bits, words, at, values[bits[at]]);
       }
       block.mergeInto(values, this.bounds, options);
     }

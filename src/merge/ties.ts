@@ -106,6 +106,7 @@ export function createTiesMerger(
     merge: (tensors, into) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p, into),
     finishMerge: () => planner.finishMerge(),
     finalize: (values) => planner.finalize(values, p),
+    finalizeAhead: (values) => planner.finalizeAhead(values, p),
     dispose: () => planner.dispose(),
   };
   return merger;

@@ -13,7 +13,7 @@
  * +0 changes no sum that starts at +0 (none is ever −0).
  */
 import type { TiesLayout } from './ties-layout.js';
-import { F64, forLoop, I32, op, type WasmFunction } from './wasm-builder.js';
+import { F64, forLoop, I32, op, V128, vop, type WasmFunction } from './wasm-builder.js';
 
 const [at, count, tasks, mode, lambda, tie, valuesAt, write] = [0, 1, 2, 3, 4, 5, 6, 7];
 const [
@@ -152,6 +152,47 @@ export function recordsFunction(L: TiesLayout): WasmFunction {
       ...[...op.get(at), ...op.set(rec)],
       ...forLoop(r, count, 1, recordStep(L)),
       ...op.get(votes),
+    ],
+  };
+}
+
+/** nonFinite(at, n) → 1 when one of the n float32 at `at` is NaN or ±Inf (all exponent bits set), else 0. */
+export function nonFiniteFunction(): WasmFunction {
+  const [from, n, i, end, any] = [0, 1, 2, 3, 4];
+  const exponent = 0x7f800000;
+  const lanes = [
+    ...[...op.get(any), ...op.get(from), ...op.get(i), ...op.i32Add, ...vop.load(0)],
+    ...[...vop.i32x4Const(exponent), ...vop.and, ...vop.i32x4Const(exponent), ...vop.i32x4Eq, ...vop.or],
+    ...op.set(any),
+  ];
+  const tail = [
+    ...[
+      ...op.get(from),
+      ...op.get(i),
+      ...op.i32Add,
+      ...op.i32Load(0),
+      ...op.i32Const(exponent),
+      ...op.i32And,
+    ],
+    ...[...op.i32Const(exponent), ...op.i32Eq, ...op.if, ...op.i32Const(1), ...op.return, ...op.end],
+  ];
+  return {
+    name: 'nonFinite',
+    params: [I32, I32],
+    results: [I32],
+    locals: [
+      [2, I32],
+      [1, V128],
+    ],
+    body: [
+      ...[...op.get(n), ...op.i32Const(2), ...op.i32Shl, ...op.set(end)],
+      ...[...op.get(end), ...op.i32Const(~15), ...op.i32And, ...op.set(n)],
+      ...forLoop(i, n, 16, lanes),
+      ...[...op.get(any), ...vop.anyTrue, ...op.if, ...op.i32Const(1), ...op.return, ...op.end],
+      ...[...op.get(n), ...op.set(i), ...op.block, ...op.loop],
+      ...[...op.get(i), ...op.get(end), ...op.i32GeU, ...op.brIf(1), ...tail],
+      ...[...op.get(i), ...op.i32Const(4), ...op.i32Add, ...op.set(i), ...op.br(0), ...op.end, ...op.end],
+      ...op.i32Const(0),
     ],
   };
 }

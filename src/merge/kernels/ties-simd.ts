@@ -80,6 +80,7 @@ const tiesKernel = perMemory(tiesSimdModule(TIES_SCRATCH), (exports, memory: Was
     maxParts: exports.maxParts as (n: number) => void,
     span: exports.span as Span,
     records: exports.records as Records,
+    nonFinite: exports.nonFinite as (at: number, n: number) => number,
     /** Per entry, Σ kept τ. */
     total: view(Float64Array, TOTAL),
     /** [j] the kept τ > 0 summed, [B + j] the kept τ ≤ 0 summed (then the merged value of each sign). */

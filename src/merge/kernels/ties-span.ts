@@ -19,7 +19,6 @@ import {
   TIES_SCRATCH,
   TIES_WORKER_SCRATCH,
   type WasmMemory,
-  type WorkRegion,
   wasm,
   workRegionOf,
 } from './kernel-memory.js';
@@ -27,18 +26,25 @@ import { checkedTiesLayout, recordBytes, SPAN_MAX_TASKS, type TiesLayout } from 
 import type { TiesBlock } from './ties-simd.js';
 import { tiesSimdModule } from './ties-span-code.js';
 
-/** Plain CommonJS run by the worker: runs `span` for each job, then stores its id (−id on an exception). */
+/**
+ * Plain CommonJS run by the worker: calls the export `fn` of its instance with `args` for each job, then
+ * stores the result (as i32) and the job's id (−id on an exception, and for every job after one).
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { memory, module, signal } = workerData;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const done = new Int32Array(signal);
-parentPort.on('message', ({ id, n, tasks, mode, lambda, outAt, listAt, tie, first }) => {
-  let result = id;
+let failed = false;
+parentPort.on('message', ({ id, fn, args }) => {
+  let result = -id;
   try {
-    exports.span(n, tasks, mode, lambda, outAt, listAt, tie, first);
+    if (!failed) {
+      Atomics.store(done, 1, exports[fn](...args) | 0);
+      result = id;
+    }
   } catch {
-    result = -id;
+    failed = true;
   }
   Atomics.store(done, 0, result);
   Atomics.notify(done, 0);
@@ -225,18 +231,7 @@ function startOnWorker(
   writeTables(memory, workerLayout, inputs, first, 1);
   const { mode, lambda, tie } = inputs;
   const outAt = out.byteOffset + 4 * first;
-  return worker.start({ n, tasks: inputs.arrays.length, mode, lambda, outAt, listAt, tie, first });
-}
-
-interface SpanJob {
-  readonly n: number;
-  readonly tasks: number;
-  readonly mode: number;
-  readonly lambda: number;
-  readonly outAt: number;
-  readonly listAt: number;
-  readonly tie: number;
-  readonly first: number;
+  return worker.start('span', [n, inputs.arrays.length, mode, lambda, outAt, listAt, tie, first]);
 }
 
 let liveWorkers = 0;
@@ -246,9 +241,10 @@ export function liveSpanWorkers(): number {
   return liveWorkers;
 }
 
-class SpanWorker {
+export class SpanWorker {
   readonly worker: Worker;
-  private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  /** The id of the last job done (−id when it threw), and its result. */
+  private readonly done = new Int32Array(new SharedArrayBuffer(8));
   private nextId = 1;
   private dead = false;
 
@@ -264,23 +260,24 @@ class SpanWorker {
     this.worker.unref();
   }
 
-  /** Posts a job; returns its id, or null when the worker was ended. */
-  start(job: SpanJob): number | null {
+  /** Posts a call of the kernel's export `fn`; returns its id, or null when the worker was ended. */
+  start(fn: string, args: readonly number[]): number | null {
     if (this.dead) return null;
     const id = this.nextId++;
-    this.worker.postMessage({ id, ...job });
+    this.worker.postMessage({ id, fn, args });
     return id;
   }
 
   /**
    * Waits until job `id` is done. A job that failed, or a worker silent for longer than its stall limit,
    * is an error (its part of the results, and of the fine counts, is unknown); the worker is ended.
+   * Returns the job's result (when it was the last posted).
    */
-  wait(id: number): void {
+  wait(id: number): number {
     const begin = performance.now();
     for (;;) {
       const seen = Atomics.load(this.done, 0);
-      if (seen === id) return;
+      if (seen === id) return Atomics.load(this.done, 1);
       const stalled = performance.now() - begin > (stalls.get(this.memory) ?? DEFAULT_STALL_MS);
       if (seen === -id || stalled) {
         this.close();
@@ -301,7 +298,8 @@ class SpanWorker {
 const workers = new WeakMap<WasmMemory, SpanWorker>();
 const stalls = new WeakMap<WasmMemory, number>();
 
-function spanWorkerFor(memory: WasmMemory): SpanWorker | null {
+/** The kernel worker of a kernel memory (started on first use): runs the Ties module's exports there. */
+export function spanWorkerFor(memory: WasmMemory): SpanWorker {
   let worker = workers.get(memory);
   if (worker === undefined) {
     worker = new SpanWorker(memory);

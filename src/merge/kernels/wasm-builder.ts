@@ -48,6 +48,7 @@ export const op = {
   if: [0x04, 0x40],
   else: [0x05],
   call: (index: number) => [0x10, ...uleb(index)],
+  return: [0x0f],
   /** Pops c, b, a: a when c is nonzero, else b. */
   select: [0x1b],
   i32Const: (value: number) => [0x41, ...sleb(value)],
@@ -100,6 +101,7 @@ export const vop = {
   i32x4Splat: simd(0x11),
   f64x2Splat: simd(0x14),
   i32x4ExtractLane: (lane: number) => simd(0x1b, lane),
+  i32x4Eq: simd(0x37),
   i32x4Ne: simd(0x38),
   i32x4GeS: simd(0x3f),
   f64x2Eq: simd(0x47),
@@ -109,6 +111,7 @@ export const vop = {
   andNot: simd(0x4f),
   or: simd(0x50),
   bitselect: simd(0x52),
+  anyTrue: simd(0x53),
   f32x4DemoteF64x2Zero: simd(0x5e),
   f64x2PromoteLowF32x4: simd(0x5f),
   i32x4ShrS: simd(0xac),
