@@ -18,6 +18,7 @@ import type { TensorEntry, TensorSink } from '../io/tensor-sink.js';
 import type { TensorInfo } from '../io/tensor-source.js';
 import { convertTensor } from '../tensor/convert.js';
 import { numel } from '../tensor/tensor.js';
+import { awaitPrefault, prefault } from './kernels/ties-span.js';
 import type { MergeTensors, TensorMerger } from './method.js';
 import { isFloatDType, type MergePlan, type MergeSources } from './plan.js';
 import { mergeReader, ReadAhead } from './read-ahead.js';
@@ -142,6 +143,7 @@ export function streamMerge(
   const start = performance.now();
   const held = isDeferred(merger) ? Math.min(PROVISIONAL_IN_MEMORY, 4 * plan.floatParams) : 0;
   const reader = mergeReader(sources, plan, held);
+  const prefaulting = reader !== null && held > 0 ? prefault(reader.arena) : null;
   const readAhead = (): MergeInput => ({
     sources,
     plan,
@@ -163,6 +165,7 @@ export function streamMerge(
     }
     const observed = performance.now();
     const dtype = options.outputDtype ?? 'F32';
+    if (prefaulting !== null) awaitPrefault(reader!.arena, prefaulting);
     if (isDeferred(merger)) mergeDeferred(readAhead(), merger, sink, dtype, report, pass);
     else {
       const input = readAhead();

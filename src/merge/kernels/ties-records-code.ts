@@ -196,3 +196,20 @@ export function nonFiniteFunction(): WasmFunction {
     ],
   };
 }
+
+/** touch(at, bytes): writes 0 to the first word of every 4 KiB page of [at, at + bytes) (see prefault). */
+export function touchFunction(): WasmFunction {
+  const [at, bytes, p] = [0, 1, 2];
+  return {
+    name: 'touch',
+    params: [I32, I32],
+    locals: [[1, I32]],
+    body: forLoop(p, bytes, 4096, [
+      ...op.get(at),
+      ...op.get(p),
+      ...op.i32Add,
+      ...op.i32Const(0),
+      ...op.i32Store(0),
+    ]),
+  };
+}

@@ -15,7 +15,7 @@
  * end of the records at SPAN_LIST_END.
  */
 import { SIMD_BLOCK, SIMD_TASKS, type TiesLayout, tiesLayout } from './ties-layout.js';
-import { nonFiniteFunction, recordsFunction } from './ties-records-code.js';
+import { nonFiniteFunction, recordsFunction, touchFunction } from './ties-records-code.js';
 import { ACCUMULATE_LOCALS, accumulateBody, RESOLVE_LOCALS, resolveBody } from './ties-simd-code.js';
 import { F64, forLoop, I32, op, type WasmFunction, wasmModule } from './wasm-builder.js';
 
@@ -260,6 +260,7 @@ export function tiesSimdModule(scratch: number): Uint8Array {
     perSign('maxParts', maxBody(L), 1),
     recordsFunction(L),
     nonFiniteFunction(),
+    touchFunction(),
     {
       name: 'span',
       params: [I32, I32, I32, F64, I32, I32, I32, I32],

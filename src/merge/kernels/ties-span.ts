@@ -167,6 +167,21 @@ export function runSpans(
   return { votes, records: [mine.records, records(lists[1], workerLayout)] };
 }
 
+/**
+ * Has the kernel worker of `arena` touch every page of its held region while it is not in use yet (the
+ * merge's first pass): a first write to a page costs a page fault (several µs here), which is then paid
+ * on a thread with time to spare instead of in the spans. `awaitPrefault` must return before anything is
+ * written there. Returns the job's id, or null when no worker could take it.
+ */
+export function prefault(arena: KernelArena): number | null {
+  const { held } = arena;
+  return spanWorkerFor(memoryOf(arena.buffer)!).start('touch', [held.offset, held.bytes]);
+}
+
+export function awaitPrefault(arena: KernelArena, id: number): void {
+  spanWorkerFor(memoryOf(arena.buffer)!).wait(id);
+}
+
 /** Where thread k (0 here, 1 the worker) keeps its fine counts: 65536 i32 per task. */
 function histogramsAt(memory: WasmMemory, tasks: number, k: number): number {
   return workRegionOf(memory)!.offset + k * histogramBytes(tasks);
