@@ -97,6 +97,19 @@ describe('global Ties over files equals it over memory', () => {
     });
   }
 
+  it('finds a result that overflows float32, here and on the worker (one line naming the tensor)', async () => {
+    for (const name of ['first', 'second']) {
+      const all = models({ first: SHARED_SPAN_MIN + 3, second: SHARED_SPAN_MIN + 1 }, 4, 0);
+      (all[0][name].data as Float32Array)[SHARED_SPAN_MIN] = 2e38;
+      for (const expert of all.slice(1)) (expert[name].data as Float32Array)[SHARED_SPAN_MIN] = 3.4e38;
+      const raw = { threshold: 100, scaling_factor: 1 };
+      expect(() => mergeBits(sourcesOf(all, true, `overflow-${name}`), raw)).toThrow(
+        new RegExp(`^merge: tensor '${name}': a non-finite result \\(overflow\\); expected finite weights$`),
+      );
+    }
+    expect(await noWorkerLeft()).toBe(0);
+  });
+
   it('leaves no worker running after a merge that failed', async () => {
     const all = models({ big: SHARED_SPAN_MIN + 3, late: 5 }, 9, 0);
     (all[2].late.data as Float32Array)[2] = Number.NaN;

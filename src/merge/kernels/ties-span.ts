@@ -286,15 +286,16 @@ export class SpanWorker {
   /**
    * Waits until job `id` is done. A job that failed, or a worker silent for longer than its stall limit,
    * is an error (its part of the results, and of the fine counts, is unknown); the worker is ended.
-   * Returns the job's result (when it was the last posted).
+   * Jobs are done in order; returns the result of the last one done (job `id`'s when it was the last
+   * posted).
    */
   wait(id: number): number {
     const begin = performance.now();
     for (;;) {
       const seen = Atomics.load(this.done, 0);
-      if (seen === id) return Atomics.load(this.done, 1);
+      if (seen >= id) return Atomics.load(this.done, 1);
       const stalled = performance.now() - begin > (stalls.get(this.memory) ?? DEFAULT_STALL_MS);
-      if (seen === -id || stalled) {
+      if (-seen >= id || stalled) {
         this.close();
         const why = stalled ? 'stopped answering' : 'failed';
         throw new WemoeError(`merge: the kernel worker thread ${why}; the merge was abandoned`);

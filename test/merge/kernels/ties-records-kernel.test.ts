@@ -15,6 +15,7 @@ import {
 import { recordBytes } from '../../../src/merge/kernels/ties-layout.js';
 import {
   finalizeRecords,
+  hasNonFinite,
   recordsMemory,
   recordVotes,
 } from '../../../src/merge/kernels/ties-records-kernel.js';
@@ -114,5 +115,23 @@ describe('Ties over records', () => {
     expect(expected.reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
     expect(boundaryCounts(recordsMemory(arena.buffer, 3)!, 3)).toEqual(expected);
     expect(boundaryCounts(recordsMemory(arena.buffer, 3)!, 3).every((c) => c === 0)).toBe(true);
+  });
+});
+
+describe('hasNonFinite (WebAssembly SIMD)', () => {
+  it('finds one NaN or ±Inf at any position, in the four-wide part and in the tail', () => {
+    const arena = createKernelArena(64, 0, 4 * 64);
+    for (const n of [0, 1, 3, 4, 5, 16, 17, 37, 64]) {
+      const values = new Float32Array(arena.buffer, arena.held.offset, n);
+      values.fill(3.4e38);
+      expect(hasNonFinite(values)).toBe(false);
+      for (let i = 0; i < n; i++) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          values[i] = bad;
+          expect(hasNonFinite(values)).toBe(true);
+          values[i] = -3.4e38;
+        }
+      }
+    }
   });
 });
