@@ -221,8 +221,10 @@ function outputTensor(info: TensorInfo, merged: Float32Array, dtype: OutputDType
 }
 
 /**
- * Provisional tensors are kept (in memory up to PROVISIONAL_IN_MEMORY, then in a temporary file); once the
- * merger has finished, each is finalized and written.
+ * Provisional tensors are kept (in memory up to PROVISIONAL_IN_MEMORY, then in a temporary file): in the
+ * held region of the kernel arena when the inputs are read ahead, where the kernels write them in place
+ * (its pages touched by the kernel worker during the first pass); once the merger has finished, each is
+ * finalized (the next one ahead, on another thread, when the merger can) and written.
  */
 function mergeDeferred(
   input: MergeInput,

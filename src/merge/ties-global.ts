@@ -7,9 +7,11 @@
  * boundary bucket per task. The merge pass then decides every entry whose magnitudes all lie outside the
  * boundary buckets (kept or trimmed for sure) and writes its merged value at once; an entry with a
  * magnitude in a boundary bucket, or whose elected sign is the majority's and matters, is provisional:
- * its T task-vector values go to a record log (in memory up to a budget, then on disk). After the pass, the records
- * give the fine counts in the boundary buckets (every boundary magnitude is in exactly one record), so the
- * exact thresholds, then the last votes, so the majority; `finalize` rewrites the provisional entries.
+ * its T task-vector values go to a record log (in memory up to a budget, then on disk). The boundary
+ * magnitudes are counted finely as their records are written (every one is in exactly one record: by
+ * the kernel's spans when the inputs lie in a kernel arena, else here), which gives the exact thresholds
+ * after the pass; then the records' votes give the majority, and `finalize` rewrites the provisional
+ * entries (on the kernel worker, one tensor ahead of the driver, when they lie in the arena).
  * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
  * pins the exact thresholds first and only majority-dependent entries are recorded. Every entry, decided
  * or recorded, goes through the one entry kernel (kernels/ties-entries.ts).

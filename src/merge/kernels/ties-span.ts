@@ -2,14 +2,15 @@
  * Runs the Ties entry kernel's `span` (ties-span-code.ts) over the entries of a tensor whose inputs lie in
  * a kernel arena (the merge driver's read-ahead ring), split between this thread and a worker thread that
  * runs the same WebAssembly module in the same shared memory, with a scratch region of its own. The merged
- * values go to the arena's work region (or straight to an output that lies in it), each thread's list of
- * the entries it left to the caller to a part of the region of its own; the lists are returned in entry
- * order, so what the caller does with them does not depend on the split.
+ * values go to the arena's work region (or straight to an output that lies in it), each thread's records
+ * of the entries it left provisional to a part of the region of its own (and its fine counts to another);
+ * the records are returned in entry order, so what the caller does with them does not depend on the split.
  *
- * One worker per arena, started on the first span big enough to share and ended by `closeSpanWorker`. A
- * worker that fails (an exception there) or stops answering is an error that ends the merge: its part of
- * the results and of the fine counts is unknown. A worker ended before a span (closeSpanWorker) leaves
- * the span to this thread.
+ * One kernel worker per arena (SpanWorker: it runs any export of the module, in order; also the touch of
+ * `prefault` and the finalize of ties-records-kernel.ts), started on first use and ended by
+ * `closeSpanWorker`. A worker that fails (an exception there) or stops answering is an error that ends
+ * the merge: its part of the results and of the fine counts is unknown. A worker ended before a span
+ * (closeSpanWorker) leaves the span to this thread.
  */
 import { Worker } from 'node:worker_threads';
 import { WemoeError } from '../../errors.js';
