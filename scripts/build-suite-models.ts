@@ -1,13 +1,14 @@
 /**
  * Builds the built-in suite's models with the project's own engine (`npm run build-suite-models`):
  * 1. pretrained/: a tiny CLIP vision encoder pre-trained by contrastive learning (SimCLR) on the pooled
- *    train images of all tasks (no task labels);
+ *    train images of all tasks (no task labels), then by supervised classification of a rendered glyph
+ *    corpus whose classes are none of the tasks' (broad labelled data, as a real CLIP's);
  * 2. heads.safetensors: per task a linear head on the frozen pre-trained features;
  * 3. expert-<task>/: per task the whole encoder fine-tuned with its head frozen.
  * Deterministic (seeded); a stage whose outputs exist is skipped unless --force, so an interrupted
  * build resumes. Needs the train splits (`npm run build-suite-data`). Usage: [--force] [--out DIR].
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLIP_MEAN, CLIP_STD } from '../src/data/preprocess/config.js';
@@ -24,17 +25,21 @@ import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkp
 import type { ClipParams } from '../src/models/clip-vision/params.js';
 import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
 import { fineTuneExpert } from './suite-models/experts.js';
+import { renderGlyphCorpus } from './suite-models/glyph-corpus.js';
 import { featureRunner, fitLinearHead, poolerFeatures } from './suite-models/heads.js';
 import { pretrainEncoder } from './suite-models/pretrain.js';
 import {
   EXPERT,
+  GLYPH_CORPUS_SEED,
   HEADS,
   PRETRAIN,
   SEED,
   STORED_DTYPE,
   SUITE_MODEL_CONFIG,
+  SUPERVISED_PRETRAIN,
   THREADS,
 } from './suite-models/settings.js';
+import { pretrainSupervised } from './suite-models/supervised-pretrain.js';
 
 const config = SUITE_MODEL_CONFIG;
 const began = performance.now();
@@ -73,7 +78,8 @@ function trainSplits(): SuiteData[] {
   return suiteTasks().map((task) => loadSuiteSplit(task, 'train'));
 }
 
-async function pretrainStage(dir: string, splits: () => SuiteData[]): Promise<ClipParams> {
+/** Stage 1a: contrastive pre-training on the pooled train images of all tasks (no labels). */
+async function contrastiveStage(dir: string, splits: () => SuiteData[]): Promise<void> {
   const all = splits();
   const count = all.reduce((n, s) => n + s.count, 0);
   const pooled = new Uint8Array(count * 3 * 32 * 32);
@@ -89,6 +95,27 @@ async function pretrainStage(dir: string, splits: () => SuiteData[]): Promise<Cl
     log,
   });
   saveModel(dir, params);
+  log(`wrote ${dir} (removed once the supervised stage is done)`);
+}
+
+/**
+ * Stage 1 (a: contrastive, kept in `<dir>-contrastive` so an interrupted build resumes after it;
+ * b: supervised on the glyph corpus, from the stored F16-rounded contrastive weights).
+ */
+async function pretrainStage(dir: string, splits: () => SuiteData[], force: boolean): Promise<ClipParams> {
+  const contrastiveDir = `${dir}-contrastive`;
+  if (!force && done(contrastiveDir)) log(`contrastive encoder exists, skipped (${contrastiveDir})`);
+  else await contrastiveStage(contrastiveDir, splits);
+  const corpus = renderGlyphCorpus(SUPERVISED_PRETRAIN.perClass, GLYPH_CORPUS_SEED);
+  log(`rendered the glyph corpus: ${corpus.count} images of ${corpus.classes} classes`);
+  const start = loadClipVision(contrastiveDir).params;
+  const params = await pretrainSupervised(config, start, corpus, SUPERVISED_PRETRAIN, {
+    seed: SEED,
+    threads: THREADS,
+    log,
+  });
+  saveModel(dir, params);
+  rmSync(contrastiveDir, { recursive: true, force: true });
   log(`wrote ${dir}`);
   // Heads and experts start from the stored (F16-rounded) weights that users load.
   return loadClipVision(dir).params;
@@ -132,7 +159,7 @@ async function main(): Promise<void> {
     log(`pre-trained encoder exists, skipped (${pretrainedDir})`);
     pretrained = loadClipVision(pretrainedDir).params;
   } else {
-    pretrained = await pretrainStage(pretrainedDir, splits);
+    pretrained = await pretrainStage(pretrainedDir, splits, rebuild);
     rebuild = true;
   }
   const headsFile = suiteHeadsPath(root);

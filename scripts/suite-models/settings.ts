@@ -24,6 +24,8 @@ export const SUITE_MODEL_CONFIG: ClipVisionConfig = clipVisionConfig({
 });
 
 export const SEED = 7;
+/** The glyph corpus' own seed (image i draws from deriveSeed(GLYPH_CORPUS_SEED, i)). */
+export const GLYPH_CORPUS_SEED = 0x5eed;
 
 /** ORT intra-op threads for every stage (the machine the recipe targets has 2 cores). */
 export const THREADS = 2;
@@ -36,7 +38,7 @@ export const STORED_DTYPE = 'F16';
 
 /** Self-supervised pre-training: contrastive (SimCLR) on the pooled train images of all tasks. */
 export const PRETRAIN = {
-  steps: 3000,
+  steps: 6000,
   /** Images per step; each gives two views. */
   batchSize: 64,
   lr: 1e-3,
@@ -45,6 +47,21 @@ export const PRETRAIN = {
   maxGradNorm: 1,
   temperature: 0.2,
   projectionDim: 64,
+} as const;
+
+/**
+ * Supervised pre-training after the contrastive stage, on the rendered glyph corpus (glyph-corpus.ts):
+ * broad labelled data the suite's tasks are not part of, as a real CLIP's pre-training data.
+ */
+export const SUPERVISED_PRETRAIN = {
+  /** Corpus images per glyph class (936 classes). */
+  perClass: 80,
+  steps: 1500,
+  batchSize: 128,
+  lr: 1e-3,
+  warmup: 100,
+  weightDecay: 0.05,
+  maxGradNorm: 1,
 } as const;
 
 /** Linear heads on frozen pre-trained pooler features: full-batch multinomial logistic regression. */
@@ -61,7 +78,7 @@ export const HEADS = {
 export const EXPERT = {
   steps: 1200,
   batchSize: 64,
-  lr: 1e-3,
+  lr: 3e-4,
   warmup: 50,
   weightDecay: 0.01,
   maxGradNorm: 1,
