@@ -8,7 +8,7 @@
  * accuracy (README of assets/suite, "How they were made").
  */
 import { createRandom, deriveSeed } from '../../src/data/random.js';
-import { Graph, grad, linear, type Value } from '../../src/graph/index.js';
+import { Graph, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { clipVisionForward, inputParams } from '../../src/models/clip-vision/model.js';
 import { type ClipParams, normalSampler, randomClipParams } from '../../src/models/clip-vision/params.js';
@@ -17,7 +17,7 @@ import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';
 import { labelTensor } from './images.js';
-import { countCorrect, type TrainSettings, train } from './train-loop.js';
+import { countCorrect, gradientOutputs, type TrainSettings, train } from './train-loop.js';
 import { writeRandomView } from './views.js';
 
 const IMAGE = 3 * 32 * 32;
@@ -89,16 +89,7 @@ function contrastiveGraph(config: ClipVisionConfig, views: number, settings: Con
     .mul(1 / settings.temperature)
     .add(selfMask); // [V, V]
   const loss = crossEntropy(logits, partners);
-  const trained = [...values.keys()];
-  const grads = grad(
-    loss,
-    trained.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  trained.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, trained };
+  return gradientOutputs(loss, logits, values);
 }
 
 /** Views 0..B−1 and B..2B−1 are the two views of the same B images: each one's partner index. */

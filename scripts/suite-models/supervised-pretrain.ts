@@ -6,7 +6,7 @@
  * 936-way task does not start within 900 steps (loss stays at ln 936), from the contrastive encoder it does.
  */
 import { createRandom, deriveSeed } from '../../src/data/random.js';
-import { Graph, grad, linear, type Value } from '../../src/graph/index.js';
+import { Graph, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { clipVisionForward, inputParams } from '../../src/models/clip-vision/model.js';
 import { type ClipParams, normalSampler } from '../../src/models/clip-vision/params.js';
@@ -16,7 +16,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';
 import type { GlyphCorpus } from './glyph-corpus.js';
 import { labelTensor } from './images.js';
-import { countCorrect, type TrainSettings, train } from './train-loop.js';
+import { countCorrect, gradientOutputs, type TrainSettings, train } from './train-loop.js';
 import { writeRandomView } from './views.js';
 
 const IMAGE = 3 * 32 * 32;
@@ -40,16 +40,7 @@ function classificationGraph(config: ClipVisionConfig, batch: number, classes: n
   const { poolerOutput } = clipVisionForward(config, lookup, pixels);
   const logits = linear(poolerOutput, values.get('classifier.weight')!, values.get('classifier.bias'));
   const loss = crossEntropy(logits, labels);
-  const trained = [...values.keys()];
-  const grads = grad(
-    loss,
-    trained.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  trained.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, trained };
+  return gradientOutputs(loss, logits, values);
 }
 
 function classifierParams(d: number, classes: number, seed: number): Record<string, Tensor> {
