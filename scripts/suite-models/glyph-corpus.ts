@@ -7,10 +7,8 @@
  * Latin, digits, Greek or hiragana), and no test font of the suite is used; the corpus is rendered in
  * memory at build time from (class, index) through seeded generators.
  */
-import { basename } from 'node:path';
-import { GlobalFonts } from '@napi-rs/canvas';
 import { createRandom, deriveSeed, type Random } from '../../src/data/random.js';
-import { WemoeError } from '../../src/errors.js';
+import { fontAlias } from '../suite/fonts.js';
 import {
   contrasting,
   drawGlyphs,
@@ -93,21 +91,6 @@ export interface GlyphCorpus {
   readonly labels: Int32Array;
   readonly classes: number;
   readonly count: number;
-}
-
-const aliases = new Map<string, string>();
-
-function fontAlias(file: string): string {
-  const known = aliases.get(file);
-  if (known) return known;
-  const alias = `corpus-${basename(file)}`;
-  if (!GlobalFonts.registerFromPath(file, alias)) {
-    throw new WemoeError(
-      `${file}: font file missing or unreadable; install fonts-noto-core, fonts-noto-cjk, fonts-dejavu-core`,
-    );
-  }
-  aliases.set(file, alias);
-  return alias;
 }
 
 const anyColour = (r: Random) => hsl(r.uniform(), r.between(0, 0.9), r.between(0.05, 0.95));

@@ -106,18 +106,21 @@ export function fontFiles(script: Script, split: Split): readonly string[] {
 
 const registered = new Map<string, string>();
 
+/** Registers a font file (once) under its own alias and returns the alias. */
+export function fontAlias(file: string): string {
+  const known = registered.get(file);
+  if (known) return known;
+  if (!existsSync(file)) {
+    throw new WemoeError(`${file}: font file missing; install the Debian packages ${PACKAGES}`);
+  }
+  const alias = `suite-${basename(file).replace(/\.[a-z]+$/, '')}`;
+  if (!GlobalFonts.registerFromPath(file, alias))
+    throw new WemoeError(`${file}: canvas could not load this font`);
+  registered.set(file, alias);
+  return alias;
+}
+
 /** Registers the files of one script and split; returns their family aliases in list order. */
 export function loadFonts(script: Script, split: Split): string[] {
-  return fontFiles(script, split).map((file) => {
-    const known = registered.get(file);
-    if (known) return known;
-    if (!existsSync(file)) {
-      throw new WemoeError(`${file}: font file missing; install the Debian packages ${PACKAGES}`);
-    }
-    const alias = `suite-${basename(file).replace(/\.[a-z]+$/, '')}`;
-    if (!GlobalFonts.registerFromPath(file, alias))
-      throw new WemoeError(`${file}: canvas could not load this font`);
-    registered.set(file, alias);
-    return alias;
-  });
+  return fontFiles(script, split).map(fontAlias);
 }
