@@ -12,12 +12,12 @@ import { Graph, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { clipVisionForward, inputParams } from '../../src/models/clip-vision/model.js';
 import { type ClipParams, normalSampler, randomClipParams } from '../../src/models/clip-vision/params.js';
-import { crossEntropy } from '../../src/models/clip-vision/training.js';
+import { crossEntropy, gradientOutputs } from '../../src/models/clip-vision/training.js';
 import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';
 import { labelTensor } from './images.js';
-import { countCorrect, gradientOutputs, type TrainSettings, train } from './train-loop.js';
+import { countCorrect, type TrainSettings, train } from './train-loop.js';
 import { writeRandomView } from './views.js';
 
 const IMAGE = 3 * 32 * 32;

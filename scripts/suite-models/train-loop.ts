@@ -1,5 +1,4 @@
 /** The optimisation loop every training stage shares: AdamW, warm-up + cosine, global-norm clipping, progress lines. */
-import { grad, type Value } from '../../src/graph/index.js';
 import { Adam } from '../../src/optim/adam.js';
 import { clipGradNorm } from '../../src/optim/clip.js';
 import { cosineSchedule } from '../../src/optim/schedule.js';
@@ -69,25 +68,4 @@ export function countCorrect(logits: Tensor, labels: readonly number[]): number 
     if (best === label) correct++;
   });
   return correct;
-}
-
-/**
- * The outputs of a training graph whose parameters are all graph inputs (`values`, by name): the loss,
- * the logits, and `grad.<name>` of every parameter; `trained` lists the names in that order.
- */
-export function gradientOutputs(
-  loss: Value,
-  logits: Value,
-  values: ReadonlyMap<string, Value>,
-): { outputs: Record<string, Value>; trained: string[] } {
-  const trained = [...values.keys()];
-  const grads = grad(
-    loss,
-    trained.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  trained.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, trained };
 }

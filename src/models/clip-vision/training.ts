@@ -66,16 +66,29 @@ export function buildClipTrainingGraph(
   const bias = head.bias ? graph.constant(head.bias, 'head.bias') : undefined; // [K]
   const logits = logitsFrom(headKind, weight, bias, poolerOutput); // [B, K]
   const loss = crossEntropy(logits, labels);
-  const names = [...values.keys()];
+  const { outputs, trained } = gradientOutputs(loss, logits, values);
+  return { graph, outputs, paramNames: trained };
+}
+
+/**
+ * The outputs of a training graph whose parameters are all graph inputs (`values`, by name): the loss,
+ * the logits, and `grad.<name>` of every parameter; `trained` lists the names in that order.
+ */
+export function gradientOutputs(
+  loss: Value,
+  logits: Value,
+  values: ReadonlyMap<string, Value>,
+): { outputs: Record<string, Value>; trained: string[] } {
+  const trained = [...values.keys()];
   const grads = grad(
     loss,
-    names.map((n) => values.get(n)!),
+    trained.map((n) => values.get(n)!),
   );
   const outputs: Record<string, Value> = { loss, logits };
-  names.forEach((name, i) => {
-    outputs[`grad.${name}`] = grads[i];
+  trained.forEach((n, i) => {
+    outputs[`grad.${n}`] = grads[i];
   });
-  return { graph, outputs, paramNames: names };
+  return { outputs, trained };
 }
 
 export interface ClipTrainingStep {
