@@ -4,7 +4,8 @@
  * (`--clean` removes them). Each measurement runs in its own process so peak RSS is per merge:
  * the read floor (every tensor of every model read once, the faster of a plain synchronous read and the
  * merge driver's own read-ahead on a worker thread with nothing merged), task_arithmetic and ties
- * (global trim: a counting pass, then the merge pass; its passes and phase times are reported).
+ * (global trim: a sample brackets the thresholds, then the merge pass; its observation passes, if a
+ * band missed, and phase times are reported).
  * Targets: task_arithmetic ≤ 2× the read floor, ties ≤ 4×, peak RSS ≤ 1.5 GB.
  */
 import { spawnSync } from 'node:child_process';

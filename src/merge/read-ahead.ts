@@ -149,7 +149,7 @@ export class ReadAhead {
 }
 
 /** The float values of `bytes` (at an offset suited to the dtype), without a copy. */
-function floatView(dtype: DType, bytes: Uint8Array): TensorData {
+export function floatView(dtype: DType, bytes: Uint8Array): TensorData {
   const { buffer, byteOffset, byteLength } = bytes;
   switch (dtype) {
     case 'F32':

@@ -52,7 +52,17 @@ export interface DeferredMerger extends TensorMerger {
    * be a view of a buffer reused by the next call.
    */
   merge(tensors: MergeTensors, into?: Float32Array): Float32Array;
-  finishMerge(): void;
+  /**
+   * When present, runs before the observation passes (with the sources, to sample them); it may make
+   * them unneeded. `scratch`, when given, is memory it may use until it returns (the read-ahead ring,
+   * idle then, where the kernels read in place).
+   */
+  prepare?(sources: MergeSources, plan: MergePlan, scratch?: Float32Array): void;
+  /**
+   * After the merge pass; false when the merge pass must be run again, after the observation passes the
+   * merger now asks for (a guess from `prepare` proved wrong).
+   */
+  finishMerge(): boolean;
   /**
    * Makes the provisional values of the next float tensor final, in place; returns whether they are all
    * finite, or nothing when it did not look (the driver checks).
@@ -150,8 +160,11 @@ export function streamMerge(
     ahead: new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null),
     held: reader && new Uint8Array(reader.arena.buffer, reader.arena.held.offset, reader.arena.held.bytes),
   });
-  let pass = 0;
-  try {
+  let passes = 0;
+  let observeSeconds = 0;
+  const observe = () => {
+    const begin = performance.now();
+    let pass = 0;
     for (; merger.wantsPass?.(pass); pass++) {
       const input = readAhead();
       plan.floatTensors.forEach((info, i) => {
@@ -163,11 +176,26 @@ export function streamMerge(
       input.ahead.close();
       merger.endPass?.(pass);
     }
-    const observed = performance.now();
+    passes += pass;
+    observeSeconds += (performance.now() - begin) / 1000;
+    return pass;
+  };
+  try {
+    if (isDeferred(merger) && merger.prepare) {
+      const ring = reader?.arena;
+      merger.prepare(
+        sources,
+        plan,
+        ring && new Float32Array(ring.buffer, ring.offset, Math.floor(ring.bytes / 4)),
+      );
+      observeSeconds += (performance.now() - start) / 1000;
+    }
+    let pass = observe();
     const dtype = options.outputDtype ?? 'F32';
     if (prefaulting !== null) awaitPrefault(reader!.arena, prefaulting);
-    if (isDeferred(merger)) mergeDeferred(readAhead(), merger, sink, dtype, report, pass);
-    else {
+    if (isDeferred(merger)) {
+      while (!mergeDeferred(readAhead(), merger, sink, dtype, report, pass)) pass = observe();
+    } else {
       const input = readAhead();
       plan.tensors.forEach((info, i) => {
         sink.write(info.name, mergeOne(input, merger, info, dtype));
@@ -176,12 +204,13 @@ export function streamMerge(
       input.ahead.close();
     }
     sink.finish();
-    const end = performance.now();
-    return { passes: pass, observeSeconds: (observed - start) / 1000, mergeSeconds: (end - observed) / 1000 };
+    const seconds = (performance.now() - start) / 1000;
+    return { passes, observeSeconds, mergeSeconds: seconds - observeSeconds };
   } catch (error) {
     sink.abort();
     throw error;
   } finally {
+    if (isDeferred(merger)) merger.dispose();
     reader?.close();
   }
 }
@@ -223,8 +252,9 @@ function outputTensor(info: TensorInfo, merged: Float32Array, dtype: OutputDType
 /**
  * Provisional tensors are kept (in memory up to PROVISIONAL_IN_MEMORY, then in a temporary file): in the
  * held region of the kernel arena when the inputs are read ahead, where the kernels write them in place
- * (its pages touched by the kernel worker during the first pass); once the merger has finished, each is
- * finalized (the next one ahead, on another thread, when the merger can) and written.
+ * (its pages touched by the kernel worker before the merge pass); once the merger has finished, each is
+ * finalized (the next one ahead, on another thread, when the merger can) and written. False, with
+ * nothing written, when the merger asks for the merge pass again.
  */
 function mergeDeferred(
   input: MergeInput,
@@ -233,7 +263,7 @@ function mergeDeferred(
   dtype: OutputDType,
   report: (progress: MergeProgress) => void,
   pass: number,
-): void {
+): boolean {
   const spill = new SpillFile('provisional.f32', PROVISIONAL_IN_MEMORY, input.held ?? undefined);
   try {
     const offsets = new Map<string, number>();
@@ -249,7 +279,7 @@ function mergeDeferred(
       report({ phase: 'merge', pass, index: i + 1, total: plan.floatTensors.length, name: info.name });
     });
     input.ahead.close();
-    merger.finishMerge();
+    if (!merger.finishMerge()) return false;
     const floats = plan.tensors.filter((info) => offsets.has(info.name));
     const take = (info: TensorInfo) => floatsOf(spill.take(offsets.get(info.name)!, 4 * numel(info.shape)));
     let next = floats.length > 0 ? take(floats[0]) : null;
@@ -267,9 +297,9 @@ function mergeDeferred(
       if (finite === false || (finite === undefined && !isAllFinite(merged))) throw overflowError(info.name);
       sink.write(info.name, outputTensor(info, merged, dtype));
     }
+    return true;
   } finally {
     spill.dispose();
-    merger.dispose();
   }
 }
 

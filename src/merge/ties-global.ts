@@ -1,25 +1,32 @@
 /**
- * Ties with the global trim in bounded memory, reading the models twice: once to count magnitudes, once
- * to merge. Per task, the trim threshold is the exact k-th smallest |τt| over ALL float parameters, and
- * the majority sign (the sign of Σ over every entry of sign(Σt trimmed τt)) breaks zero-sign ties.
+ * Ties with the global trim in bounded memory. Per task, the trim threshold is the exact k-th smallest
+ * |τt| over ALL float parameters, and the majority sign (the sign of Σ over every entry of
+ * sign(Σt trimmed τt)) breaks zero-sign ties.
  *
- * Pass 0 counts the high 16 bits of every |τt| (MagnitudeSelector): the threshold lies in a known
- * boundary bucket per task. The merge pass then decides every entry whose magnitudes all lie outside the
- * boundary buckets (kept or trimmed for sure) and writes its merged value at once; an entry with a
- * magnitude in a boundary bucket, or whose elected sign is the majority's and matters, is provisional:
- * its T task-vector values go to a record log (in memory up to a budget, then on disk). The boundary
- * magnitudes are counted finely as their records are written (every one is in exactly one record: by
- * the kernel's spans when the inputs lie in a kernel arena, else here), which gives the exact thresholds
- * after the pass; then the records' votes give the majority, and `finalize` rewrites the provisional
- * entries (on the kernel worker, one tensor ahead of the driver, when they lie in the arena).
- * When the boundary buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1
- * pins the exact thresholds first and only majority-dependent entries are recorded. Every entry, decided
- * or recorded, goes through the one entry kernel (kernels/ties-entries.ts).
+ * Usually the models are read once: a sample (ties-sample.ts) brackets each threshold in a band of
+ * magnitudes (`useBand`), and the merge pass decides every entry whose magnitudes all lie outside the
+ * bands, writing its merged value at once, and counts per task the magnitudes above the band; an entry
+ * with a magnitude in a band, or whose elected sign is the majority's and matters, is provisional: its
+ * T task-vector values go to a record log (in memory up to a budget, then on disk). After the pass the
+ * exact thresholds are selected among the recorded magnitudes of each band (the count above it gives
+ * their ranks); then the records' votes give the majority, and `finalize` rewrites the provisional
+ * entries (on the kernel worker, one tensor ahead of the driver, when they lie in the arena). When a
+ * threshold proves to lie outside its band, the merge pass is dropped and run again after pass 0.
+ *
+ * Without a band (DARE's τ, or a sample that would record too much) the models are read twice: pass 0
+ * counts the high 16 bits of every |τt| (MagnitudeSelector), so the threshold lies in a known boundary
+ * bucket per task, which plays the band's part in the merge pass; its magnitudes are counted finely as
+ * their records are written (every one is in exactly one record: by the kernel's spans when the inputs
+ * lie in a kernel arena, else here), which gives the exact thresholds after the pass. When the boundary
+ * buckets hold too many entries (magnitudes that repeat, as in DARE's zeros), pass 1 pins the exact
+ * thresholds first and only majority-dependent entries are recorded. Every entry, decided or recorded,
+ * goes through the one entry kernel (kernels/ties-entries.ts).
  */
 import { countDeltaFine, countDeltaMagnitudes } from './kernels/delta-magnitudes.js';
 import type { WasmMemory } from './kernels/kernel-memory.js';
 import {
   BLOCK,
+  type EntryCounts,
   type EntryMerge,
   entryVotes,
   exactTrimBits,
@@ -38,7 +45,7 @@ import {
   startFinalize,
 } from './kernels/ties-records-kernel.js';
 import { boundaryCounts, MODES } from './kernels/ties-span.js';
-import { MagnitudeSelector } from './magnitude-select.js';
+import { kthSmallestMagnitude, MagnitudeSelector } from './magnitude-select.js';
 import type { MergeFunc } from './ties.js';
 import { type RecordCursor, RecordLog } from './ties-records.js';
 
@@ -78,6 +85,8 @@ export class GlobalTrimPlanner {
   private kernelMemory: WasmMemory | null = null;
   /** The values `finalizeAhead` handed to the kernel worker (id null: not started), and their records. */
   private ahead: { values: Float32Array; id: number | null; runs: RecordRuns } | null = null;
+  /** After `useBand`: the merge pass's counts, and the magnitudes per task (all float parameters). */
+  private band: { counts: EntryCounts; entries: number } | null = null;
 
   /**
    * @param kth 1-based rank of the threshold among the d magnitudes of each task.
@@ -87,7 +96,7 @@ export class GlobalTrimPlanner {
    */
   constructor(
     private readonly taskCount: number,
-    kth: number,
+    private readonly kth: number,
     private readonly maxBoundary: number,
     recordsPerChunk = RECORDS_PER_CHUNK,
     recordsInMemory = 0,
@@ -107,8 +116,30 @@ export class GlobalTrimPlanner {
     return !this.finePass;
   }
 
+  /** How many magnitudes the boundary may hold before the merge pass cannot record them all. */
+  get boundaryBudget(): number {
+    return this.maxBoundary;
+  }
+
+  /**
+   * Skips the counting passes: the merge pass runs with each task's threshold taken to lie in `band`
+   * (a guess from a sample; see ties-sample.ts) over `entries` magnitudes per task, counting how many lie
+   * above it; `finishMerge` checks the guess and resolves the exact thresholds from the records.
+   */
+  useBand(band: TrimBits, entries: number): void {
+    this.bounds = { lowBits: band.lowBits, highBits: band.highBits };
+    const counts = { keeps: new Float64Array(this.taskCount), nonFinite: new Float64Array(this.taskCount) };
+    this.band = { counts, entries };
+  }
+
   wantsPass(pass: number): boolean {
+    if (this.band !== null) return false;
     return pass === 0 || (pass === 1 && this.finePass);
+  }
+
+  /** In band mode, the first task whose τ held NaN/Inf in the merge pass so far, or −1. */
+  nonFiniteTask(): number {
+    return this.band === null ? -1 : this.band.counts.nonFinite.findIndex((count) => count > 0);
   }
 
   /** Pass 0: counts every |τt|; returns the first task whose τ holds NaN/Inf, or −1. */
@@ -175,7 +206,7 @@ export class GlobalTrimPlanner {
       one: (i: number) => this.record(deltas, i),
       many: (words: Float32Array, count: number) => this.records.appendMany(words, count),
     };
-    this.votes += mergeEntries(pretrained, deltas, this.bounds, options, out, records);
+    this.votes += mergeEntries(pretrained, deltas, this.bounds, options, out, records, this.band?.counts);
     this.recordsPerTensor.push(this.records.count - before);
     return out;
   }
@@ -194,9 +225,22 @@ export class GlobalTrimPlanner {
     }
   }
 
-  /** After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority. */
-  finishMerge(): void {
-    if (this.thresholds.length === 0 && this.bounds.lowBits.length > 0) {
+  /**
+   * After the merge pass: the exact thresholds (from the records, unless pass 1 ran) and the majority.
+   * False when a band from `useBand` missed a threshold: the planner is back at pass 0, and the merge
+   * pass must be run again after the counting passes (its records and votes are dropped).
+   */
+  finishMerge(): boolean {
+    if (this.band !== null) {
+      const thresholds = this.bandThresholds(this.band.counts.keeps, this.band.entries);
+      this.band = null;
+      if (thresholds === null) {
+        this.restart();
+        return false;
+      }
+      this.thresholds = thresholds;
+      this.bounds = exactTrimBits(thresholds);
+    } else if (this.thresholds.length === 0 && this.bounds.lowBits.length > 0) {
       if (this.kernelMemory !== null) {
         const counts = boundaryCounts(this.kernelMemory, this.taskCount);
         for (const [t, selector] of this.selectors.entries()) selector.addFineCounts(counts, t << 16);
@@ -206,6 +250,37 @@ export class GlobalTrimPlanner {
     this.votes += this.recordedVotes();
     this.majority = this.votes < 0 ? -1 : 1;
     this.cursor = this.records.cursor();
+    return true;
+  }
+
+  private restart(): void {
+    this.bounds = NO_BOUNDS;
+    this.votes = 0;
+    this.recordsPerTensor.length = 0;
+    this.records.clear();
+  }
+
+  /**
+   * Per task, the exact threshold when it lies in the band: the magnitudes under the band are those
+   * neither kept (`keeps`) nor in it, and those in it are all in the records (an entry with one is
+   * undecided), gathered here and selected from. Null when a rank falls outside its band.
+   */
+  private bandThresholds(keeps: Float64Array, entries: number): number[] | null {
+    const { lowBits, highBits } = this.bounds;
+    const tasks = this.taskCount;
+    const width = tasks + 1;
+    const gathered = Array.from({ length: tasks }, () => new InBand());
+    this.records.forEachChunk((bits, count) => {
+      for (let t = 0; t < tasks; t++) gathered[t].gather(bits, 1 + t, width, count, lowBits[t], highBits[t]);
+    });
+    const inBand = gathered.map((g) => g.values());
+    const thresholds: number[] = [];
+    for (const [t, magnitudes] of inBand.entries()) {
+      const rank = this.kth - (entries - keeps[t] - magnitudes.length);
+      if (rank < 1 || rank > magnitudes.length) return null;
+      thresholds.push(kthSmallestMagnitude(new Float32Array(magnitudes.buffer, 0, magnitudes.length), rank));
+    }
+    return thresholds;
   }
 
   /** Σ sign(Σt kept τt) over the records, under the exact thresholds. */
@@ -306,6 +381,32 @@ export class GlobalTrimPlanner {
 
   dispose(): void {
     this.records.dispose();
+  }
+}
+
+/** The magnitude bits of one task's records that lie in its band, in a buffer that grows. */
+class InBand {
+  private buffer = new Uint32Array(1 << 12);
+  private length = 0;
+
+  /** Keeps the magnitude bits of word `word` of `count` records (`width` words each) in [low, high). */
+  gather(bits: Uint32Array, word: number, width: number, count: number, low: number, high: number): void {
+    if (this.buffer.length - this.length < count) {
+      const grown = new Uint32Array(Math.max(2 * this.buffer.length, this.length + count));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = word, end = word + count * width; i < end; i += width) {
+      const magnitude = bits[i] & 0x7fffffff;
+      if (magnitude >= low && magnitude < high) buffer[at++] = magnitude;
+    }
+    this.length = at;
+  }
+
+  values(): Uint32Array {
+    return this.buffer.subarray(0, this.length);
   }
 }
 

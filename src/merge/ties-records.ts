@@ -80,6 +80,13 @@ export class RecordLog {
     return new RecordCursor(this);
   }
 
+  /** Drops every record. */
+  clear(): void {
+    this.dispose();
+    this.count = 0;
+    this.buffered = 0;
+  }
+
   dispose(): void {
     this.spill?.dispose();
     this.spill = null;

@@ -10,6 +10,7 @@ import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger 
 import type { DeferredMerger } from './stream.js';
 import { nonFiniteError, TaskVectors, type TaskVectorTransform } from './task-vector.js';
 import { GlobalTrimPlanner, keptVotes, type TaskDeltas } from './ties-global.js';
+import { sampledTrimBand } from './ties-sample.js';
 
 export const MERGE_FUNCS = ['sum', 'mean', 'max'] as const;
 export type MergeFunc = (typeof MERGE_FUNCS)[number];
@@ -83,12 +84,18 @@ export function createTiesMerger(
       },
     };
   }
-  const planner = GlobalTrimPlanner.forParams(
-    context.tasks.length,
-    trimRank(context.floatParams, p.threshold),
-    context.floatParams,
-  );
+  const kth = trimRank(context.floatParams, p.threshold);
+  const planner = GlobalTrimPlanner.forParams(context.tasks.length, kth, context.floatParams);
   const merger: DeferredMerger = {
+    // Plain Ties guesses its thresholds from a sample and merges at once; DARE's τ (dropped at random,
+    // many zeros) are counted in full.
+    prepare: transform
+      ? undefined
+      : (sources, plan, scratch) => {
+          if (context.floatParams === 0) return;
+          const band = sampledTrimBand(sources, plan, kth, planner.boundaryBudget, scratch);
+          if (band !== null) planner.useBand(band, context.floatParams);
+        },
     wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
     observe(pass, tensors) {
       // DARE checks for NaN/Inf before its drops could hide them (plain Ties finds them in its histogram).
@@ -103,7 +110,12 @@ export function createTiesMerger(
       : (pass, pretrained, first, experts) =>
           planner.countTasks(pass, first, { base: pretrained, arrays: experts }),
     endPass: (pass) => planner.endPass(pass),
-    merge: (tensors, into) => planner.mergeProvisional(tensors.pretrained, deltas(tensors), p, into),
+    merge(tensors, into) {
+      const merged = planner.mergeProvisional(tensors.pretrained, deltas(tensors), p, into);
+      const bad = planner.nonFiniteTask();
+      if (bad >= 0) throw nonFiniteError(tensors, bad);
+      return merged;
+    },
     finishMerge: () => planner.finishMerge(),
     finalize: (values) => planner.finalize(values, p),
     finalizeAhead: (values) => planner.finalizeAhead(values, p),

@@ -110,6 +110,18 @@ describe('global Ties over files equals it over memory', () => {
     expect(await noWorkerLeft()).toBe(0);
   });
 
+  it('names the expert whose τ holds a NaN, counted by the spans here and on the worker', async () => {
+    for (const at of [5, SHARED_SPAN_MIN]) {
+      const all = models({ big: SHARED_SPAN_MIN + 3 }, 11, 0);
+      // −NaN: with a NaN total its negative part is not the one elected, so only the count finds it.
+      new Uint32Array((all[2].big.data as Float32Array).buffer)[at] = 0xffc00000;
+      expect(() => mergeBits(sourcesOf(all, true, `nan-${at}`), {})).toThrow(
+        /^merge: tensor 'big': non-finite values in expert 'b'/,
+      );
+    }
+    expect(await noWorkerLeft()).toBe(0);
+  });
+
   it('leaves no worker running after a merge that failed', async () => {
     const all = models({ big: SHARED_SPAN_MIN + 3, late: 5 }, 9, 0);
     (all[2].late.data as Float32Array)[2] = Number.NaN;

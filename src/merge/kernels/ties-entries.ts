@@ -60,6 +60,12 @@ export interface EntryRecords {
   many(words: Float32Array, count: number): void;
 }
 
+/** Per task, what mergeEntries may count: |τt| with bits ≥ highBits[t] (kept for sure), and NaN/±Inf τt. */
+export interface EntryCounts {
+  readonly keeps: Float64Array;
+  readonly nonFinite: Float64Array;
+}
+
 export interface EntryMerge {
   readonly scaling_factor: number;
   readonly merge_func: MergeFunc;
@@ -75,8 +81,9 @@ export function exactTrimBits(thresholds: ArrayLike<number>): TrimBits {
 /**
  * out[i] = θ0 + λ·merged for every entry that is decided; θ0 for the others (undecided, or a zero sign
  * whose result hangs on the sign under the 'record' rule), which go to `records` in entry order.
- * Returns Σ sign(Σt kept τt) over the decided entries. Inputs that lie in a kernel arena are merged by
- * spans (ties-span.ts), shared with a worker thread when long; the rest a block at a time from here.
+ * Returns Σ sign(Σt kept τt) over the decided entries; adds to `counts`, when given, each task's count
+ * of |τt| with bits ≥ highBits[t] and of non-finite τt. Inputs that lie in a kernel arena are merged by spans (ties-span.ts),
+ * shared with a worker thread when long; the rest a block at a time from here.
  */
 export function mergeEntries(
   pretrained: Float32Array,
@@ -85,11 +92,15 @@ export function mergeEntries(
   options: EntryMerge,
   out: Float32Array,
   records: EntryRecords = NO_RECORDS,
+  counts?: EntryCounts,
 ): number {
   const n = out.length;
   const tasks = deltas.arrays.length;
   const target = spanTarget([pretrained, deltas.base, ...deltas.arrays], tasks, n);
-  if (target === null) return mergeBlocks(pretrained, deltas, trim, options, out, records, 0);
+  if (target === null) {
+    if (counts !== undefined) countKept(deltas, trim.highBits, 0, counts);
+    return mergeBlocks(pretrained, deltas, trim, options, out, records, 0);
+  }
   const direct = out.buffer === target.memory.buffer;
   const spanOut = direct ? out : workOutput(target, n);
   const { merge_func, scaling_factor: lambda, tie } = options;
@@ -107,7 +118,39 @@ export function mergeEntries(
   for (const { buffer, from, count } of spans.records) {
     if (count > 0) records.many(new Float32Array(buffer, from, count * (1 + tasks)), count);
   }
+  if (counts !== undefined) {
+    for (let t = 0; t < tasks; t++) {
+      counts.keeps[t] += spans.keeps[t];
+      counts.nonFinite[t] += spans.nonFinite[t];
+    }
+    countKept(deltas, trim.highBits, target.covered, counts);
+  }
   return spans.votes + mergeBlocks(pretrained, deltas, trim, options, out, records, target.covered);
+}
+
+const tauScratch = new Float32Array(1);
+const tauBits = new Int32Array(tauScratch.buffer);
+
+/** `counts` of the entries from `from` on, as the kernels count them. */
+function countKept(
+  { base, arrays }: TaskDeltas,
+  highBits: Int32Array,
+  from: number,
+  counts: EntryCounts,
+): void {
+  arrays.forEach((array, t) => {
+    const high = highBits[t];
+    let kept = 0;
+    let nonFinite = 0;
+    for (let i = from; i < array.length; i++) {
+      tauScratch[0] = array[i] - base[i];
+      const magnitude = tauBits[0] & 0x7fffffff;
+      if (magnitude >= high) kept++;
+      if (magnitude >= 0x7f800000) nonFinite++;
+    }
+    counts.keeps[t] += kept;
+    counts.nonFinite[t] += nonFinite;
+  });
 }
 
 /** mergeEntries for entries [from, n), a block at a time. */

@@ -46,7 +46,16 @@ export function tiesLayout(scratch: number) {
   /** i32 results of `span`: its votes, and the end address of the list it wrote. */
   const SPAN_VOTES = SPAN_HISTOGRAMS + 4;
   const SPAN_LIST_END = SPAN_VOTES + 4;
-  const END = SPAN_LIST_END + 4;
+  /**
+   * i32 × 4 per task of a call of `accumulate`: minus the count of its kept magnitudes (|τ| ≥ high
+   * bits), then (NON_FINITES) minus the count of its NaN and ±Inf τ.
+   */
+  const KEEPS = (SPAN_LIST_END + 4 + 15) & ~15;
+  const NON_FINITES = KEEPS + 16 * SIMD_TASKS;
+  /** i32 × 4 per task: a span's counts (KEEPS, NON_FINITES summed over its blocks), in lanes. */
+  const SPAN_KEEPS = NON_FINITES + 16 * SIMD_TASKS;
+  const SPAN_NON_FINITES = SPAN_KEEPS + 16 * SPAN_MAX_TASKS;
+  const END = SPAN_NON_FINITES + 16 * SPAN_MAX_TASKS;
   return {
     TOTAL,
     PARTS,
@@ -71,6 +80,10 @@ export function tiesLayout(scratch: number) {
     SPAN_HISTOGRAMS,
     SPAN_VOTES,
     SPAN_LIST_END,
+    KEEPS,
+    NON_FINITES,
+    SPAN_KEEPS,
+    SPAN_NON_FINITES,
     END,
   };
 }

@@ -52,9 +52,18 @@ function statsStep(): number[] {
   ];
 }
 
-/** One task on the four entries at `at4`: trim, then the three sums and the undecided mask. */
-function taskStep({ ARRAY_ADDRESSES, HIGHS, LOWS }: TiesLayout): number[] {
+/**
+ * One task on the four entries at `at4`: trim, then the three sums and the undecided mask; the kept
+ * magnitudes and the non-finite τ are counted in the task's lanes at KEEPS and NON_FINITES (spans sum
+ * them; elsewhere they are not read).
+ */
+function taskStep({ ARRAY_ADDRESSES, HIGHS, LOWS, KEEPS, NON_FINITES }: TiesLayout): number[] {
   const bound = (offset: number) => [...op.get(t), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(offset)];
+  const slot = [...op.get(t), ...op.i32Const(4), ...op.i32Shl];
+  /** The task's lanes at `offset` −= the mask `mask` leaves on the stack. */
+  const count = (offset: number, mask: number[]) => [
+    ...[...slot, ...slot, ...vop.load(offset), ...mask, ...vop.i32x4Sub, ...vop.store(offset)],
+  ];
   return [
     ...[
       ...op.get(at4),
@@ -67,6 +76,8 @@ function taskStep({ ARRAY_ADDRESSES, HIGHS, LOWS }: TiesLayout): number[] {
     ...[...vop.load(0), ...op.get(base), ...vop.f32x4Sub, ...op.set(x)],
     ...[...op.get(x), ...vop.i32x4Const(0x7fffffff), ...vop.and, ...op.set(magnitude)],
     ...[...op.get(magnitude), ...bound(HIGHS), ...vop.i32x4Splat, ...vop.i32x4GeS, ...op.set(keep)],
+    ...count(KEEPS, [...op.get(keep)]),
+    ...count(NON_FINITES, [...op.get(magnitude), ...vop.i32x4Const(0x7f800000), ...vop.i32x4GeS]),
     ...[...op.get(undecided), ...op.get(magnitude), ...bound(LOWS), ...vop.i32x4Splat, ...vop.i32x4GeS],
     ...[...op.get(keep), ...vop.andNot, ...vop.or, ...op.set(undecided)],
     ...[...op.get(x), ...op.get(keep), ...vop.and, ...op.set(kept)],

@@ -11,13 +11,15 @@
  * `first` (u32), then its τ = float32(array − base) (f32), written while the block is in cache (read
  * later, the inputs of scattered entries cost a cache miss each); a τ whose magnitude lies in its task's
  * bucket in SPAN_BUCKETS is counted in the task's histogram at SPAN_HISTOGRAMS (by its low 16 bits).
+ * Each task's count of kept magnitudes (|τ| bits ≥ its high bound) goes to SPAN_KEEPS, in four lanes,
+ * and its count of NaN and ±Inf τ to SPAN_NON_FINITES.
  * Returns Σ sign(total) over the entries not special (see resolve), and stores it at SPAN_VOTES and the
  * end of the records at SPAN_LIST_END.
  */
 import { SIMD_BLOCK, SIMD_TASKS, type TiesLayout, tiesLayout } from './ties-layout.js';
 import { nonFiniteFunction, recordsFunction, touchFunction } from './ties-records-code.js';
 import { ACCUMULATE_LOCALS, accumulateBody, RESOLVE_LOCALS, resolveBody } from './ties-simd-code.js';
-import { F64, forLoop, I32, op, type WasmFunction, wasmModule } from './wasm-builder.js';
+import { F64, forLoop, I32, op, vop, type WasmFunction, wasmModule } from './wasm-builder.js';
 
 const B = SIMD_BLOCK;
 /** Function indices in the module, in the order `tiesSimdModule` lists them. */
@@ -87,6 +89,28 @@ function groupStep(L: TiesLayout): number[] {
     ]),
     ...[...op.get(mode), ...op.if, ...firstOr(ACCUMULATE_STATS_FRESH, ACCUMULATE_STATS), ...op.else],
     ...[...firstOr(ACCUMULATE_FRESH, ACCUMULATE), ...op.end],
+    ...forLoop(k, count, 1, foldKeeps(L)),
+  ];
+}
+
+/** The span's counts of task g + k += the block's counts of the group's task k, which start again from zero. */
+function foldKeeps({ KEEPS, NON_FINITES, SPAN_KEEPS, SPAN_NON_FINITES }: TiesLayout): number[] {
+  const spanSlot = [...op.get(g), ...op.get(k), ...op.i32Add, ...op.i32Const(4), ...op.i32Shl];
+  const fold = (block: number, span: number) => [
+    ...[...spanSlot, ...spanSlot, ...vop.load(span), ...shl(k, 4), ...vop.load(block)],
+    ...[...vop.i32x4Add, ...vop.store(span)],
+    ...[...shl(k, 4), ...vop.i32x4Const(0), ...vop.store(block)],
+  ];
+  return [...fold(KEEPS, SPAN_KEEPS), ...fold(NON_FINITES, SPAN_NON_FINITES)];
+}
+
+/** Zeroes the span's counts (and those a call outside spans may have left in the block's). */
+function clearKeeps({ KEEPS, NON_FINITES, SPAN_KEEPS, SPAN_NON_FINITES }: TiesLayout): number[] {
+  const zero = (offsets: number[]) =>
+    offsets.flatMap((offset) => [...shl(t, 4), ...vop.i32x4Const(0), ...vop.store(offset)]);
+  return [
+    ...[...op.i32Const(SIMD_TASKS), ...op.set(count), ...forLoop(t, count, 1, zero([KEEPS, NON_FINITES]))],
+    ...forLoop(t, tasks, 1, zero([SPAN_KEEPS, SPAN_NON_FINITES])),
   ];
 }
 
@@ -224,6 +248,7 @@ function blockStep(L: TiesLayout): number[] {
 
 function spanBody(L: TiesLayout): number[] {
   return [
+    ...clearKeeps(L),
     ...[...op.get(listAt), ...op.set(list)],
     ...[...shl(tasks, 2), ...op.i32Const(4), ...op.i32Add, ...op.set(recordBytes)],
     ...forLoop(start, n, B, blockStep(L)),

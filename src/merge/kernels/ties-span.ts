@@ -80,6 +80,16 @@ export interface SpanInputs {
   readonly buckets: Int32Array | null;
 }
 
+/** What spans over a tensor's entries give besides the merged values. */
+export interface SpanResult {
+  readonly votes: number;
+  /** In entry order. */
+  readonly records: SpanRecords[];
+  /** Per task, how many |τt| have bits ≥ highBits[t] (kept for sure), and how many τt are NaN or ±Inf. */
+  readonly keeps: Float64Array;
+  readonly nonFinite: Float64Array;
+}
+
 /** Records a span wrote: `count` of them, 1 + tasks words each, from byte `from` of `buffer`. */
 export interface SpanRecords {
   readonly buffer: SharedArrayBuffer;
@@ -134,14 +144,14 @@ export function workOutput(target: SpanTarget, n: number): Float32Array {
 
 /**
  * Merges entries [0, target.covered) into `out` (in the target's memory): part here, part on the worker
- * when the span is long enough; returns the votes and the records, in entry order.
+ * when the span is long enough; returns the votes, the records (in entry order) and the kept counts.
  */
 export function runSpans(
   block: TiesBlock,
   target: SpanTarget,
   inputs: SpanInputs,
   out: Float32Array,
-): { votes: number; records: SpanRecords[] } {
+): SpanResult {
   const { memory, covered } = target;
   const bytes = recordBytes(inputs.arrays.length);
   const lists = target.listsAt;
@@ -161,11 +171,30 @@ export function runSpans(
     const votes = block.span(n, arrays.length, mode, lambda, at, list, tie, first);
     return { votes, records: records(list, mainLayout) };
   };
+  const tasks = inputs.arrays.length;
   const mine = here(0, split, lists[0]);
-  if (worker === null || job === null) return { votes: mine.votes, records: [mine.records] };
+  const keeps = spanCounts(memory, mainLayout.SPAN_KEEPS, tasks);
+  const nonFinite = spanCounts(memory, mainLayout.SPAN_NON_FINITES, tasks);
+  const result = { votes: mine.votes, records: [mine.records], keeps, nonFinite };
+  if (worker === null || job === null) return result;
   worker.wait(job);
+  const theirKeeps = spanCounts(memory, workerLayout.SPAN_KEEPS, tasks);
+  const theirNonFinite = spanCounts(memory, workerLayout.SPAN_NON_FINITES, tasks);
+  for (let t = 0; t < tasks; t++) {
+    keeps[t] += theirKeeps[t];
+    nonFinite[t] += theirNonFinite[t];
+  }
   const votes = mine.votes + readI32(memory, workerLayout.SPAN_VOTES);
-  return { votes, records: [mine.records, records(lists[1], workerLayout)] };
+  return { ...result, votes, records: [mine.records, records(lists[1], workerLayout)] };
+}
+
+/** Per task, the count the last span kept in four lanes from byte `at` (their sum). */
+function spanCounts(memory: WasmMemory, at: number, tasks: number): Float64Array {
+  const lanes = new Int32Array(memory.buffer, at, 4 * tasks);
+  return Float64Array.from({ length: tasks }, (_, t) => {
+    const lane = 4 * t;
+    return lanes[lane] + lanes[lane + 1] + lanes[lane + 2] + lanes[lane + 3];
+  });
 }
 
 /**
