@@ -1,17 +1,27 @@
 /**
  * Ties' sampled band (ties-sample.ts): on independent values the band holds the exact threshold and is a
- * bucket or two wide; a sample that misleads (the sampled chunks unlike the rest) makes the merge pass
+ * few buckets wide, on float16 checkpoints (τ of a few distinct values per bucket) too; a sample that misleads (the sampled chunks unlike the rest) makes the merge pass
  * run again after the counting pass, with the exact result; a NaN the band would hide is still an error.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSafetensors } from '../../src/io/safetensors-reader.js';
+import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import { kthSmallestMagnitude } from '../../src/merge/magnitude-select.js';
 import { type MergeSources, planMerge } from '../../src/merge/plan.js';
 import { outputEntries, streamMerge } from '../../src/merge/stream.js';
 import { majoritySign, tiesMethod, trimRank } from '../../src/merge/ties.js';
 import { chunkStarts, sampledTrimBand } from '../../src/merge/ties-sample.js';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../src/tensor/f16.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { MemorySink, MemorySource, mulberry32 } from './memory.js';
 import { referenceTiesTensor, referenceVotes } from './ties-reference.js';
+
+/** The bit patterns of the values (a view of a larger buffer included). */
+const bitsOf = (values: Float32Array) =>
+  Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
 
 const f32 = (data: Float32Array): Tensor => ({ dtype: 'F32', shape: [data.length], data });
 
@@ -46,8 +56,12 @@ function merge(sources: MergeSources): { out: Float32Array; passes: number } {
     seed: 0,
   });
   const sink = new MemorySink(outputEntries(plan));
-  const { passes } = streamMerge(sources, plan, merger, sink);
-  return { out: sink.written.w.data as Float32Array, passes };
+  try {
+    const { passes } = streamMerge(sources, plan, merger, sink);
+    return { out: sink.written.w.data as Float32Array, passes };
+  } finally {
+    for (const source of [sources.pretrained, ...Object.values(sources.experts)]) source.close();
+  }
 }
 
 describe('the sampled band of the ties threshold', () => {
@@ -92,9 +106,32 @@ describe('the sampled band of the ties threshold', () => {
     const experts = [0, 1].map(() => base.map((b, i) => b + random() * (sampled[i] ? 1e-4 : 1)));
     const { out, passes } = merge(sourcesOf(base, experts));
     expect(passes).toBe(1);
-    expect(Array.from(new Uint32Array(out.buffer))).toEqual(
-      Array.from(new Uint32Array(reference(base, experts, 20).buffer)),
-    );
+    expect(bitsOf(out)).toEqual(bitsOf(reference(base, experts, 20)));
+  });
+
+  it('brackets float16 checkpoints read from files (a few distinct τ per bucket) and merges them exactly', () => {
+    const n = 300_000;
+    const random = mulberry32(5);
+    const half = (values: Float32Array) => f16ArrayToF32(f32ArrayToF16(values));
+    const base = half(Float32Array.from({ length: n }, () => random() * 0.04));
+    const experts = [1, 3].map((scale) => half(base.map((b) => b + random() * 2e-3 * scale)));
+    const dir = mkdtempSync(join(tmpdir(), 'wemoe-ties-f16-'));
+    try {
+      const open = (name: string, values: Float32Array) => {
+        const path = join(dir, `${name}.safetensors`);
+        saveSafetensors(path, { w: { dtype: 'F16', shape: [n], data: f32ArrayToF16(values) } });
+        return openSafetensors(path);
+      };
+      const sources = {
+        pretrained: open('p', base),
+        experts: Object.fromEntries(experts.map((e, t) => [`t${t}`, open(`t${t}`, e)])),
+      };
+      const { out, passes } = merge(sources);
+      expect(passes).toBe(0);
+      expect(bitsOf(out)).toEqual(bitsOf(reference(base, experts, 20)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a NaN τ whose sign would leave it out of the elected sum', () => {
