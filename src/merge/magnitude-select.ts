@@ -29,9 +29,10 @@ const quadBits = new Int32Array(quad.buffer);
 /**
  * countTwoLanes over τ = float32(array − base) in [start, end), without storing τ: four differences
  * at a time go through a small buffer. One loop over the models' tensors lets the counting run while
- * their bytes stream in from memory (the bound on this loop).
+ * their bytes stream in from memory (the bound on this loop). `lanes` holds 2 · 2^15 counts: bucket b's
+ * are lanes[b] + lanes[2^15 + b].
  */
-function countDifferences(
+export function countDifferences(
   array: Float32Array,
   base: Float32Array,
   start: number,

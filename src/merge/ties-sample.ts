@@ -17,6 +17,7 @@ import { toFloat32 } from '../tensor/convert.js';
 import { DTYPE_BYTES, numel } from '../tensor/tensor.js';
 import { countDeltaAtLeast, countDeltaBuckets, countDeltaPairSimd } from './kernels/count-simd.js';
 import type { TrimBits } from './kernels/ties-entries.js';
+import { countDifferences } from './magnitude-select.js';
 import type { MergePlan, MergeSources } from './plan.js';
 import { floatView } from './read-ahead.js';
 
@@ -190,21 +191,15 @@ export function sampledTrimBand(
 function sampleCounts(base: Float32Array, arrays: Float32Array[], layout: SampleLayout): Float64Array[] {
   const counts = arrays.map(() => new Float64Array(BUCKETS));
   for (const [start, end, weight] of sampleParts(layout)) {
-    const lanes = arrays.map(() => new Int32Array(BUCKETS));
+    const lanes = arrays.map(() => new Int32Array(2 * BUCKETS));
     const counted = countDeltaPairSimd(arrays[0], arrays[1], base, start, end, lanes[0], lanes[1]);
     arrays.forEach((array, k) => {
-      for (let i = counted; i < end; i++) {
-        tau[0] = array[i] - base[i];
-        lanes[k][(tauBits[0] & 0x7fffffff) >>> 16]++;
-      }
-      for (let b = 0; b < BUCKETS; b++) counts[k][b] += weight * lanes[k][b];
+      countDifferences(array, base, counted, end, lanes[k]);
+      for (let b = 0; b < BUCKETS; b++) counts[k][b] += weight * (lanes[k][b] + lanes[k][BUCKETS + b]);
     });
   }
   return counts;
 }
-
-const tau = new Float32Array(1);
-const tauBits = new Int32Array(tau.buffer);
 
 /**
  * One task's band, and its estimated count of magnitudes in it: the ranks kth ± the margin are found
