@@ -58,30 +58,28 @@ interface SampleLayout {
 }
 
 function sampleLayout(plan: MergePlan): SampleLayout {
-  const tensors = plan.floatTensors.map((info) => ({ name: info.name, ...chunkStarts(numel(info.shape)) }));
-  const isWhole = (t: (typeof tensors)[number], entries: number) =>
-    t.starts.length === 1 && t.length === entries;
-  const entriesOf = new Map(plan.floatTensors.map((info) => [info.name, numel(info.shape)]));
-  const reads: { name: string; start: number; length: number; at: number }[] = [];
+  const tensors = plan.floatTensors.map((info) => {
+    const entries = numel(info.shape);
+    const { starts, length } = chunkStarts(entries);
+    return { name: info.name, entries, starts, length, whole: length === entries };
+  });
+  const reads: SampleLayout['reads'][number][] = [];
   const strata: Stratum[] = [];
   let at = 0;
   let weightError = 0;
-  let wholeLength = 0;
-  for (const whole of [true, false]) {
-    for (const tensor of tensors) {
-      const entries = entriesOf.get(tensor.name)!;
-      if (isWhole(tensor, entries) !== whole) continue;
-      for (const start of tensor.starts) {
-        reads.push({ name: tensor.name, start, length: tensor.length, at });
-        at += tensor.length;
-      }
-      if (whole) {
-        wholeLength = at;
-        continue;
-      }
-      strata.push({ entries, chunkLength: tensor.length, chunks: tensor.starts.length });
-      weightError += Math.abs(entries - SHARE * tensor.starts.length * tensor.length);
+  const place = ({ name, starts, length }: (typeof tensors)[number]) => {
+    for (const start of starts) {
+      reads.push({ name, start, length, at });
+      at += length;
     }
+  };
+  for (const tensor of tensors.filter((t) => t.whole)) place(tensor);
+  const wholeLength = at;
+  for (const tensor of tensors.filter((t) => !t.whole)) {
+    place(tensor);
+    const { entries, length, starts } = tensor;
+    strata.push({ entries, chunkLength: length, chunks: starts.length });
+    weightError += Math.abs(entries - SHARE * starts.length * length);
   }
   return { length: at, wholeLength, strata, weightError, reads };
 }
