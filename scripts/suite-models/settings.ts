@@ -56,7 +56,7 @@ export const PRETRAIN = {
 export const SUPERVISED_PRETRAIN = {
   /** Corpus images per glyph class (936 classes). */
   perClass: 80,
-  steps: 3000,
+  steps: 6000,
   batchSize: 128,
   lr: 1e-3,
   warmup: 100,
