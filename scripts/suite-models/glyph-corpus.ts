@@ -21,7 +21,7 @@ import {
   jitter,
   Surface,
 } from '../suite/paint.js';
-import { blurPlanes, quantizeWithNoise, SIDE, toGray } from '../suite/raster.js';
+import { maybeBlur, quantizeWithNoise, SIDE, toGray } from '../suite/raster.js';
 
 const NOTO = '/usr/share/fonts/truetype/noto/';
 const NOTO_CJK = '/usr/share/fonts/opentype/noto/';
@@ -125,8 +125,7 @@ function renderGlyph(surface: Surface, random: Random, text: string, fonts: read
     shift: 0.12,
   });
   drawGlyphs(ctx, [text], font, placement, ink);
-  let planes = surface.pixels();
-  if (random.uniform() < 0.3) planes = blurPlanes(planes, random.between(0.15, 0.6));
+  let planes = maybeBlur(surface.pixels(), random, 0.3, 0.6);
   if (random.uniform() < 0.3) {
     const gray = toGray(planes);
     planes = new Float32Array(IMAGE);

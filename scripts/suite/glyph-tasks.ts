@@ -18,7 +18,7 @@ import {
   type Rgb,
   type Surface,
 } from './paint.js';
-import { blurPlanes, quantizeWithNoise, SIDE, toGray } from './raster.js';
+import { maybeBlur, quantizeWithNoise, SIDE, toGray } from './raster.js';
 
 export interface RenderRequest {
   surface: Surface;
@@ -30,10 +30,6 @@ export interface RenderRequest {
 }
 
 const mix = (a: Rgb, b: Rgb): Rgb => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
-
-function maybeBlur(planes: Float32Array, random: Random, probability: number, max: number): Float32Array {
-  return random.uniform() < probability ? blurPlanes(planes, random.between(0.15, max)) : planes;
-}
 
 /** Uppercase Latin: a coloured letter (filled, outlined or haloed) on a two-colour gradient. */
 export function renderLetter({ surface, random, text, font }: RenderRequest): Uint8Array {

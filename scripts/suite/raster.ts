@@ -83,6 +83,16 @@ export function blurPlanes(planes: Float32Array, strength: number): Float32Array
   return out;
 }
 
+/** blurPlanes with a strength in [0.15, max), with probability `probability`; else the planes as they are. */
+export function maybeBlur(
+  planes: Float32Array,
+  random: Random,
+  probability: number,
+  max: number,
+): Float32Array {
+  return random.uniform() < probability ? blurPlanes(planes, random.between(0.15, max)) : planes;
+}
+
 /** Rec. 601 luma of planar RGB [3, S, S] → [1, S, S]. */
 export function toGray(planes: Float32Array): Float32Array {
   const plane = SIDE * SIDE;
