@@ -165,16 +165,9 @@ export function countDeltaPairSimd(
   if (end - start < MIN_COUNTED) return start;
   const stop = start + ((end - start) & ~3);
   const kernel = countKernel(memoryHolding([base, first, second]));
-  const [firstCopy, secondCopy, baseCopy] = kernel.copies;
-  for (let at = start; at < stop; at += B) {
-    const n = Math.min(B, stop - at);
-    kernel.countPair(
-      n,
-      address(kernel, firstCopy, first, at, n),
-      address(kernel, secondCopy, second, at, n),
-      address(kernel, baseCopy, base, at, n),
-    );
-  }
+  forEachBlock(kernel, [first, second, base], start, stop, (n, [firstAt, secondAt, baseAt]) =>
+    kernel.countPair(n, firstAt, secondAt, baseAt),
+  );
   addInto(firstLanes, kernel.histograms[0]);
   addInto(secondLanes, kernel.histograms[1]);
   return stop;
@@ -190,17 +183,10 @@ export function countDeltaAtLeast(
 ): number {
   const stop = start + ((end - start) & ~3);
   const kernel = countKernel(memoryHolding([base, array]));
-  const [arrayCopy, , baseCopy] = kernel.copies;
   let count = 0;
-  for (let at = start; at < stop; at += B) {
-    const n = Math.min(B, stop - at);
-    count += kernel.countAtLeast(
-      n,
-      address(kernel, arrayCopy, array, at, n),
-      address(kernel, baseCopy, base, at, n),
-      bits,
-    );
-  }
+  forEachBlock(kernel, [array, base], start, stop, (n, [arrayAt, baseAt]) => {
+    count += kernel.countAtLeast(n, arrayAt, baseAt, bits);
+  });
   for (let i = stop; i < end; i++) {
     tau[0] = array[i] - base[i];
     if ((tauBits[0] & 0x7fffffff) >= bits) count++;
@@ -222,12 +208,9 @@ export function countDeltaBuckets(
 ): [Int32Array, Int32Array] {
   const stop = start + ((end - start) & ~3);
   const kernel = countKernel(memoryHolding([base, array]));
-  const [arrayCopy, , baseCopy] = kernel.copies;
-  for (let at = start; at < stop; at += B) {
-    const n = Math.min(B, stop - at);
-    const arrayAt = address(kernel, arrayCopy, array, at, n);
-    kernel.countBuckets(n, arrayAt, address(kernel, baseCopy, base, at, n), first, second);
-  }
+  forEachBlock(kernel, [array, base], start, stop, (n, [arrayAt, baseAt]) =>
+    kernel.countBuckets(n, arrayAt, baseAt, first, second),
+  );
   const counts: [Int32Array, Int32Array] = [kernel.histograms[0].slice(), kernel.histograms[1].slice()];
   for (const histogram of kernel.histograms) histogram.fill(0);
   for (let i = stop; i < end; i++) {
@@ -241,6 +224,26 @@ export function countDeltaBuckets(
 
 const tau = new Float32Array(1);
 const tauBits = new Int32Array(tau.buffer);
+
+/**
+ * Runs `step` on each block of at most B entries of [start, stop) with the address of every array's
+ * block in the kernel's memory (in place, or copied into the kernel's scratch, one copy per array).
+ */
+function forEachBlock(
+  kernel: CountKernel,
+  arrays: readonly Float32Array[],
+  start: number,
+  stop: number,
+  step: (n: number, addresses: number[]) => void,
+): void {
+  for (let at = start; at < stop; at += B) {
+    const n = Math.min(B, stop - at);
+    step(
+      n,
+      arrays.map((array, k) => address(kernel, kernel.copies[k], array, at, n)),
+    );
+  }
+}
 
 /** The address in the kernel's memory of from[start, start + n): in place, or of a copy in `scratch`. */
 function address(
