@@ -26,7 +26,7 @@ import type { ClipParams } from '../src/models/clip-vision/params.js';
 import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
 import { fineTuneExpert } from './suite-models/experts.js';
 import { renderGlyphCorpus } from './suite-models/glyph-corpus.js';
-import { featureRunner, fitLinearHead, poolerFeatures } from './suite-models/heads.js';
+import { featureRunner, poolerFeatures, prototypeHead } from './suite-models/heads.js';
 import { pretrainEncoder } from './suite-models/pretrain.js';
 import {
   EXPERT,
@@ -129,7 +129,7 @@ async function headsStage(file: string, pretrained: ClipParams, splits: SuiteDat
       const count = Math.min(split.count, HEADS.imagesPerTask);
       const features = await poolerFeatures(runner, split.images, count);
       const labels = Array.from(split.labels.subarray(0, count));
-      const { head, trainAccuracy } = await fitLinearHead(features, labels, split.classes, HEADS, THREADS);
+      const { head, trainAccuracy } = prototypeHead(features, labels, split.classes, HEADS);
       tasks.set(split.task, head);
       log(`head ${split.task}: ${count} images, train accuracy ${(100 * trainAccuracy).toFixed(1)}%`);
     }

@@ -1,20 +1,16 @@
 /**
- * The suite's linear heads (our analogue of CLIP's zero-shot heads): per task, multinomial logistic
- * regression on the FROZEN pre-trained pooler features of its train images, with an L2 penalty that
- * keeps the logits' scale moderate (the test-time methods minimise entropy, which needs experts that
- * are confident on their own task and less so elsewhere).
+ * The suite's heads (our analogue of CLIP's zero-shot heads): per task, the nearest class mean of a few
+ * train images per class on the FROZEN pre-trained pooler features, as a linear head with a calibrated
+ * temperature. Like CLIP's text-derived heads they are fixed class embeddings that the pre-trained
+ * features fit only roughly, so an expert (fine-tuned with its head frozen) has much to gain; linear
+ * probes fitted on thousands of images left the experts too little once the encoder was strong.
  */
-import { Graph, grad, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
 import { ClipVisionRunner } from '../../src/models/clip-vision/runner.js';
-import { crossEntropy } from '../../src/models/clip-vision/training.js';
 import type { TaskHead } from '../../src/models/heads.js';
-import { Adam } from '../../src/optim/adam.js';
-import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { labelTensor, pixelBatch } from './images.js';
-import { countCorrect } from './train-loop.js';
+import { pixelBatch } from './images.js';
 
 const FEATURE_BATCH = 256;
 
@@ -35,49 +31,88 @@ export async function poolerFeatures(
 }
 
 export interface HeadSettings {
-  readonly steps: number;
-  readonly lr: number;
-  readonly l2: number;
+  /** Train images per class whose mean feature is the class's prototype. */
+  readonly imagesPerClass: number;
 }
 
-/** Full-batch Adam on cross-entropy + l2·‖W‖²_F; returns the head and its train accuracy. */
-export async function fitLinearHead(
+/** Scales searched for the logits' temperature: 2^lo … 2^hi. */
+const LOG2_SCALE_RANGE = [-8, 4] as const;
+const SCALE_SEARCH_STEPS = 40;
+
+/**
+ * Nearest-class-mean head: μc = mean pooler feature of the first `imagesPerClass` images of class c,
+ * logits = s·(μc·x − ½‖μc‖²) (the Euclidean nearest mean, as a linear head), with the one scalar s set by
+ * maximum likelihood on all the given features so that the head's confidence is calibrated.
+ */
+export function prototypeHead(
   features: Tensor,
   labels: readonly number[],
   classes: readonly string[],
   settings: HeadSettings,
-  threads: number,
-): Promise<{ head: TaskHead; trainAccuracy: number }> {
-  const [, d] = features.shape;
+): { head: TaskHead; trainAccuracy: number } {
+  const [n, d] = features.shape;
   const k = classes.length;
-  const graph = new Graph();
-  const x = graph.input('features', 'F32', ['n', d]);
-  const y = graph.input('labels', 'I64', ['n']);
-  const w = graph.input('weight', 'F32', [k, d]);
-  const b = graph.input('bias', 'F32', [k]);
-  const logits = linear(x, w, b); // [N, K]
-  const loss = crossEntropy(logits, y).add(w.mul(w).sum().mul(settings.l2));
-  const [gw, gb] = grad(loss, [w, b]);
-  const session = await compile({ loss, logits, gw, gb }, { threads });
-  const params: Record<string, Tensor> = {
-    weight: { dtype: 'F32', shape: [k, d], data: new Float32Array(k * d) },
-    bias: { dtype: 'F32', shape: [k], data: new Float32Array(k) },
-  };
-  const optimizer = new Adam(params, { lr: settings.lr });
-  const feeds = { features, labels: labelTensor(labels) };
-  try {
-    for (let i = 0; i < settings.steps; i++) {
-      const out = await session.run({ ...feeds, ...params });
-      optimizer.update({ weight: out.gw, bias: out.gb });
-    }
-    const final = await session.run({ ...feeds, ...params });
-    return {
-      head: { weight: params.weight, bias: params.bias, classes },
-      trainAccuracy: countCorrect(final.logits, labels) / labels.length,
-    };
-  } finally {
-    await session.dispose();
+  const x = features.data as Float32Array;
+  const mu = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    if (counts[c] >= settings.imagesPerClass) continue;
+    counts[c]++;
+    for (let e = 0; e < d; e++) mu[c * d + e] += x[i * d + e];
   }
+  const missing = classes.filter((_, c) => counts[c] === 0);
+  if (missing.length > 0) throw new Error(`no image of class ${missing.join(', ')} among the ${n} given`);
+  for (let c = 0; c < k; c++) for (let e = 0; e < d; e++) mu[c * d + e] /= counts[c];
+  const squares = new Float64Array(k);
+  for (let c = 0; c < k; c++) for (let e = 0; e < d; e++) squares[c] += mu[c * d + e] ** 2;
+  const z = new Float64Array(n * k); // logits at s = 1
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      for (let e = 0; e < d; e++) dot += mu[c * d + e] * x[i * d + e];
+      z[i * k + c] = dot - 0.5 * squares[c];
+    }
+  const scale = 2 ** ternaryMinimum((log2) => meanNll(z, labels, k, 2 ** log2), LOG2_SCALE_RANGE);
+  const bias = Float32Array.from(squares, (sq) => -0.5 * scale * sq);
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (z[i * k + c] > z[i * k + best]) best = c;
+    if (best === labels[i]) correct++;
+  }
+  return {
+    head: {
+      weight: { dtype: 'F32', shape: [k, d], data: Float32Array.from(mu, (m) => scale * m) },
+      bias: { dtype: 'F32', shape: [k], data: bias },
+      classes,
+    },
+    trainAccuracy: correct / n,
+  };
+}
+
+/** Mean cross-entropy of the logits s·z [N, K] against `labels`. */
+function meanNll(z: Float64Array, labels: readonly number[], k: number, s: number): number {
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, s * z[i * k + c]);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(s * z[i * k + c] - max);
+    total += max + Math.log(sum) - s * z[i * k + labels[i]];
+  }
+  return total / labels.length;
+}
+
+/** Ternary search for the minimum of a unimodal f on [lo, hi]. */
+function ternaryMinimum(f: (t: number) => number, [lo, hi]: readonly [number, number]): number {
+  for (let step = 0; step < SCALE_SEARCH_STEPS; step++) {
+    const a = lo + (hi - lo) / 3;
+    const b = hi - (hi - lo) / 3;
+    if (f(a) < f(b)) hi = b;
+    else lo = a;
+  }
+  return (lo + hi) / 2;
 }
 
 /** A runner over `params` for feature extraction. */

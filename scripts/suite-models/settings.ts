@@ -56,7 +56,7 @@ export const PRETRAIN = {
 export const SUPERVISED_PRETRAIN = {
   /** Corpus images per glyph class (936 classes). */
   perClass: 80,
-  steps: 6000,
+  steps: 12000,
   batchSize: 128,
   lr: 1e-3,
   warmup: 100,
@@ -64,14 +64,12 @@ export const SUPERVISED_PRETRAIN = {
   maxGradNorm: 1,
 } as const;
 
-/** Linear heads on frozen pre-trained pooler features: full-batch multinomial logistic regression. */
+/** Nearest-class-mean heads on frozen pre-trained pooler features (suite-models/heads.ts). */
 export const HEADS = {
-  /** Train images per task whose features fit the head. */
+  /** Train images per task: the prototypes' source, and the set the temperature is fitted on. */
   imagesPerTask: 3000,
-  steps: 300,
-  lr: 0.02,
-  /** Coefficient of the mean squared weight added to the loss (keeps the heads' scale moderate). */
-  l2: 0.001,
+  /** Images per class averaged into its prototype (few, as CLIP's heads see no task images at all). */
+  imagesPerClass: 10,
 } as const;
 
 /** Experts: the whole encoder fine-tuned on one task with its head frozen. */
