@@ -2,7 +2,8 @@
  * Why (or whether) the suite's models can show the WEMoE paper's result, measured rather than guessed:
  * 1. task arithmetic along λ: accuracy and mean prediction entropy (entropy minimisation helps only if
  *    lower entropy goes with higher accuracy);
- * 2. the size of the task vectors relative to the pre-trained weights;
+ * 2. the size of the task vectors relative to the pre-trained weights, and one expert at a time along λ
+ *    (θ0 + λ·τt: what its own task gains, what the other tasks lose; task arithmetic adds eight of these);
  * 3. WEMoE's ceiling: every task through perfect routing (its own task vector in every MLP, task
  *    arithmetic elsewhere), the best a router can pick from the mixture's corners;
  * 4. depth-2 routers trained for a few steps with the entropy objective and, as a control, with the
@@ -82,6 +83,22 @@ function relativeTaskVectorNorm(models: SuiteModels): number {
     return Math.sqrt(diff / base);
   });
   return mean(ratios);
+}
+
+/** θ0 + λ·τt for each expert t alone: mean accuracy on its own task and on the other tasks, per λ. */
+async function singleExpertPath(models: SuiteModels, sets: readonly TestSet[]): Promise<string[]> {
+  const lines = ['| λ | own task (%) | other tasks (%) |', '| ---: | ---: | ---: |'];
+  for (const lambda of [0.1, 0.3, 1]) {
+    const own: number[] = [];
+    const others: number[] = [];
+    for (const expert of models.experts.keys()) {
+      const params = mergeWeighted(models, (_, task) => (task === expert ? lambda : 0));
+      const scores = await evaluateEncoder(models.config, params, models.heads, sets, THREADS);
+      for (const [task, score] of scores) (task === expert ? own : others).push(score.accuracy);
+    }
+    lines.push(`| ${lambda} | ${pct(mean(own))} | ${pct(mean(others))} |`);
+  }
+  return lines;
 }
 
 /** Per task: its own task vector in every MLP (weight 1, the others 0), task arithmetic elsewhere. */
@@ -210,6 +227,11 @@ async function main(): Promise<void> {
   for (const line of await lambdaPath(models, sets)) out(line);
   out();
   out(`Task vectors: ‖τt‖ / ‖θ0‖ = ${relativeTaskVectorNorm(models).toFixed(3)} on average over the experts`);
+  out();
+  out('One expert at a time, θ0 + λ·τt, averaged over the experts (λ 0: the first row above):');
+  out();
+  for (const line of await singleExpertPath(models, sets)) out(line);
+  out();
   const experts = await Promise.all(
     sets.map(
       async (set) =>
