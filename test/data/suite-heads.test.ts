@@ -8,7 +8,13 @@ function featureTensor(rows: number[][]): Tensor {
 }
 
 /** Mean cross-entropy of the head's logits with its weight and bias multiplied by `factor`. */
-function headNll(weight: Float32Array, bias: Float32Array, rows: number[][], labels: number[], factor: number) {
+function headNll(
+  weight: Float32Array,
+  bias: Float32Array,
+  rows: number[][],
+  labels: number[],
+  factor: number,
+) {
   const k = bias.length;
   const d = rows[0].length;
   let total = 0;
@@ -27,7 +33,14 @@ function headNll(weight: Float32Array, bias: Float32Array, rows: number[][], lab
 describe('prototypeHead', () => {
   it('averages the first imagesPerClass images of each class into s·μc with bias −½·s·‖μc‖²', () => {
     // class 0: (0, 0), (2, 0) → μ0 = (1, 0); class 1: (0, 2), (0, 4) → μ1 = (0, 3); later images are not averaged
-    const rows = [[0, 0], [0, 2], [2, 0], [0, 4], [50, 50], [1, 1]];
+    const rows = [
+      [0, 0],
+      [0, 2],
+      [2, 0],
+      [0, 4],
+      [50, 50],
+      [1, 1],
+    ];
     const labels = [0, 1, 0, 1, 0, 1];
     const { head } = prototypeHead(featureTensor(rows), labels, ['a', 'b'], { imagesPerClass: 2 });
     const w = head.weight.data as Float32Array;
@@ -44,7 +57,11 @@ describe('prototypeHead', () => {
 
   it('sets the temperature at the minimum of the mean cross-entropy and reports nearest-mean accuracy', () => {
     const random = createRandom(7);
-    const centres = [[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0]];
+    const centres = [
+      [0, 0, 0],
+      [1.5, 0, 0],
+      [0, 1.5, 0],
+    ];
     const labels = Array.from({ length: 300 }, (_, i) => i % 3);
     const rows = labels.map((c) => centres[c].map((v) => v + random.normal()));
     const { head, trainAccuracy } = prototypeHead(featureTensor(rows), labels, ['x', 'y', 'z'], {
@@ -66,8 +83,8 @@ describe('prototypeHead', () => {
   });
 
   it('names the classes that have no image', () => {
-    expect(() => prototypeHead(featureTensor([[1], [2]]), [0, 0], ['a', 'b', 'c'], { imagesPerClass: 1 })).toThrow(
-      'no image of class b, c among the 2 given',
-    );
+    expect(() =>
+      prototypeHead(featureTensor([[1], [2]]), [0, 0], ['a', 'b', 'c'], { imagesPerClass: 1 }),
+    ).toThrow('no image of class b, c among the 2 given');
   });
 });
