@@ -43,6 +43,7 @@ function mergeWeighted(models: SuiteModels, weight: (name: string, task: string)
     const out = Float32Array.from(base);
     for (const [task, expert] of models.experts) {
       const w = weight(name, task);
+      if (w === 0) continue; // most weights are 0 (one expert alone, perfect routing): skip their reads
       const theta = expert.get(name)!.data as Float32Array;
       for (let i = 0; i < out.length; i++) out[i] += w * (theta[i] - base[i]);
     }

@@ -91,7 +91,10 @@ export function prototypeHead(
   };
 }
 
-/** Mean cross-entropy of the logits s·z [N, K] against `labels`. */
+/**
+ * Mean cross-entropy of the logits s·z [N, K] against `labels`, in double precision (eval/metrics'
+ * meanCrossEntropy takes F32 logits; rounding them would move the fitted temperature, and the heads).
+ */
 function meanNll(z: Float64Array, labels: readonly number[], k: number, s: number): number {
   let total = 0;
   for (let i = 0; i < labels.length; i++) {
