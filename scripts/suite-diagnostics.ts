@@ -8,7 +8,8 @@
  *    arithmetic elsewhere), the best a router can pick from the mixture's corners;
  * 4. depth-2 routers trained for a few steps with the entropy objective and, as a control, with the
  *    labels of the same test images (cross-entropy): if labels lift accuracy and entropy lowers it, the
- *    machinery works and the objective is what fails on these models.
+ *    machinery works and the objective is what fails on these models. Router weight matrices train at
+ *    lr × 768 / width, as in WEMoE's adaptation (routerLrScale).
  * Usage: tsx scripts/suite-diagnostics.ts [--models DIR] [--limit 300] [--steps 60] [--lr 1e-3]
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import { grad } from '../src/graph/autodiff.js';
 import { logSoftmax, meanEntropy } from '../src/graph/functional.js';
 import { Graph, type Value } from '../src/graph/graph.js';
 import type { ClipParams } from '../src/models/clip-vision/params.js';
+import { PAPER_ROUTER_WIDTH, routerLrScale } from '../src/merge/wemoe.js';
 import { headInputs } from '../src/models/head-logits.js';
 import { wemoeForward } from '../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../src/models/wemoe/model.js';
@@ -162,6 +164,7 @@ async function trainRouters(
   };
   const tta: TtaObjective = {
     params,
+    lrScale: routerLrScale(model, PAPER_ROUTER_WIDTH),
     async lossAndGrads(task, batch) {
       const out = await session.run({
         pixel_values: batch,
@@ -251,7 +254,7 @@ async function main(): Promise<void> {
     const { before, after } = await trainRouters(models, Math.min(limit, 200), loss, steps, lr);
     const objective = loss === 'entropy' ? 'prediction entropy' : 'the labels (control)';
     out(
-      `Depth-2 routers trained on ${objective} (${steps} steps of 16 images per task, lr ${lr}, constant): ${pct(before)}% → ${pct(after)}%`,
+      `Depth-2 routers trained on ${objective} (${steps} steps of 16 images per task, lr ${lr}, weight matrices × ${PAPER_ROUTER_WIDTH} / ${models.config.hiddenSize}, constant): ${pct(before)}% → ${pct(after)}%`,
     );
   }
 }

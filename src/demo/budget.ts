@@ -3,6 +3,7 @@
  * instead (reported as changed hyperparameters, with the reason).
  */
 import type { ChangedHyperparameter } from '../eval/report-types.js';
+import { PAPER_ROUTER_WIDTH } from '../merge/wemoe.js';
 
 export interface DemoBudget {
   /** Test-time adaptation steps of every AdaMerging and WEMoE run. */
@@ -53,8 +54,18 @@ const WHY_STEPS = 'CPU time budget of the demo (10 minutes on 2 cores; --quick: 
 const WHY_LR =
   "scaled by 1000 / steps so that the summed learning rate (how far Adam can move) is the paper's";
 
-/** Every setting of `budget` that differs from the paper's, with the reason. */
-export function changedHyperparameters(budget: DemoBudget): ChangedHyperparameter[] {
+const whyRouterWidth = (width: number) =>
+  `wemoe.lr × ${PAPER_ROUTER_WIDTH} / ${width}: the paper's lr is for ${PAPER_ROUTER_WIDTH}-wide routers, and Adam ` +
+  `moves a router's output about fan-in × lr per step (μP, Yang et al. 2021; biases keep wemoe.lr)`;
+
+/**
+ * Every setting of `budget` that differs from the paper's, with the reason; `routerWidth` (the encoder's
+ * hidden size) adds the router weight matrices' width-scaled lr when it is not the paper's.
+ */
+export function changedHyperparameters(
+  budget: DemoBudget,
+  routerWidth = PAPER_ROUTER_WIDTH,
+): ChangedHyperparameter[] {
   const paper = PAPER_HYPERPARAMETERS;
   const changed: ChangedHyperparameter[] = [];
   const add = (name: string, paperValue: number | string, used: number | string, why: string) => {
@@ -66,6 +77,10 @@ export function changedHyperparameters(budget: DemoBudget): ChangedHyperparamete
   add('tta.schedule', paper.schedule, budget.schedule, WHY_STEPS);
   add('adamerging.lr', paper.adamergingLr, budget.adamergingLr, WHY_LR);
   add('wemoe.lr', paper.wemoeLr, budget.wemoeLr, WHY_LR);
+  if (routerWidth !== PAPER_ROUTER_WIDTH) {
+    const weightLr = Number(((budget.wemoeLr * PAPER_ROUTER_WIDTH) / routerWidth).toPrecision(6));
+    add('wemoe.lr of the router weight matrices', paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
+  }
   if (budget.testLimit !== undefined)
     changed.push({
       name: 'test images per task',

@@ -6,7 +6,7 @@ import type { LabeledImages } from '../data/task-data.js';
 import { type EvalModel, type Evaluation, evaluateModel } from '../eval/evaluate.js';
 import type { MethodResult, ModelInfo, TtaSummary } from '../eval/report-types.js';
 import { adaptAdaMerging } from '../merge/adamerging.js';
-import { adaptWemoe } from '../merge/wemoe.js';
+import { adaptWemoe, PAPER_ROUTER_WIDTH } from '../merge/wemoe.js';
 import { createAdaMerging, type Granularity, mergedParams } from '../models/adamerging/model.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import type { RouterDepth } from '../models/wemoe/config.js';
@@ -257,6 +257,7 @@ function wemoeMethod(depth: RouterDepth): DemoMethod {
           batch_reduce: false,
           upscaled_layers: 'all',
           ...ttaHyperparameters(ctx, lr),
+          lr_reference_width: PAPER_ROUTER_WIDTH,
         },
         tta: ttaSummary(tta),
       });

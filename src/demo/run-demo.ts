@@ -106,7 +106,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
       notes: settingsNotes(budget, quick),
-      changed_hyperparameters: changedHyperparameters(budget),
+      changed_hyperparameters: changedHyperparameters(budget, suite.config.hiddenSize),
     },
     tasks: suite.tasks.map((t) => t.task),
     task_labels: suite.taskLabels,

@@ -15,10 +15,34 @@ import type { TestTimeMergeMethod } from './method.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
 import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
 
+/** Hidden size of the routers the paper's learning rate was chosen for (ViT-B/32). */
+export const PAPER_ROUTER_WIDTH = 768;
+
+/**
+ * Learning-rate multipliers that carry the paper's router lr to another width. Adam moves every weight by
+ * about lr per step, so a router's output, a sum over its fan-in, moves about fan-in times as far: at a
+ * width d below 768 the same lr leaves the routers nearly where they started. Scaling the weight matrices'
+ * lr by 768 / d (the μP rule for Adam, Yang et al. 2021) gives them the paper's reach; biases (fan-in 1)
+ * and depth-0 routers keep lr.
+ */
+export function routerLrScale(model: WemoeModel, referenceWidth: number | null): Record<string, number> {
+  const scale: Record<string, number> = {};
+  if (referenceWidth === null) return scale;
+  for (const [name, tensor] of model.routers) {
+    if (tensor.shape.length === 2) scale[name] = referenceWidth / model.clip.hiddenSize;
+  }
+  return scale;
+}
+
 const params = z.strictObject({
   init_lambda: z.number().default(0.3),
   router_depth: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(2),
   lr: z.number().positive().default(1e-4),
+  /**
+   * Router weight matrices train with lr × lr_reference_width / hidden size (biases with lr); null: lr
+   * everywhere. The default 768 is the width the paper's lr was set for (ViT-B/32), where it changes nothing.
+   */
+  lr_reference_width: z.number().int().positive().nullable().default(PAPER_ROUTER_WIDTH),
   batch_reduce: z.boolean().default(false),
   /** 'all' or a list of block indices. */
   upscaled_layers: z.union([z.literal('all'), z.array(z.number().int().nonnegative())]).default('all'),
@@ -27,12 +51,15 @@ const params = z.strictObject({
 
 export type WemoeParams = z.infer<typeof params>;
 
-/** Trains the routers of `model` in place on the tasks' unlabeled data. */
+/**
+ * Trains the routers of `model` in place on the tasks' unlabeled data; router weight matrices with the lr
+ * carried from `lrReferenceWidth` (routerLrScale; default the paper's 768, null: options.lr everywhere).
+ */
 export async function adaptWemoe(
   model: WemoeModel,
   heads: Heads,
   tasks: readonly TtaTask[],
-  options: TtaOptions,
+  options: TtaOptions & { readonly lrReferenceWidth?: number | null },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
   const { numChannels: c, imageSize: s } = model.clip;
@@ -46,7 +73,11 @@ export async function adaptWemoe(
     [c, s, s],
     compileOptions,
   );
-  return runTta(tasks, objective, options);
+  const lrScale = routerLrScale(
+    model,
+    options.lrReferenceWidth === undefined ? PAPER_ROUTER_WIDTH : options.lrReferenceWidth,
+  );
+  return runTta(tasks, { ...objective, lrScale }, options);
 }
 
 export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
@@ -69,6 +100,7 @@ export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
     const setup = performance.now();
     const result = await adaptWemoe(model, inputs.heads, inputs.tasks, {
       ...ttaOptions(p, config.output, config.seed, 'wemoe', log),
+      lrReferenceWidth: p.lr_reference_width,
       progress,
     });
     const adapted = performance.now();

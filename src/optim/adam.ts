@@ -11,6 +11,8 @@ export interface AdamOptions {
   readonly eps?: number;
   /** Decoupled weight decay (AdamW); 0 = plain Adam. */
   readonly weightDecay?: number;
+  /** Per-parameter multipliers of the learning rate, by name (absent: 1). */
+  readonly lrScale?: Readonly<Record<string, number>>;
 }
 
 export class Adam {
@@ -21,6 +23,7 @@ export class Adam {
   readonly weightDecay: number;
   /** Steps taken so far. */
   step = 0;
+  private readonly lrScale: Readonly<Record<string, number>>;
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
 
@@ -35,6 +38,11 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
+    this.lrScale = options.lrScale ?? {};
+    for (const [name, scale] of Object.entries(this.lrScale)) {
+      if (!(name in params) || !(scale >= 0))
+        throw new WemoeError(`Adam: lrScale.${name} must name a parameter and be ≥ 0, got ${scale}`);
+    }
     if (!(this.lr >= 0) || !(this.beta1 >= 0 && this.beta1 < 1) || !(this.beta2 >= 0 && this.beta2 < 1)) {
       throw new WemoeError(
         `Adam: lr must be ≥ 0 and betas in [0, 1), got lr ${this.lr}, betas ${this.beta1}, ${this.beta2}`,
@@ -46,13 +54,14 @@ export class Adam {
     }
   }
 
-  /** One update from `grads` (by parameter name) with learning rate `lr` (default: the constructor's). */
-  update(grads: Readonly<Record<string, Tensor>>, lr = this.lr): void {
+  /** One update from `grads` (by parameter name) with learning rate `baseLr` (default: the constructor's) × lrScale. */
+  update(grads: Readonly<Record<string, Tensor>>, baseLr = this.lr): void {
     checkGrads(this.params, grads, 'Adam');
     this.step++;
     const c1 = 1 - this.beta1 ** this.step;
     const c2 = 1 - this.beta2 ** this.step;
     for (const [name, p] of Object.entries(this.params)) {
+      const lr = baseLr * (this.lrScale[name] ?? 1);
       const w = p.data as Float32Array;
       const g = grads[name].data as Float32Array;
       const m = this.m.get(name)!;

@@ -58,8 +58,8 @@ export interface TtaResult {
   readonly stoppedEarly: boolean;
 }
 
-function fingerprint(tasks: readonly TtaTask[], o: TtaOptions, params: Record<string, Tensor>): string {
-  const shapes = Object.entries(params).map(([n, t]) => `${n}:${t.shape.join('x')}`);
+function fingerprint(tasks: readonly TtaTask[], o: TtaOptions, objective: TtaObjective): string {
+  const shapes = Object.entries(objective.params).map(([n, t]) => `${n}:${t.shape.join('x')}`);
   return JSON.stringify([
     tasks.map((t) => [t.name, t.count]),
     o.steps,
@@ -69,6 +69,8 @@ function fingerprint(tasks: readonly TtaTask[], o: TtaOptions, params: Record<st
     o.seed,
     o.maxGradNorm ?? null,
     shapes,
+    // Only when set, so that checkpoints of runs without multipliers keep their fingerprint.
+    ...(objective.lrScale ? [objective.lrScale] : []),
   ]);
 }
 
@@ -88,8 +90,8 @@ export async function runTta(
 ): Promise<TtaResult> {
   if (tasks.length === 0) throw new WemoeError('test-time adaptation: no tasks');
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const print = fingerprint(tasks, options, objective.params);
-  const optimizer = new Adam(objective.params, { lr: options.lr });
+  const print = fingerprint(tasks, options, objective);
+  const optimizer = new Adam(objective.params, { lr: options.lr, lrScale: objective.lrScale });
   const schedule =
     options.schedule === 'cosine'
       ? cosineSchedule({ lr: options.lr, steps: options.steps })

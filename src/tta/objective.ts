@@ -15,6 +15,8 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface TtaObjective {
   /** The trained parameters by name; the optimizer updates them in place. */
   readonly params: Record<string, Tensor>;
+  /** Per-parameter multipliers of the learning rate, by name (absent: 1). */
+  readonly lrScale?: Readonly<Record<string, number>>;
   lossAndGrads(task: string, pixels: Tensor): Promise<{ loss: number; grads: Record<string, Tensor> }>;
   /** Runs after every optimizer step (for example AdaMerging's clamp to [0, 1]). */
   afterStep?(): void;

@@ -30,5 +30,9 @@ describe('demo budget', () => {
     expect(byName['test images per task']).toMatchObject({ paper: 'all', used: QUICK_BUDGET.testLimit });
     expect(changedHyperparameters(FULL_BUDGET).map((c) => c.name)).not.toContain('test images per task');
     for (const c of quick) expect(c.why.length).toBeGreaterThan(10);
+    // A 96-wide encoder: the router weight matrices' lr is carried from the paper's width 768.
+    const narrow = changedHyperparameters(FULL_BUDGET, 96).find((c) => c.name.startsWith('wemoe.lr of'));
+    expect(narrow).toMatchObject({ paper: PAPER_HYPERPARAMETERS.wemoeLr, used: FULL_BUDGET.wemoeLr * 8 });
+    expect(narrow!.why).toMatch(/× 768 \/ 96/);
   });
 });

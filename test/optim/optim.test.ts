@@ -55,6 +55,31 @@ describe('Adam', () => {
     expect(Buffer.from(resumed.buffer)).toEqual(Buffer.from(straight.buffer));
   });
 
+  it('lrScale gives each parameter the trajectory of an Adam with lr × its multiplier', () => {
+    const a = float32([3], [1, -2, 0.5]);
+    const b = float32([3], [1, -2, 0.5]);
+    const scaled = new Adam({ a, b }, { lr: 0.01, lrScale: { a: 8 } });
+    const a8 = float32([3], [1, -2, 0.5]);
+    const plain = new Adam({ a8 }, { lr: 0.08 });
+    const b1 = float32([3], [1, -2, 0.5]);
+    const unscaled = new Adam({ b1 }, { lr: 0.01 });
+    for (const g of GRADS) {
+      scaled.update({ a: float32([3], g), b: float32([3], g) });
+      plain.update({ a8: float32([3], g) });
+      unscaled.update({ b1: float32([3], g) });
+    }
+    expect([...a.data]).toEqual([...a8.data]);
+    expect([...b.data]).toEqual([...b1.data]);
+    const moved = (t: Tensor) => Math.abs((t.data as Float32Array)[0] - 1);
+    expect(moved(a)).toBeGreaterThan(5 * moved(b));
+  });
+
+  it('rejects an lrScale for an unknown parameter or below 0', () => {
+    const w = float32([2]);
+    expect(() => new Adam({ w }, { lr: 0.1, lrScale: { v: 2 } })).toThrow(/lrScale\.v/);
+    expect(() => new Adam({ w }, { lr: 0.1, lrScale: { w: -1 } })).toThrow(/lrScale\.w/);
+  });
+
   it('rejects a gradient of the wrong size, naming the parameter', () => {
     const adam = new Adam({ 'router.weight': float32([2]) }, { lr: 0.1 });
     expect(() => adam.update({ 'router.weight': float32([3]) })).toThrow(/router\.weight/);

@@ -62,6 +62,7 @@ describe('test-time adaptation on tasks told apart by their input', () => {
     const result = await adaptWemoe(model, heads, tasks, {
       steps: 200,
       lr: 1e-2,
+      lrReferenceWidth: null,
       schedule: 'cosine',
       batchSize: 16,
       seed: 3,
@@ -79,5 +80,27 @@ describe('test-time adaptation on tasks told apart by their input', () => {
     expect(lastLoss).toBeLessThan(0.7 * firstLoss);
     expect(mean(adapted.map((r) => r.entropy))).toBeLessThan(mean(taResults.map((r) => r.entropy)));
     expect(wemoeAcc).toBeGreaterThan(taAcc + 0.03);
+  });
+
+  it('moves the router weight matrices lr × 768 / width per first Adam step, the biases lr', async () => {
+    const model = upscaleToWemoe(config, pretrained, experts, { routerDepth: 2, seed: 1 });
+    const before = new Map(
+      [...model.routers].map(([n, t]) => [n, Float32Array.from(t.data as Float32Array)]),
+    );
+    const tasks = TASKS.map((t) => ttaTask(t, test.get(t)!));
+    await adaptWemoe(model, heads, tasks, {
+      steps: 1,
+      lr: 1e-4,
+      schedule: 'constant',
+      batchSize: 16,
+      seed: 3,
+      progress: 'none',
+    });
+    for (const [name, t] of model.routers) {
+      // Adam's first step moves every entry with a non-zero gradient by its lr (|m/√v| = 1).
+      const steps = [...(t.data as Float32Array)].map((w, i) => Math.abs(w - before.get(name)![i]));
+      const lr = t.shape.length === 2 ? 1e-4 * (768 / config.hiddenSize) : 1e-4;
+      expect(Math.max(...steps), name).toBeCloseTo(lr, 6);
+    }
   });
 });

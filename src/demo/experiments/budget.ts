@@ -40,14 +40,25 @@ export function experimentBudget(name: ExperimentName, quick: boolean): DemoBudg
   return name === 'generalization' ? GENERALIZATION_BUDGET : ROBUSTNESS_BUDGET;
 }
 
+/** Why an experiment changed `c`: the learning rates keep their reasons, the rest is this experiment's budget. */
+function experimentReason(c: ChangedHyperparameter, budgetWhy: string, unscaledLr: boolean): string {
+  if (c.name === 'wemoe.lr' || c.name === 'adamerging.lr') return unscaledLr ? UNSCALED_LR_WHY : c.why;
+  if (c.name.startsWith('wemoe.lr ')) return c.why;
+  return budgetWhy;
+}
+
 /** The budget's changes to the paper's settings, named after the experiment, with this experiment's reason. */
-export function experimentChanges(name: ExperimentName, budget: DemoBudget): ChangedHyperparameter[] {
+export function experimentChanges(
+  name: ExperimentName,
+  budget: DemoBudget,
+  routerWidth: number,
+): ChangedHyperparameter[] {
   const why = `CPU time budget of the ${name} experiment (≤ 10 minutes on 2 cores)`;
   const scaled = budgetWithSteps(budget.ttaSteps);
   const unscaled = budget.wemoeLr !== scaled.wemoeLr || budget.adamergingLr !== scaled.adamergingLr;
-  return changedHyperparameters(budget).map((c) => ({
+  return changedHyperparameters(budget, routerWidth).map((c) => ({
     ...c,
     name: `${name}: ${c.name}`,
-    why: c.name.endsWith('.lr') ? (unscaled ? UNSCALED_LR_WHY : c.why) : why,
+    why: experimentReason(c, why, unscaled),
   }));
 }

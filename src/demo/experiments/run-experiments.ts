@@ -105,7 +105,7 @@ async function collect(suite: DemoSuite, options: ExperimentsOptions, base: Demo
   for (const name of options.experiments) {
     const budget = options.budget ?? experimentBudget(name, options.quick ?? false);
     c.notes.push(budgetNote(name, budget));
-    c.changed.push(...experimentChanges(name, budget));
+    c.changed.push(...experimentChanges(name, budget, suite.config.hiddenSize));
     await runOne(name, { ...base, budget, suite: limitSuite(suite, budget.testLimit) }, options, c);
   }
   return c;

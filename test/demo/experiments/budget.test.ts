@@ -11,17 +11,24 @@ describe('experiment budgets', () => {
     expect([robustness.ttaSteps, robustness.wemoeLr, robustness.adamergingLr]).toEqual([25, 1e-3, 1e-2]);
     const quick = experimentBudget('generalization', true);
     expect([quick.ttaSteps, quick.wemoeLr, quick.testLimit]).toEqual([20, 1e-3, 128]);
-    const lr = experimentChanges('robustness', robustness).find((c) => c.name === 'robustness: wemoe.lr')!;
+    const changes = experimentChanges('robustness', robustness, 96);
+    const lr = changes.find((c) => c.name === 'robustness: wemoe.lr')!;
     expect(lr).toMatchObject({ paper: 1e-4, used: 1e-3 });
     expect(lr.why).toMatch(/100-step rates, kept for fewer steps/);
+    const weights = changes.find((c) => c.name === 'robustness: wemoe.lr of the router weight matrices')!;
+    expect(weights).toMatchObject({ paper: 1e-4, used: 8e-3 });
+    expect(weights.why).toMatch(/768-wide routers/);
   });
 
   it("scale generalization's learning rates by 1000 / steps, as the demo does", () => {
     expect(experimentBudget('generalization', false)).toBe(GENERALIZATION_BUDGET);
-    const changes = experimentChanges('generalization', GENERALIZATION_BUDGET);
+    const changes = experimentChanges('generalization', GENERALIZATION_BUDGET, 768);
     const steps = changes.find((c) => c.name === 'generalization: wemoe.steps')!;
     expect(steps).toMatchObject({ paper: 1000, used: 100 });
     expect(steps.why).toMatch(/generalization experiment/);
     expect(changes.find((c) => c.name === 'generalization: wemoe.lr')!.why).toMatch(/^scaled by 1000/);
+    expect(changes.map((c) => c.name)).not.toContain(
+      'generalization: wemoe.lr of the router weight matrices',
+    );
   });
 });

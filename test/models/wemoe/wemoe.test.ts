@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../../src/graph/graph.js';
 import { taskArithmetic } from '../../../src/merge/task-arithmetic.js';
+import { routerLrScale } from '../../../src/merge/wemoe.js';
 import type { ClipParams } from '../../../src/models/clip-vision/params.js';
 import { loadWemoe, saveWemoe } from '../../../src/models/wemoe/checkpoint.js';
 import { wemoeForward } from '../../../src/models/wemoe/graph.js';
@@ -111,5 +112,23 @@ describe('WEMoE', () => {
       expect(maxAbsDiff(a.pooler, b.pooler)).toBe(0);
       expect(b.routing.shape).toEqual([1, 5, 3]);
     });
+  });
+});
+
+describe('routerLrScale', () => {
+  it('carries the lr of 768-wide routers to the weight matrices only (hidden size 8: × 96)', () => {
+    const depth2 = upscale({ routerDepth: 2 });
+    const scale = routerLrScale(depth2, 768);
+    expect(Object.keys(scale).sort()).toEqual(
+      [...depth2.routers.keys()].filter((n) => /fc[12]\.weight$/.test(n)).sort(),
+    );
+    expect(Object.keys(scale)).toHaveLength(4);
+    expect(Object.values(scale).every((s) => s === 96)).toBe(true);
+    expect(Object.keys(routerLrScale(upscale({ routerDepth: 1 }), 768))).toEqual([
+      'vision_model.encoder.layers.0.mlp.gate.fc.weight',
+      'vision_model.encoder.layers.1.mlp.gate.fc.weight',
+    ]);
+    expect(routerLrScale(upscale({ routerDepth: 0 }), 768)).toEqual({});
+    expect(routerLrScale(depth2, null)).toEqual({});
   });
 });
