@@ -6,6 +6,7 @@ import { loadMergeConfig } from '../../src/config/merge-config.js';
 import { createRandom } from '../../src/data/random.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import { COEFFICIENTS_FILE } from '../../src/merge/adamerging.js';
+import { wemoeMethod } from '../../src/merge/wemoe.js';
 import { runMerge } from '../../src/merge/run-merge.js';
 import { loadClipVision, saveClipVision } from '../../src/models/clip-vision/checkpoint.js';
 import { parseClipVisionConfig } from '../../src/models/clip-vision/config.js';
@@ -101,6 +102,12 @@ describe('test-time methods through wemoe merge', () => {
     expect(report.tta.loss_curve).toHaveLength(4);
     expect(report.model_info.trainable_params).toBe(2 * (2 * 8 + 2));
     expect(existsSync(join(root, 'out', 'wemoe.checkpoints', 'step-4.json'))).toBe(true);
+  });
+
+  it("wemoe: lr_reference_width defaults to the paper's 768, takes null, rejects 0", () => {
+    expect(wemoeMethod.params.parse({}).lr_reference_width).toBe(768);
+    expect(wemoeMethod.params.parse({ lr_reference_width: null }).lr_reference_width).toBeNull();
+    expect(() => wemoeMethod.params.parse({ lr_reference_width: 0 })).toThrow();
   });
 
   it('adamerging: learns clamped layer-wise coefficients and writes the merged model', async () => {
