@@ -3,7 +3,8 @@
  * 1. task arithmetic along λ: accuracy and mean prediction entropy (entropy minimisation helps only if
  *    lower entropy goes with higher accuracy);
  * 2. the size of the task vectors relative to the pre-trained weights, and one expert at a time along λ
- *    (θ0 + λ·τt: what its own task gains, what the other tasks lose; task arithmetic adds eight of these);
+ *    (θ0 + λ·τt: what its own task gains, what the other tasks lose; task arithmetic adds eight of these),
+ *    then at λ 1 with τt in one parameter group only (where the learning and the interference sit);
  * 3. WEMoE's ceiling: every task through perfect routing (its own task vector in every MLP, task
  *    arithmetic elsewhere), the best a router can pick from the mixture's corners;
  * 4. depth-2 routers trained for a few steps with the entropy objective and, as a control, with the
@@ -88,18 +89,49 @@ function relativeTaskVectorNorm(models: SuiteModels): number {
   return mean(ratios);
 }
 
-/** θ0 + λ·τt for each expert t alone: mean accuracy on its own task and on the other tasks, per λ. */
+/**
+ * θ0 + λ·τt for each expert t alone, τt restricted to the parameters `inGroup` accepts: mean accuracy on
+ * its own task and on the other tasks.
+ */
+async function singleExpert(
+  models: SuiteModels,
+  sets: readonly TestSet[],
+  lambda: number,
+  inGroup: (name: string) => boolean = () => true,
+): Promise<{ own: number; others: number }> {
+  const own: number[] = [];
+  const others: number[] = [];
+  for (const expert of models.experts.keys()) {
+    const params = mergeWeighted(models, (name, task) => (task === expert && inGroup(name) ? lambda : 0));
+    const scores = await evaluateEncoder(models.config, params, models.heads, sets, THREADS);
+    for (const [task, score] of scores) (task === expert ? own : others).push(score.accuracy);
+  }
+  return { own: mean(own), others: mean(others) };
+}
+
 async function singleExpertPath(models: SuiteModels, sets: readonly TestSet[]): Promise<string[]> {
   const lines = ['| λ | own task (%) | other tasks (%) |', '| ---: | ---: | ---: |'];
   for (const lambda of [0.1, 0.3, 1]) {
-    const own: number[] = [];
-    const others: number[] = [];
-    for (const expert of models.experts.keys()) {
-      const params = mergeWeighted(models, (_, task) => (task === expert ? lambda : 0));
-      const scores = await evaluateEncoder(models.config, params, models.heads, sets, THREADS);
-      for (const [task, score] of scores) (task === expert ? own : others).push(score.accuracy);
-    }
-    lines.push(`| ${lambda} | ${pct(mean(own))} | ${pct(mean(others))} |`);
+    const { own, others } = await singleExpert(models, sets, lambda);
+    lines.push(`| ${lambda} | ${pct(own)} | ${pct(others)} |`);
+  }
+  return lines;
+}
+
+/** Parameter groups of a CLIP vision encoder, by canonical name (HF spells the first LayerNorm "pre_layrnorm"). */
+const PARAMETER_GROUPS: Record<string, (name: string) => boolean> = {
+  MLPs: isMlp,
+  attention: (name) => name.includes('.self_attn.'),
+  LayerNorms: (name) => name.includes('norm'),
+  embeddings: (name) => name.includes('.embeddings.'),
+};
+
+/** One expert at a time at λ 1, its task vector restricted to one parameter group. */
+async function singleExpertByGroup(models: SuiteModels, sets: readonly TestSet[]): Promise<string[]> {
+  const lines = ['| task vector in | own task (%) | other tasks (%) |', '| --- | ---: | ---: |'];
+  for (const [group, inGroup] of Object.entries(PARAMETER_GROUPS)) {
+    const { own, others } = await singleExpert(models, sets, 1, inGroup);
+    lines.push(`| ${group} only | ${pct(own)} | ${pct(others)} |`);
   }
   return lines;
 }
@@ -235,6 +267,10 @@ async function main(): Promise<void> {
   out('One expert at a time, θ0 + λ·τt, averaged over the experts (λ 0: the first row above):');
   out();
   for (const line of await singleExpertPath(models, sets)) out(line);
+  out();
+  out('The same at λ 1 with the task vector in one parameter group only (the rest pre-trained):');
+  out();
+  for (const line of await singleExpertByGroup(models, sets)) out(line);
   out();
   const experts = await Promise.all(
     sets.map(
