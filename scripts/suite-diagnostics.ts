@@ -29,7 +29,13 @@ import { compile } from '../src/runtime/compile.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { runTta } from '../src/tta/loop.js';
 import type { TtaObjective } from '../src/tta/objective.js';
-import { evaluateEncoder, labeledTestImages, loadTestSets, type TestSet } from './suite-models/evaluate.js';
+import {
+  evaluateEncoder,
+  labeledTestImages,
+  loadTestSets,
+  type TaskScore,
+  type TestSet,
+} from './suite-models/evaluate.js';
 import { SEED, THREADS } from './suite-models/settings.js';
 import { mergeByTaskArithmetic } from './suite-table.js';
 
@@ -137,21 +143,25 @@ async function singleExpertByGroup(models: SuiteModels, sets: readonly TestSet[]
 }
 
 /** Per task: its own task vector in every MLP (weight 1, the others 0), task arithmetic elsewhere. */
-async function perfectRouting(models: SuiteModels, sets: readonly TestSet[]): Promise<number[]> {
-  const accuracies: number[] = [];
+async function perfectRouting(models: SuiteModels, sets: readonly TestSet[]): Promise<TaskScore[]> {
+  const scores: TaskScore[] = [];
   for (const set of sets) {
     const params = mergeWeighted(models, (name, task) =>
       isMlp(name) ? (task === set.task ? 1 : 0) : LAMBDA,
     );
-    const scores = await evaluateEncoder(models.config, params, models.heads, [set], THREADS);
-    accuracies.push(scores.get(set.task)!.accuracy);
+    const byTask = await evaluateEncoder(models.config, params, models.heads, [set], THREADS);
+    scores.push(byTask.get(set.task)!);
   }
-  return accuracies;
+  return scores;
 }
+
+/** Mean accuracy and mean entropy, as "95.5% (0.123 nats)". */
+const summary = (scores: readonly TaskScore[]) =>
+  `${pct(mean(scores.map((s) => s.accuracy)))}% (${mean(scores.map((s) => s.entropy)).toFixed(3)} nats)`;
 
 /**
  * Depth-2 routers trained by `loss` ('entropy', or 'labels': cross-entropy with the test labels, a control
- * that no real run may use); returns the accuracy per task after training on the same images.
+ * that no real run may use); returns the mean accuracy and entropy before and after, on the same images.
  */
 async function trainRouters(
   models: SuiteModels,
@@ -159,7 +169,7 @@ async function trainRouters(
   loss: 'entropy' | 'labels',
   steps: number,
   lr: number,
-): Promise<{ before: number; after: number }> {
+): Promise<{ before: string; after: string }> {
   const labelled = suiteTasks().map((t) => labeledTestImages(t, limit));
   const model = upscaleToWemoe(models.config, models.pretrained, models.experts, {
     routerDepth: 2,
@@ -218,14 +228,19 @@ async function trainRouters(
       return l.pixels(indices);
     },
   }));
-  const accuracy = async () => {
+  const scores = async () => {
     const evaluation = await evaluateModel({ kind: 'wemoe', model }, models.heads, labelled, {
       threads: THREADS,
       progress: 'none',
     });
-    return mean(labelled.map((l) => evaluation.perTask[l.task].accuracy));
+    return summary(
+      labelled.map((l) => ({
+        accuracy: evaluation.perTask[l.task].accuracy,
+        entropy: evaluation.entropy[l.task],
+      })),
+    );
   };
-  const before = await accuracy();
+  const before = await scores();
   try {
     await runTta(tasks, tta, {
       steps,
@@ -238,7 +253,7 @@ async function trainRouters(
   } finally {
     await session.dispose();
   }
-  return { before, after: await accuracy() };
+  return { before, after: await scores() };
 }
 
 async function main(): Promise<void> {
@@ -277,20 +292,20 @@ async function main(): Promise<void> {
       async (set) =>
         (
           await evaluateEncoder(models.config, models.experts.get(set.task)!, models.heads, [set], THREADS)
-        ).get(set.task)!.accuracy,
+        ).get(set.task)!,
     ),
   );
   const ceiling = await perfectRouting(models, sets);
-  out(`Experts on their own task: ${pct(mean(experts))}%`);
+  out(`Experts on their own task: ${summary(experts)}`);
   out(
-    `WEMoE ceiling (perfect routing: own task vector in every MLP, task arithmetic λ ${LAMBDA} elsewhere): ${pct(mean(ceiling))}%`,
+    `WEMoE ceiling (perfect routing: own task vector in every MLP, task arithmetic λ ${LAMBDA} elsewhere): ${summary(ceiling)}`,
   );
-  out(`  per task: ${sets.map((s, i) => `${s.task} ${pct(ceiling[i])}`).join(', ')}`);
+  out(`  per task: ${sets.map((s, i) => `${s.task} ${pct(ceiling[i].accuracy)}`).join(', ')}`);
   for (const loss of ['entropy', 'labels'] as const) {
     const { before, after } = await trainRouters(models, Math.min(limit, 200), loss, steps, lr);
     const objective = loss === 'entropy' ? 'prediction entropy' : 'the labels (control)';
     out(
-      `Depth-2 routers trained on ${objective} (${steps} steps of 16 images per task, lr ${lr}, weight matrices × ${PAPER_ROUTER_WIDTH} / ${models.config.hiddenSize}, constant): ${pct(before)}% → ${pct(after)}%`,
+      `Depth-2 routers trained on ${objective} (${steps} steps of 16 images per task, lr ${lr}, weight matrices × ${PAPER_ROUTER_WIDTH} / ${models.config.hiddenSize}, constant): ${before} → ${after}`,
     );
   }
 }
