@@ -54,6 +54,9 @@ const WHY_STEPS = 'CPU time budget of the demo (10 minutes on 2 cores; --quick: 
 const WHY_LR =
   "scaled by 1000 / steps so that the summed learning rate (how far Adam can move) is the paper's";
 
+/** The changed-hyperparameter row of the router weight matrices' width-scaled lr. */
+export const ROUTER_WEIGHT_LR = 'wemoe.lr of the router weight matrices';
+
 const whyRouterWidth = (width: number) =>
   `wemoe.lr × ${PAPER_ROUTER_WIDTH} / ${width}: the paper's lr is for ${PAPER_ROUTER_WIDTH}-wide routers, and Adam ` +
   `moves a router's output about fan-in × lr per step (μP, Yang et al. 2021; biases keep wemoe.lr)`;
@@ -79,7 +82,7 @@ export function changedHyperparameters(
   add('wemoe.lr', paper.wemoeLr, budget.wemoeLr, WHY_LR);
   if (routerWidth !== PAPER_ROUTER_WIDTH) {
     const weightLr = Number(((budget.wemoeLr * PAPER_ROUTER_WIDTH) / routerWidth).toPrecision(6));
-    add('wemoe.lr of the router weight matrices', paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
+    add(ROUTER_WEIGHT_LR, paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
   }
   if (budget.testLimit !== undefined)
     changed.push({

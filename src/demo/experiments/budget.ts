@@ -3,7 +3,7 @@
  * hyperparameters they change, reported per experiment.
  */
 import type { ChangedHyperparameter } from '../../eval/report-types.js';
-import { budgetWithSteps, changedHyperparameters, type DemoBudget } from '../budget.js';
+import { budgetWithSteps, changedHyperparameters, type DemoBudget, ROUTER_WEIGHT_LR } from '../budget.js';
 
 export type ExperimentName = 'generalization' | 'robustness';
 
@@ -43,8 +43,7 @@ export function experimentBudget(name: ExperimentName, quick: boolean): DemoBudg
 /** Why an experiment changed `c`: the learning rates keep their reasons, the rest is this experiment's budget. */
 function experimentReason(c: ChangedHyperparameter, budgetWhy: string, unscaledLr: boolean): string {
   if (c.name === 'wemoe.lr' || c.name === 'adamerging.lr') return unscaledLr ? UNSCALED_LR_WHY : c.why;
-  if (c.name.startsWith('wemoe.lr ')) return c.why;
-  return budgetWhy;
+  return c.name === ROUTER_WEIGHT_LR ? c.why : budgetWhy;
 }
 
 /** The budget's changes to the paper's settings, named after the experiment, with this experiment's reason. */
