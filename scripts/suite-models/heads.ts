@@ -11,6 +11,7 @@ import { ClipVisionRunner } from '../../src/models/clip-vision/runner.js';
 import type { TaskHead } from '../../src/models/heads.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { pixelBatch } from './images.js';
+import { countCorrect } from './train-loop.js';
 
 const FEATURE_BATCH = 256;
 
@@ -75,12 +76,7 @@ export function prototypeHead(
     }
   const scale = 2 ** ternaryMinimum((log2) => meanNll(z, labels, k, 2 ** log2), LOG2_SCALE_RANGE);
   const bias = Float32Array.from(squares, (sq) => -0.5 * scale * sq);
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (z[i * k + c] > z[i * k + best]) best = c;
-    if (best === labels[i]) correct++;
-  }
+  const correct = countCorrect({ dtype: 'F64', shape: [n, k], data: z }, labels);
   return {
     head: {
       weight: { dtype: 'F32', shape: [k, d], data: Float32Array.from(mu, (m) => scale * m) },

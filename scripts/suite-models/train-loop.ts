@@ -60,7 +60,7 @@ export async function train(
 /** Number of rows of `logits` [B, K] whose arg-max equals the label. */
 export function countCorrect(logits: Tensor, labels: readonly number[]): number {
   const k = logits.shape[1];
-  const data = logits.data as Float32Array;
+  const data = logits.data;
   let correct = 0;
   labels.forEach((label, b) => {
     let best = 0;

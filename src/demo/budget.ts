@@ -3,7 +3,7 @@
  * instead (reported as changed hyperparameters, with the reason).
  */
 import type { ChangedHyperparameter } from '../eval/report-types.js';
-import { PAPER_ROUTER_WIDTH } from '../merge/wemoe.js';
+import { PAPER_ROUTER_WIDTH, routerWeightLrMultiplier } from '../merge/wemoe.js';
 
 export interface DemoBudget {
   /** Test-time adaptation steps of every AdaMerging and WEMoE run. */
@@ -81,7 +81,7 @@ export function changedHyperparameters(
   add('adamerging.lr', paper.adamergingLr, budget.adamergingLr, WHY_LR);
   add('wemoe.lr', paper.wemoeLr, budget.wemoeLr, WHY_LR);
   if (routerWidth !== PAPER_ROUTER_WIDTH) {
-    const weightLr = Number(((budget.wemoeLr * PAPER_ROUTER_WIDTH) / routerWidth).toPrecision(6));
+    const weightLr = Number((budget.wemoeLr * routerWeightLrMultiplier(routerWidth)).toPrecision(6));
     add(ROUTER_WEIGHT_LR, paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
   }
   if (budget.testLimit !== undefined)

@@ -29,9 +29,15 @@ export function routerLrScale(model: WemoeModel, referenceWidth: number | null):
   const scale: Record<string, number> = {};
   if (referenceWidth === null) return scale;
   for (const [name, tensor] of model.routers) {
-    if (tensor.shape.length === 2) scale[name] = referenceWidth / model.clip.hiddenSize;
+    if (tensor.shape.length === 2)
+      scale[name] = routerWeightLrMultiplier(model.clip.hiddenSize, referenceWidth);
   }
   return scale;
+}
+
+/** What routerLrScale multiplies the lr of a router weight matrix by, for routers `width` wide. */
+export function routerWeightLrMultiplier(width: number, referenceWidth = PAPER_ROUTER_WIDTH): number {
+  return referenceWidth / width;
 }
 
 const params = z.strictObject({
@@ -59,7 +65,10 @@ export async function adaptWemoe(
   model: WemoeModel,
   heads: Heads,
   tasks: readonly TtaTask[],
-  options: TtaOptions & { readonly lrReferenceWidth?: number | null },
+  {
+    lrReferenceWidth = PAPER_ROUTER_WIDTH,
+    ...options
+  }: TtaOptions & { readonly lrReferenceWidth?: number | null },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
   const { numChannels: c, imageSize: s } = model.clip;
@@ -73,11 +82,7 @@ export async function adaptWemoe(
     [c, s, s],
     compileOptions,
   );
-  const lrScale = routerLrScale(
-    model,
-    options.lrReferenceWidth === undefined ? PAPER_ROUTER_WIDTH : options.lrReferenceWidth,
-  );
-  return runTta(tasks, { ...objective, lrScale }, options);
+  return runTta(tasks, { ...objective, lrScale: routerLrScale(model, lrReferenceWidth) }, options);
 }
 
 export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
