@@ -1,4 +1,7 @@
-/** The optional parts of report.html: adaptation curves, routing heatmaps, generalization, robustness. */
+/**
+ * The optional parts of report.html: the paper's findings checked, adaptation curves, routing heatmaps,
+ * generalization, robustness.
+ */
 import { bestMask, percent, taskLabel } from './format.js';
 import {
   bestPerColumnRows,
@@ -9,6 +12,7 @@ import {
   type Row,
   section,
 } from './html/page.js';
+import { PAPER_SHAPE_SOURCE, paperShapeChecks } from './paper-shape.js';
 import type {
   GeneralizationExperiment,
   MethodResult,
@@ -22,6 +26,27 @@ import { lineChart } from './svg/line-chart.js';
 import { escapeXml } from './svg/svg.js';
 
 const formatLossValue = (value: number) => value.toFixed(4);
+
+/** Which of the paper's Table 2 findings this run reproduces; no section when it lacks the rows. */
+export function paperShapeSections(report: RunReport): string[] {
+  const checks = paperShapeChecks(report);
+  if (checks.length === 0) return [];
+  const header: Cell[] = [
+    { text: 'Finding' },
+    { text: 'Paper (ViT-B/32)', numeric: true },
+    { text: 'Here', numeric: true },
+    { text: 'Holds' },
+  ];
+  const rows: Row[] = checks.map((c) => ({
+    cells: [
+      { text: c.claim },
+      { text: c.paper, numeric: true },
+      { text: c.here, numeric: true },
+      { text: c.holds ? 'yes' : 'no', best: !c.holds },
+    ],
+  }));
+  return [section('Against the paper', htmlTable(header, rows), paragraph(PAPER_SHAPE_SOURCE))];
+}
 
 /** Per-task curves of one method: one line per task that was recorded. */
 function perTaskCurves(result: MethodResult, labels: Record<string, string> | undefined): string {

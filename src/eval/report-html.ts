@@ -1,6 +1,6 @@
 /**
  * report.html: one self-contained page (inline CSS and SVG, no script, no URL) with the accuracy table
- * and chart, adaptation curves, WEMoE routing heatmaps, cost, experiments and settings.
+ * and chart, the paper's findings checked, adaptation curves, WEMoE routing heatmaps, cost, experiments and settings.
  */
 import { formatCount, formatLoss, formatSeconds, percent, taskLabel } from './format.js';
 import {
@@ -15,7 +15,12 @@ import {
   section,
 } from './html/page.js';
 import { checkRunReport } from './report-check.js';
-import { experimentSections, routingSection, ttaSection } from './report-html-sections.js';
+import {
+  experimentSections,
+  paperShapeSections,
+  routingSection,
+  ttaSection,
+} from './report-html-sections.js';
 import type { RunReport } from './report-types.js';
 import { groupedBarChart } from './svg/bar-chart.js';
 import { methodColors } from './svg/color.js';
@@ -161,6 +166,7 @@ export function renderHtml(report: RunReport): string {
   return page(report.title, [
     headerHtml(report),
     accuracySection(report, colors),
+    ...paperShapeSections(report),
     ttaSection(report, colors),
     routingSection(report),
     costSection(report),

@@ -1,9 +1,11 @@
 /**
  * report.md: the paper's tables in Markdown. Table 2 (rows = methods, columns = tasks + Avg., accuracy
- * in %, best merged model per column in bold), cost, settings and changed hyperparameters, and, when
- * run, the generalization table and Table 5 (robustness: rows = clean + each corruption, columns = methods).
+ * in %, best merged model per column in bold), which of the paper's findings hold, cost, settings and
+ * changed hyperparameters, and, when run, the generalization table and Table 5 (robustness: rows =
+ * clean + each corruption, columns = methods).
  */
 import { bestMask, formatCount, formatLoss, formatSeconds, percent, taskLabel } from './format.js';
+import { PAPER_SHAPE_SOURCE, paperShapeChecks } from './paper-shape.js';
 import { checkRunReport } from './report-check.js';
 import type { GeneralizationExperiment, RobustnessExperiment, RunReport, TaskScore } from './report-types.js';
 
@@ -202,6 +204,15 @@ function headerLines(report: RunReport): string {
   );
 }
 
+/** Which of the paper's Table 2 findings this run reproduces; none when it lacks the rows. */
+function paperShapeSection(report: RunReport): string[] {
+  const checks = paperShapeChecks(report);
+  if (checks.length === 0) return [];
+  const rows = checks.map((c) => [cell(c.claim), c.paper, c.here, c.holds ? 'yes' : '**no**']);
+  const checksTable = table(['Finding', 'Paper (ViT-B/32)', 'Here', 'Holds'], rows, ['l', 'r', 'r', 'l']);
+  return [`## Against the paper\n\n${checksTable}\n\n${PAPER_SHAPE_SOURCE}`];
+}
+
 /** The whole report.md. */
 export function renderMarkdown(report: RunReport): string {
   checkRunReport(report);
@@ -209,6 +220,7 @@ export function renderMarkdown(report: RunReport): string {
     headerLines(report),
     `## Accuracy (%)\n\n${accuracyTableMarkdown(report)}\n\n` +
       'Best merged model per column in **bold**; the pre-trained model and the individual experts are references.',
+    ...paperShapeSection(report),
     `## Mean test loss (cross-entropy, nats)\n\n${lossTable(report)}`,
     `## Cost\n\n${costTable(report)}`,
     ...experimentSections(report),
