@@ -4,7 +4,7 @@
  */
 import { WemoeError } from '../errors.js';
 import { machineInfo } from '../eval/machine.js';
-import { accuracyTableMarkdown } from '../eval/report-markdown.js';
+import { accuracyTableMarkdown, paperShapeSection } from '../eval/report-markdown.js';
 import type { MethodResult, RunReport } from '../eval/report-types.js';
 import { type ReportPaths, writeReports } from '../eval/write-reports.js';
 import type { ProgressMode } from '../util/progress.js';
@@ -30,7 +30,7 @@ export interface DemoOptions {
 export interface DemoOutcome {
   readonly report: RunReport;
   readonly paths: ReportPaths;
-  /** The paper's Table 2 layout (Markdown), as printed. */
+  /** The paper's Table 2 layout (Markdown) and which of its findings hold, as printed. */
   readonly table: string;
 }
 
@@ -114,5 +114,9 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
     total_s: (performance.now() - began) / 1000,
   };
   const paths = writeReports(options.out, report);
-  return { report, paths, table: accuracyTableMarkdown(report) };
+  return {
+    report,
+    paths,
+    table: [accuracyTableMarkdown(report), ...paperShapeSection(report)].join('\n\n'),
+  };
 }

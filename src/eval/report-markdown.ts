@@ -205,7 +205,7 @@ function headerLines(report: RunReport): string {
 }
 
 /** Which of the paper's Table 2 findings this run reproduces; none when it lacks the rows. */
-function paperShapeSection(report: RunReport): string[] {
+export function paperShapeSection(report: RunReport): string[] {
   const checks = paperShapeChecks(report);
   if (checks.length === 0) return [];
   const rows = checks.map((c) => [cell(c.claim), c.paper, c.here, c.holds ? 'yes' : '**no**']);
