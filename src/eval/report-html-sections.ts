@@ -42,7 +42,7 @@ export function paperShapeSections(report: RunReport): string[] {
       { text: c.claim },
       { text: c.paper, numeric: true },
       { text: c.here, numeric: true },
-      { text: c.holds ? 'yes' : 'no', best: !c.holds },
+      { text: c.holds ? 'yes' : 'no' },
     ],
   }));
   return [section('Against the paper', htmlTable(header, rows), paragraph(PAPER_SHAPE_SOURCE))];
