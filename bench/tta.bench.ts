@@ -16,7 +16,6 @@ import { CLIP_VIT_B_32, type ClipVisionConfig, clipVisionConfig } from '../src/m
 import { randomClipParams } from '../src/models/clip-vision/params.js';
 import type { Heads } from '../src/models/heads.js';
 import { initRouters, upscaleToWemoe, type WemoeModel } from '../src/models/wemoe/model.js';
-import { MLP_PARTS, type MlpPart } from '../src/models/wemoe/names.js';
 import { float32, type Tensor } from '../src/tensor/tensor.js';
 import { peakRssMiB, writeResult } from './util.js';
 
@@ -43,21 +42,18 @@ function randomWemoe(config: ClipVisionConfig, tasks: readonly string[], random:
   // would build from 8 experts, without holding 8 expert copies in memory first.
   const one = upscaleToWemoe(config, pretrained, new Map([['stand-in', pretrained]]), { routerDepth: 2 });
   const wemoe = { ...one.wemoe, experts: [...tasks] };
-  const layers = new Map(
-    [...one.layers].map(([layer, moe]) => {
-      const taskVectors = {} as Record<MlpPart, Tensor>;
-      for (const part of MLP_PARTS) {
-        const base = moe.base[part];
-        const data = Float32Array.from(
-          { length: tasks.length * base.data.length },
-          () => 0.004 * (random.uniform() - 0.5),
-        );
-        taskVectors[part] = { dtype: 'F32', shape: [tasks.length, ...base.shape], data };
-      }
-      return [layer, { base: moe.base, taskVectors }];
-    }),
-  );
-  return { clip: config, wemoe, shared: one.shared, layers, routers: initRouters(config, wemoe, 2) };
+  const moes = one.moes.map((moe) => {
+    const taskVectors = new Map<string, Tensor>();
+    for (const [part, base] of moe.base) {
+      const data = Float32Array.from(
+        { length: tasks.length * base.data.length },
+        () => 0.004 * (random.uniform() - 0.5),
+      );
+      taskVectors.set(part, { dtype: 'F32', shape: [tasks.length, ...base.shape], data });
+    }
+    return { ...moe, taskVectors };
+  });
+  return { clip: config, wemoe, shared: one.shared, moes, routers: initRouters(config, wemoe, 2) };
 }
 
 async function worker(c: Case, threads: number): Promise<void> {

@@ -11,6 +11,7 @@ import { createAdaMerging, type Granularity, mergedParams } from '../models/adam
 import { clipParamCount } from '../models/clip-vision/params.js';
 import type { RouterDepth } from '../models/wemoe/config.js';
 import { upscaleToWemoe, wemoeParamCounts } from '../models/wemoe/model.js';
+import type { UpscaledModule } from '../models/wemoe/names.js';
 import type { TtaOptions, TtaResult, TtaTask } from '../tta/loop.js';
 import { type ProgressMode, resolveProgressMode } from '../util/progress.js';
 import type { DemoBudget } from './budget.js';
@@ -35,6 +36,8 @@ export interface DemoMethod {
   readonly id: string;
   readonly label: string;
   readonly reference?: boolean;
+  /** Not a row of the paper's Table 2 (an ablation): runs only when --methods names it. */
+  readonly extra?: boolean;
   run(ctx: DemoContext): Promise<MethodResult>;
 }
 
@@ -225,16 +228,20 @@ function adamergingMethod(granularity: Granularity): DemoMethod {
   };
 }
 
-function wemoeMethod(depth: RouterDepth): DemoMethod {
+/** WEMoE with routers of `depth`; `withAttention` upscales the attention too (the paper's ablation). */
+function wemoeMethod(depth: RouterDepth, withAttention = false): DemoMethod {
+  const upscaledModules: UpscaledModule[] = withAttention ? ['mlp', 'self_attn'] : ['mlp'];
   return {
-    id: `wemoe_depth${depth}`,
-    label: `WEMoE (depth ${depth})`,
+    id: `wemoe_depth${depth}${withAttention ? '_attention' : ''}`,
+    label: `WEMoE (depth ${depth}${withAttention ? ', + attention' : ''})`,
+    extra: withAttention,
     async run(ctx) {
       const began = performance.now();
       const { config, pretrained: base, experts, heads } = ctx.suite;
       const model = upscaleToWemoe(config, base, experts, {
         routerDepth: depth,
         initLambda: LAMBDA,
+        upscaledModules,
         seed: ctx.seed,
       });
       const setup = seconds(began);
@@ -256,6 +263,7 @@ function wemoeMethod(depth: RouterDepth): DemoMethod {
           router_depth: depth,
           batch_reduce: false,
           upscaled_layers: 'all',
+          upscaled_modules: upscaledModules.join(','),
           ...ttaHyperparameters(ctx, lr),
           lr_reference_width: PAPER_ROUTER_WIDTH,
         },
@@ -265,7 +273,7 @@ function wemoeMethod(depth: RouterDepth): DemoMethod {
   };
 }
 
-/** The rows of the paper's Table 2, in its order. */
+/** The rows of the paper's Table 2, in its order, then the extra rows (`extra`, on request). */
 export const DEMO_METHODS: readonly DemoMethod[] = [
   pretrained,
   individual,
@@ -283,4 +291,5 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   wemoeMethod(0),
   wemoeMethod(1),
   wemoeMethod(2),
+  wemoeMethod(2, true),
 ];

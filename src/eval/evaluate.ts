@@ -92,8 +92,10 @@ function checkTasks(heads: Heads, tasks: readonly LabeledImages[], hiddenSize: n
 }
 
 function routingStats(model: EvalModel, tasks: readonly LabeledImages[]): RoutingStats | undefined {
-  if (model.kind !== 'wemoe' || model.model.wemoe.upscaledLayers.length === 0) return undefined;
-  const { upscaledLayers, experts } = model.model.wemoe;
+  if (model.kind !== 'wemoe') return undefined;
+  const { upscaledLayers, upscaledModules, experts } = model.model.wemoe;
+  // The heatmaps show the MLP routers (the paper's routing analysis).
+  if (upscaledLayers.length === 0 || !upscaledModules.includes('mlp')) return undefined;
   return new RoutingStats(
     upscaledLayers,
     experts,

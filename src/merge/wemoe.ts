@@ -1,13 +1,15 @@
 /**
  * WEMoE: Tang, Shen, Luo, Yin, Zhang, Tao, "Merging Multi-Task Models via Weight-Ensembling Mixture of
- * Experts", ICML 2024. Task arithmetic everywhere, every chosen MLP a mixture whose router mixes the task
- * vectors per input; the routers are trained at test time by entropy minimisation on unlabeled data.
+ * Experts", ICML 2024. Task arithmetic everywhere, every chosen MLP (optionally the attention too) a
+ * mixture whose router mixes the task vectors per input; the routers are trained at test time by entropy
+ * minimisation on unlabeled data.
  */
 import { z } from 'zod';
 import type { Heads } from '../models/heads.js';
 import { saveWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
+import { UPSCALABLE_MODULES } from '../models/wemoe/names.js';
 import type { CompileOptions } from '../runtime/options.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { entropyObjective } from '../tta/objective.js';
@@ -52,6 +54,8 @@ const params = z.strictObject({
   batch_reduce: z.boolean().default(false),
   /** 'all' or a list of block indices. */
   upscaled_layers: z.union([z.literal('all'), z.array(z.number().int().nonnegative())]).default('all'),
+  /** The modules of those blocks that become mixtures: ['mlp'] (the paper), or with 'self_attn' too (its ablation). */
+  upscaled_modules: z.array(z.enum(UPSCALABLE_MODULES)).min(1).default(['mlp']),
   ...ttaParamsShape,
 });
 
@@ -100,6 +104,7 @@ export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
       initLambda: p.init_lambda,
       batchReduce: p.batch_reduce,
       upscaledLayers: p.upscaled_layers === 'all' ? undefined : p.upscaled_layers,
+      upscaledModules: p.upscaled_modules,
       seed: config.seed,
     });
     const setup = performance.now();

@@ -60,6 +60,7 @@ async function wemoeOutputs(
     last_hidden_state: out.lastHiddenState,
   };
   if (out.routingWeights) outputs.routing_weights = out.routingWeights;
+  if (out.attentionRoutingWeights) outputs.attention_routing_weights = out.attentionRoutingWeights;
   if (heads && options.task !== undefined) outputs.logits = headLogits(heads, options.task, out.poolerOutput);
   const compiled = await compile(outputs, { threads: options.threads });
   const result = await compiled.run({ pixel_values: pixels });

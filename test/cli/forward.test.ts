@@ -85,13 +85,16 @@ describe('wemoe forward', () => {
     await runner.dispose();
   });
 
-  it('adds routing_weights [L, B, T] for a WEMoE folder', () => {
+  it("adds routing_weights [L, B, T] for a WEMoE folder (and the attention routers' when upscaled)", () => {
     const experts = new Map([
       ['a', randomClipParams(config, 7)],
       ['b', randomClipParams(config, 8)],
     ]);
     const moe = join(dir, 'wemoe');
-    saveWemoe(moe, upscaleToWemoe(config, params, experts, { seed: 3 }));
+    saveWemoe(
+      moe,
+      upscaleToWemoe(config, params, experts, { seed: 3, upscaledModules: ['mlp', 'self_attn'] }),
+    );
     const output = join(dir, 'moe.safetensors');
     const run = wemoe('--model', moe, '--input', input, '--output', output, '--threads', '1');
     expect(run.stderr).toBe('');
@@ -99,6 +102,8 @@ describe('wemoe forward', () => {
     expect(y.routing_weights.shape).toEqual([2, 2, 2]);
     // Routers start at λ = 0.3 with N(0, 0.01²) weights: every routing weight is near 0.3.
     for (const w of y.routing_weights.data) expect(Math.abs(w - 0.3)).toBeLessThan(0.1);
+    expect(y.attention_routing_weights.shape).toEqual([2, 2, 2]);
+    for (const w of y.attention_routing_weights.data) expect(Math.abs(w - 0.3)).toBeLessThan(0.1);
     expect(y.pooler_output.shape).toEqual([2, 8]);
   });
 

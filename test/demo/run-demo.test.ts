@@ -34,17 +34,18 @@ describe('wemoe demo on a reduced suite', () => {
   it('runs every method end to end and writes the three reports with the expected keys', async () => {
     const lines: string[] = [];
     const out = join(dir, 'all');
+    const ids = DEMO_METHODS.map((m) => m.id); // the paper's rows and the extra (ablation) row
     const { report, table } = await runDemo(suite, {
       out,
+      methods: ids,
       quick: true,
       budget: TINY,
       progress: 'none',
       threads: 1,
       log: (line) => lines.push(line),
     });
-    const ids = DEMO_METHODS.map((m) => m.id);
     expect(report.methods.map((m) => m.method)).toEqual(ids);
-    expect(lines.filter((l) => /^\[\d+\/11\] /.test(l))).toHaveLength(11);
+    expect(lines.filter((l) => /^\[\d+\/12\] /.test(l))).toHaveLength(12);
 
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(Object.keys(json.methods)).toEqual(ids);
@@ -109,6 +110,16 @@ describe('wemoe demo on a reduced suite', () => {
       expect(wemoe.per_task[task].loss).toBeCloseTo(ta.per_task[task].loss, 4);
     }
   }, 30_000);
+
+  it("runs the paper's rows by default and the attention ablation only on request", () => {
+    const all = selectMethods().map((m) => m.id);
+    expect(all).toHaveLength(11);
+    expect(all.at(-1)).toBe('wemoe_depth2');
+    expect(selectMethods(['wemoe_depth2_attention', 'ties']).map((m) => m.id)).toEqual([
+      'ties',
+      'wemoe_depth2_attention',
+    ]);
+  });
 
   it('rejects an unknown method id, naming the known ones', () => {
     expect(() => selectMethods(['ties', 'nope'])).toThrow(

@@ -104,10 +104,17 @@ describe('test-time methods through wemoe merge', () => {
     expect(existsSync(join(root, 'out', 'wemoe.checkpoints', 'step-4.json'))).toBe(true);
   });
 
-  it("wemoe: lr_reference_width defaults to the paper's 768, takes null, rejects 0", () => {
+  it("wemoe: lr_reference_width defaults to the paper's 768, takes null, rejects 0; upscaled_modules defaults to the MLPs", () => {
     expect(wemoeMethod.params.parse({}).lr_reference_width).toBe(768);
     expect(wemoeMethod.params.parse({ lr_reference_width: null }).lr_reference_width).toBeNull();
     expect(() => wemoeMethod.params.parse({ lr_reference_width: 0 })).toThrow();
+    expect(wemoeMethod.params.parse({}).upscaled_modules).toEqual(['mlp']);
+    expect(wemoeMethod.params.parse({ upscaled_modules: ['mlp', 'self_attn'] }).upscaled_modules).toEqual([
+      'mlp',
+      'self_attn',
+    ]);
+    expect(() => wemoeMethod.params.parse({ upscaled_modules: ['attention'] })).toThrow();
+    expect(() => wemoeMethod.params.parse({ upscaled_modules: [] })).toThrow();
   });
 
   it('adamerging: learns clamped layer-wise coefficients and writes the merged model', async () => {

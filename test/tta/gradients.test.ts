@@ -63,9 +63,19 @@ async function checkGradients(
 describe('test-time gradients vs finite differences', () => {
   const pixels = randomPixels(4, 3);
 
-  for (const depth of [0, 1, 2] as const) {
-    it(`WEMoE router depth ${depth}`, async () => {
-      const model = upscaleToWemoe(tinyConfig, pretrained, experts, { routerDepth: depth, seed: 2 });
+  const variants = [
+    { depth: 0, modules: ['mlp'] },
+    { depth: 1, modules: ['mlp'] },
+    { depth: 2, modules: ['mlp'] },
+    { depth: 2, modules: ['mlp', 'self_attn'] },
+  ] as const;
+  for (const { depth, modules } of variants) {
+    it(`WEMoE router depth ${depth}, upscaled ${modules.join(' + ')}`, async () => {
+      const model = upscaleToWemoe(tinyConfig, pretrained, experts, {
+        routerDepth: depth,
+        upscaledModules: modules,
+        seed: 2,
+      });
       // Larger router weights than the init so that every term of the gradient matters.
       for (const t of model.routers.values()) {
         const d = t.data as Float32Array;

@@ -46,7 +46,10 @@ export function registerDemo(program: Command): void {
     )
     .option('--quick', 'fewer test-time steps and test subsets (about 2 minutes)')
     .option('--out <dir>', 'output folder (default outputs/demo-<timestamp>)')
-    .option('--methods <ids>', 'comma-separated method ids (default: all), e.g. ties,wemoe_depth2')
+    .option(
+      '--methods <ids>',
+      "comma-separated method ids (default: the paper's rows), e.g. ties,wemoe_depth2; wemoe_depth2_attention adds the attention ablation",
+    )
     .option('--quiet', 'no progress output')
     .option(
       '--experiment <names>',

@@ -13,24 +13,20 @@ import { type ClipParams, clipParamShapes, layerPrefix, VISION_PREFIX } from './
 /** A parameter by its canonical HF name, as a graph value in the HF layout (linear weights [out, in]). */
 export type ParamLookup = (name: string) => Value;
 
-/** What a replacement MLP sees besides its input. */
-export interface MlpContext {
-  readonly graph: Graph;
-  readonly config: ClipVisionConfig;
-  readonly param: ParamLookup;
-  /** The standard MLP (fc1 → activation → fc2) of this layer on `x`. */
-  readonly standard: (x: Value) => Value;
-}
+/** A module of a block whose parameters a hook may replace. */
+export type BlockModule = 'self_attn' | 'mlp';
 
 /**
- * Replaces the MLP of a block: `x` is the MLP's input (after layer_norm2), [B, N+1, D]; returns
- * [B, N+1, D]. The WEMoE module plugs in here (its router reads `x`).
+ * Replaces the parameter lookup of a block's attention or MLP: `x` is the module's input (after
+ * layer_norm1 or layer_norm2), [B, N+1, D]. The lookup may return per-sample parameters ([B, out, in]
+ * weights, [B, 1, out] biases): every projection is a batched matmul. Returns undefined to keep the
+ * block's own parameters. The WEMoE modules plug in here (their routers read `x`).
  */
-export type MlpFn = (layer: number, x: Value, ctx: MlpContext) => Value;
+export type ModuleParamsFn = (layer: number, module: BlockModule, x: Value) => ParamLookup | undefined;
 
 export interface ClipVisionOptions {
-  /** Replaces the MLP of chosen layers; absent = every layer uses its standard MLP. */
-  readonly mlp?: MlpFn;
+  /** Replaces the parameters of chosen modules; absent = every module uses the model's parameters. */
+  readonly moduleParams?: ModuleParamsFn;
 }
 
 export interface ClipVisionOutputs {
@@ -80,8 +76,8 @@ function attention(config: ClipVisionConfig, param: ParamLookup, prefix: string,
   return linear(mixed, param(`${prefix}out_proj.weight`), param(`${prefix}out_proj.bias`));
 }
 
-/** The standard MLP of a block: fc2(act(fc1(x))). */
-export function standardMlp(config: ClipVisionConfig, param: ParamLookup, layer: number, x: Value): Value {
+/** The MLP of a block: fc2(act(fc1(x))). */
+function mlp(config: ClipVisionConfig, param: ParamLookup, layer: number, x: Value): Value {
   const p = `${layerPrefix(layer)}mlp.`;
   const hidden = activation(linear(x, param(`${p}fc1.weight`), param(`${p}fc1.bias`)), config.hiddenAct); // [B, T, I]
   return linear(hidden, param(`${p}fc2.weight`), param(`${p}fc2.bias`)); // [B, T, D]
@@ -97,18 +93,16 @@ function block(
   const p = layerPrefix(layer);
   const eps = config.layerNormEps;
   const norm1 = layerNorm(x, param(`${p}layer_norm1.weight`), param(`${p}layer_norm1.bias`), eps);
-  const afterAttention = x.add(attention(config, param, `${p}self_attn.`, norm1)); // [B, T, D]
+  const attentionParam = options.moduleParams?.(layer, 'self_attn', norm1) ?? param;
+  const afterAttention = x.add(attention(config, attentionParam, `${p}self_attn.`, norm1)); // [B, T, D]
   const norm2 = layerNorm(
     afterAttention,
     param(`${p}layer_norm2.weight`),
     param(`${p}layer_norm2.bias`),
     eps,
   );
-  const standard = (h: Value) => standardMlp(config, param, layer, h);
-  const mlp = options.mlp
-    ? options.mlp(layer, norm2, { graph: x.graph, config, param, standard })
-    : standard(norm2);
-  return afterAttention.add(mlp); // [B, T, D]
+  const mlpParam = options.moduleParams?.(layer, 'mlp', norm2) ?? param;
+  return afterAttention.add(mlp(config, mlpParam, layer, norm2)); // [B, T, D]
 }
 
 /** The forward of HF CLIPVisionModel on `pixelValues` [B, C, H, W] (B may be symbolic). */

@@ -1,7 +1,8 @@
 /**
  * WEMoE checkpoints (contracts.md): config.json = the CLIP vision config plus a `wemoe` block;
- * model.safetensors = shared tensors under their CLIP names, and per upscaled layer the pre-trained MLP
- * (`mlp.base_model.*`), the task vectors (`mlp.task_vectors.{t}.*`) and the router (`mlp.gate.*`).
+ * model.safetensors = shared tensors under their CLIP names, and per upscaled module (`mlp`, and
+ * `self_attn` when the attention is upscaled too) the pre-trained weights (`mlp.base_model.*`), the task
+ * vectors (`mlp.task_vectors.{t}.*`) and the router (`mlp.gate.*`).
  */
 import { WemoeError } from '../../errors.js';
 import { createCheckpointWriter, openCheckpoint, readConfig, writeConfig } from '../../io/checkpoint.js';
@@ -10,8 +11,15 @@ import { numel, shapeString, type Tensor } from '../../tensor/tensor.js';
 import { clipVisionConfigJson, parseClipVisionConfig } from '../clip-vision/config.js';
 import { type ClipParams, clipParamShapes } from '../clip-vision/params.js';
 import { parseWemoeConfig, wemoeConfigJson } from './config.js';
-import type { WemoeLayer, WemoeModel } from './model.js';
-import { baseName, MLP_PARTS, type MlpPart, mlpPrefix, routerShapes, taskVectorName } from './names.js';
+import { allRouterShapes, isUpscaledParam, type MoeModule, moduleSlots, type WemoeModel } from './model.js';
+import {
+  baseName,
+  MODULE_PARTS,
+  modulePrefix,
+  routerShapes,
+  taskVectorName,
+  type UpscaledModule,
+} from './names.js';
 
 /** Whether the folder's config.json describes a WEMoE model. */
 export function isWemoeFolder(dir: string): boolean {
@@ -22,17 +30,26 @@ export function isWemoeFolder(dir: string): boolean {
 function storedTensors(model: WemoeModel): [string, Tensor][] {
   const out: [string, Tensor][] = [...model.shared];
   const t = model.wemoe.experts.length;
-  for (const [layer, moe] of model.layers) {
-    for (const part of MLP_PARTS) out.push([baseName(layer, part), moe.base[part]]);
+  for (const moe of model.moes) {
+    const { layer, module } = moe;
+    for (const [part, tensor] of moe.base) out.push([baseName(layer, module, part), tensor]);
     for (let k = 0; k < t; k++) {
-      for (const part of MLP_PARTS) {
-        const stacked = moe.taskVectors[part];
+      for (const [part, stacked] of moe.taskVectors) {
         const n = stacked.data.length / t;
         const data = (stacked.data as Float32Array).subarray(k * n, (k + 1) * n);
-        out.push([taskVectorName(layer, k, part), { dtype: 'F32', shape: stacked.shape.slice(1), data }]);
+        out.push([
+          taskVectorName(layer, module, k, part),
+          { dtype: 'F32', shape: stacked.shape.slice(1), data },
+        ]);
       }
     }
-    for (const name of routerShapes(layer, model.wemoe.routerDepth, model.clip.hiddenSize, t).keys()) {
+    for (const name of routerShapes(
+      layer,
+      module,
+      model.wemoe.routerDepth,
+      model.clip.hiddenSize,
+      t,
+    ).keys()) {
       out.push([name, model.routers.get(name)!]);
     }
   }
@@ -67,24 +84,28 @@ function readChecked(source: TensorSource, name: string, shape: readonly number[
   return { dtype: 'F32', shape: [...shape], data: source.readF32(name) };
 }
 
-function readLayer(
+function readModule(
   source: TensorSource,
   layer: number,
+  module: UpscaledModule,
   experts: number,
   shapes: Map<string, number[]>,
-): WemoeLayer {
-  const base = {} as Record<MlpPart, Tensor>;
-  const taskVectors = {} as Record<MlpPart, Tensor>;
-  for (const part of MLP_PARTS) {
-    const shape = shapes.get(`${mlpPrefix(layer)}${part}`)!;
-    base[part] = readChecked(source, baseName(layer, part), shape);
+): MoeModule {
+  const base = new Map<string, Tensor>();
+  const taskVectors = new Map<string, Tensor>();
+  for (const part of MODULE_PARTS[module]) {
+    const shape = shapes.get(`${modulePrefix(layer, module)}${part}`)!;
+    base.set(part, readChecked(source, baseName(layer, module, part), shape));
     const n = numel(shape);
     const data = new Float32Array(n * experts);
     for (let t = 0; t < experts; t++)
-      data.set(readChecked(source, taskVectorName(layer, t, part), shape).data as Float32Array, t * n);
-    taskVectors[part] = { dtype: 'F32', shape: [experts, ...shape], data };
+      data.set(
+        readChecked(source, taskVectorName(layer, module, t, part), shape).data as Float32Array,
+        t * n,
+      );
+    taskVectors.set(part, { dtype: 'F32', shape: [experts, ...shape], data });
   }
-  return { base, taskVectors };
+  return { layer, module, base, taskVectors };
 }
 
 /** Loads a WEMoE folder, checking every tensor's presence and shape; unexpected tensors are an error. */
@@ -95,20 +116,15 @@ export function loadWemoe(dir: string): WemoeModel {
   const source = openCheckpoint(dir);
   try {
     const shapes = clipParamShapes(clip);
-    const upscaled = new Set(wemoe.upscaledLayers);
-    const isUpscaledMlp = (name: string) => wemoe.upscaledLayers.some((l) => name.startsWith(mlpPrefix(l)));
     const shared: ClipParams = new Map();
     for (const [name, shape] of shapes)
-      if (!isUpscaledMlp(name)) shared.set(name, readChecked(source, name, shape));
+      if (!isUpscaledParam(name, wemoe)) shared.set(name, readChecked(source, name, shape));
     const t = wemoe.experts.length;
-    const layers = new Map<number, WemoeLayer>();
+    const moes = moduleSlots(wemoe).map(({ layer, module }) => readModule(source, layer, module, t, shapes));
     const routers = new Map<string, Tensor>();
-    for (const layer of upscaled) {
-      layers.set(layer, readLayer(source, layer, t, shapes));
-      for (const [name, shape] of routerShapes(layer, wemoe.routerDepth, clip.hiddenSize, t))
-        routers.set(name, readChecked(source, name, shape));
-    }
-    const model: WemoeModel = { clip, wemoe, shared, layers, routers };
+    for (const [name, shape] of allRouterShapes(clip, wemoe))
+      routers.set(name, readChecked(source, name, shape));
+    const model: WemoeModel = { clip, wemoe, shared, moes, routers };
     const known = new Set(storedTensors(model).map(([name]) => name));
     const unexpected = source.names().filter((n) => !known.has(n));
     if (unexpected.length > 0)

@@ -1,6 +1,7 @@
 /** The `wemoe` block of a WEMoE checkpoint's config.json (contracts.md), validated. */
 import { z } from 'zod';
 import { WemoeError } from '../../errors.js';
+import { UPSCALABLE_MODULES, type UpscaledModule } from './names.js';
 
 export type RouterDepth = 0 | 1 | 2;
 
@@ -13,8 +14,10 @@ export interface WemoeConfig {
   readonly initLambda: number;
   /** Average routing weights over the batch (one merged weight set per batch) instead of per sample. */
   readonly batchReduce: boolean;
-  /** Transformer blocks whose MLP is a mixture, ascending. */
+  /** Transformer blocks whose modules are mixtures, ascending. */
   readonly upscaledLayers: readonly number[];
+  /** Which modules of those blocks are mixtures, each with its own router: ['mlp'] is the paper's method. */
+  readonly upscaledModules: readonly UpscaledModule[];
 }
 
 const schema = z.strictObject({
@@ -23,6 +26,8 @@ const schema = z.strictObject({
   init_lambda: z.number(),
   batch_reduce: z.boolean(),
   upscaled_layers: z.array(z.number().int().nonnegative()),
+  // Absent in checkpoints written before the attention option: the MLPs only.
+  upscaled_modules: z.array(z.enum(UPSCALABLE_MODULES)).min(1).default(['mlp']),
 });
 
 export function parseWemoeConfig(json: unknown, numLayers: number, source: string): WemoeConfig {
@@ -41,7 +46,13 @@ export function parseWemoeConfig(json: unknown, numLayers: number, source: strin
     initLambda: c.init_lambda,
     batchReduce: c.batch_reduce,
     upscaledLayers: [...new Set(c.upscaled_layers)].sort((a, b) => a - b),
+    upscaledModules: canonicalModules(c.upscaled_modules),
   };
+}
+
+/** Distinct modules in UPSCALABLE_MODULES order (the order of their tensors in a checkpoint). */
+export function canonicalModules(modules: readonly UpscaledModule[]): UpscaledModule[] {
+  return UPSCALABLE_MODULES.filter((m) => modules.includes(m));
 }
 
 export function wemoeConfigJson(c: WemoeConfig): Record<string, unknown> {
@@ -51,5 +62,6 @@ export function wemoeConfigJson(c: WemoeConfig): Record<string, unknown> {
     init_lambda: c.initLambda,
     batch_reduce: c.batchReduce,
     upscaled_layers: c.upscaledLayers,
+    upscaled_modules: c.upscaledModules,
   };
 }

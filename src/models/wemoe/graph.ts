@@ -1,14 +1,17 @@
-/** The whole WEMoE encoder on the graph: shared (merged) weights as constants, mixture MLPs, routers. */
+/** The whole WEMoE encoder on the graph: shared (merged) weights as constants, mixture modules, routers. */
 import { WemoeError } from '../../errors.js';
 import { concat } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
 import { type ClipVisionOutputs, clipVisionForward, constantParams } from '../clip-vision/model.js';
-import type { WemoeModel } from './model.js';
-import { wemoeMlp } from './moe-mlp.js';
+import type { MoeModule, WemoeModel } from './model.js';
+import { wemoeModuleParams } from './moe-module.js';
+import { modulePrefix } from './names.js';
 
 export interface WemoeGraph extends ClipVisionOutputs {
-  /** [L, B, T]: routing weights of every upscaled layer, in `upscaledLayers` order (absent when L = 0). */
+  /** [L, B, T]: routing weights of every upscaled MLP, in `upscaledLayers` order (absent when none). */
   readonly routingWeights?: Value;
+  /** [L, B, T]: the same for the upscaled attention modules (absent when none). */
+  readonly attentionRoutingWeights?: Value;
   /** The router parameters as graph inputs by name (empty when they were baked in as constants). */
   readonly routerInputs: ReadonlyMap<string, Value>;
 }
@@ -19,7 +22,7 @@ export interface WemoeGraph extends ClipVisionOutputs {
  */
 export function wemoeForward(model: WemoeModel, pixelValues: Value, trainableRouters: boolean): WemoeGraph {
   const graph: Graph = pixelValues.graph;
-  const { routerDepth, batchReduce, upscaledLayers } = model.wemoe;
+  const { routerDepth, batchReduce } = model.wemoe;
   const routerInputs = new Map<string, Value>();
   const routerValue = (name: string): Value => {
     let v = routerInputs.get(name);
@@ -31,19 +34,30 @@ export function wemoeForward(model: WemoeModel, pixelValues: Value, trainableRou
     }
     return v;
   };
-  const weightsPerLayer: Value[] = [];
+  const moes = new Map<string, MoeModule>(model.moes.map((m) => [modulePrefix(m.layer, m.module), m]));
+  const weightsOf = { mlp: [] as Value[], self_attn: [] as Value[] };
   const outputs = clipVisionForward(model.clip, constantParams(graph, model.shared), pixelValues, {
-    mlp: (layer, x, ctx) => {
-      const moe = model.layers.get(layer);
-      if (!moe) return ctx.standard(x);
-      const { output, weights } = wemoeMlp(model.clip, layer, moe, routerDepth, batchReduce, routerValue, x);
-      weightsPerLayer.push(weights);
-      return output;
+    moduleParams: (layer, module, x) => {
+      const moe = moes.get(modulePrefix(layer, module));
+      if (!moe) return undefined;
+      const { param, weights } = wemoeModuleParams(moe, routerDepth, batchReduce, routerValue, x);
+      weightsOf[module].push(weights);
+      return param;
     },
   });
   const batch = pixelValues.shape[0];
   const t = model.wemoe.experts.length;
-  const perLayer = weightsPerLayer.map((w) => w.expand([batch, t]).reshape([1, batch, t])); // [1, B, T]
-  const routingWeights = upscaledLayers.length > 0 ? concat(perLayer, 0) : undefined; // [L, B, T]
-  return { ...outputs, routingWeights, routerInputs: trainableRouters ? routerInputs : new Map() };
+  const stack = (ws: Value[]) =>
+    ws.length > 0
+      ? concat(
+          ws.map((w) => w.expand([batch, t]).reshape([1, batch, t])),
+          0,
+        )
+      : undefined; // [L, B, T]
+  return {
+    ...outputs,
+    routingWeights: stack(weightsOf.mlp),
+    attentionRoutingWeights: stack(weightsOf.self_attn),
+    routerInputs: trainableRouters ? routerInputs : new Map(),
+  };
 }

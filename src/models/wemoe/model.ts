@@ -1,7 +1,8 @@
 /**
  * A Weight-Ensembling MoE model in memory (Tang et al., "Merging Multi-Task Models via Weight-Ensembling
- * Mixture of Experts", ICML 2024): a task-arithmetic merged CLIP encoder whose upscaled MLPs keep the
- * pre-trained MLP, the experts' frozen task vectors and a trainable router.
+ * Mixture of Experts", ICML 2024): a task-arithmetic merged CLIP encoder whose upscaled modules (the MLPs;
+ * optionally the attention too) keep the pre-trained weights, the experts' frozen task vectors and a
+ * trainable router each.
  */
 
 import { createRandom } from '../../data/random.js';
@@ -10,22 +11,26 @@ import { taskArithmetic } from '../../merge/task-arithmetic.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { ClipVisionConfig } from '../clip-vision/config.js';
 import type { ClipParams } from '../clip-vision/params.js';
-import type { RouterDepth, WemoeConfig } from './config.js';
-import { MLP_PARTS, type MlpPart, mlpPrefix, routerShapes } from './names.js';
+import { canonicalModules, type RouterDepth, type WemoeConfig } from './config.js';
+import { MODULE_PARTS, modulePrefix, routerShapes, type UpscaledModule } from './names.js';
 
-export interface WemoeLayer {
-  /** The pre-trained MLP, by part. */
-  readonly base: Readonly<Record<MlpPart, Tensor>>;
+/** One mixture module: a block's MLP or attention. */
+export interface MoeModule {
+  readonly layer: number;
+  readonly module: UpscaledModule;
+  /** The pre-trained parameters, by part (MODULE_PARTS[module]). */
+  readonly base: ReadonlyMap<string, Tensor>;
   /** Task vectors stacked by part: [T, ...shape of the part]. */
-  readonly taskVectors: Readonly<Record<MlpPart, Tensor>>;
+  readonly taskVectors: ReadonlyMap<string, Tensor>;
 }
 
 export interface WemoeModel {
   readonly clip: ClipVisionConfig;
   readonly wemoe: WemoeConfig;
-  /** Every encoder parameter outside the upscaled MLPs (task-arithmetic merged), by canonical name. */
+  /** Every encoder parameter outside the upscaled modules (task-arithmetic merged), by canonical name. */
   readonly shared: ClipParams;
-  readonly layers: ReadonlyMap<number, WemoeLayer>;
+  /** The mixture modules, layer by layer (moduleSlots order). */
+  readonly moes: readonly MoeModule[];
   /** The trainable router parameters, by checkpoint name. */
   readonly routers: Map<string, Tensor>;
 }
@@ -36,13 +41,20 @@ export interface UpscaleOptions {
   readonly batchReduce?: boolean;
   /** Default: every layer. */
   readonly upscaledLayers?: readonly number[];
+  /** Default: the MLPs only (the paper's method). */
+  readonly upscaledModules?: readonly UpscaledModule[];
   /** Seed of the routers' random init. */
   readonly seed?: number;
 }
 
-/** Whether `name` is a parameter of an upscaled layer's MLP. */
-function upscaledMlpPart(name: string, layers: readonly number[]): boolean {
-  return layers.some((l) => name.startsWith(mlpPrefix(l)));
+/** The (layer, module) pairs that are mixtures, layer by layer, in UPSCALABLE_MODULES order within a layer. */
+export function moduleSlots(wemoe: WemoeConfig): { layer: number; module: UpscaledModule }[] {
+  return wemoe.upscaledLayers.flatMap((layer) => wemoe.upscaledModules.map((module) => ({ layer, module })));
+}
+
+/** Whether `name` is a parameter of an upscaled module (stored as base + task vectors, not shared). */
+export function isUpscaledParam(name: string, wemoe: WemoeConfig): boolean {
+  return moduleSlots(wemoe).some(({ layer, module }) => name.startsWith(modulePrefix(layer, module)));
 }
 
 function stackTaskVectors(pretrained: Tensor, experts: readonly Tensor[]): Tensor {
@@ -59,18 +71,25 @@ function stackTaskVectors(pretrained: Tensor, experts: readonly Tensor[]): Tenso
 /** The router parameter whose value is the initial routing weight (depth 0: the only one). */
 const OUTPUT_BIAS = /gate\.(weight|fc\.bias|fc2\.bias)$/;
 
+/** Every router's parameter names and shapes, in checkpoint order. */
+export function allRouterShapes(clip: ClipVisionConfig, wemoe: WemoeConfig): Map<string, number[]> {
+  const t = wemoe.experts.length;
+  return new Map(
+    moduleSlots(wemoe).flatMap(({ layer, module }) => [
+      ...routerShapes(layer, module, wemoe.routerDepth, clip.hiddenSize, t),
+    ]),
+  );
+}
+
 /** Router init of the paper: weights ~ N(0, 0.01²), hidden bias 0, output bias (or depth-0 weight) λ. */
 export function initRouters(clip: ClipVisionConfig, wemoe: WemoeConfig, seed: number): Map<string, Tensor> {
   const random = createRandom(seed);
   const routers = new Map<string, Tensor>();
-  const t = wemoe.experts.length;
-  for (const layer of wemoe.upscaledLayers) {
-    for (const [name, shape] of routerShapes(layer, wemoe.routerDepth, clip.hiddenSize, t)) {
-      const data = new Float32Array(numel(shape));
-      if (OUTPUT_BIAS.test(name)) data.fill(wemoe.initLambda);
-      else if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = 0.01 * random.normal();
-      routers.set(name, { dtype: 'F32', shape, data });
-    }
+  for (const [name, shape] of allRouterShapes(clip, wemoe)) {
+    const data = new Float32Array(numel(shape));
+    if (OUTPUT_BIAS.test(name)) data.fill(wemoe.initLambda);
+    else if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = 0.01 * random.normal();
+    routers.set(name, { dtype: 'F32', shape, data });
   }
   return routers;
 }
@@ -84,12 +103,15 @@ export function upscaleToWemoe(
 ): WemoeModel {
   const names = [...experts.keys()];
   if (names.length === 0) throw new WemoeError('wemoe: needs at least one expert');
+  const modules = canonicalModules(options.upscaledModules ?? ['mlp']);
+  if (modules.length === 0) throw new WemoeError('wemoe: upscaled_modules needs at least one module');
   const wemoe: WemoeConfig = {
     experts: names,
     routerDepth: options.routerDepth ?? 2,
     initLambda: options.initLambda ?? 0.3,
     batchReduce: options.batchReduce ?? false,
     upscaledLayers: options.upscaledLayers ?? [...Array(clip.numHiddenLayers).keys()],
+    upscaledModules: modules,
   };
   const expertParams = names.map((n) => experts.get(n)!);
   const tensorOf = (params: ClipParams, name: string, owner: string) => {
@@ -99,35 +121,35 @@ export function upscaleToWemoe(
   };
   const shared: ClipParams = new Map();
   for (const [name, tensor] of pretrained) {
-    if (upscaledMlpPart(name, wemoe.upscaledLayers)) continue;
+    if (isUpscaledParam(name, wemoe)) continue;
     const xs = expertParams.map((p, t) => tensorOf(p, name, names[t]).data as Float32Array);
     const data = taskArithmetic(tensor.data as Float32Array, xs, wemoe.initLambda);
     shared.set(name, { dtype: 'F32', shape: tensor.shape, data });
   }
-  const layers = new Map<number, WemoeLayer>();
-  for (const layer of wemoe.upscaledLayers) {
-    const base = {} as Record<MlpPart, Tensor>;
-    const taskVectors = {} as Record<MlpPart, Tensor>;
-    for (const part of MLP_PARTS) {
-      const name = `${mlpPrefix(layer)}${part}`;
-      base[part] = tensorOf(pretrained, name, 'pretrained');
-      taskVectors[part] = stackTaskVectors(
-        base[part],
-        expertParams.map((p, t) => tensorOf(p, name, names[t])),
+  const moes = moduleSlots(wemoe).map(({ layer, module }): MoeModule => {
+    const base = new Map<string, Tensor>();
+    const taskVectors = new Map<string, Tensor>();
+    for (const part of MODULE_PARTS[module]) {
+      const name = `${modulePrefix(layer, module)}${part}`;
+      const pre = tensorOf(pretrained, name, 'pretrained');
+      base.set(part, pre);
+      taskVectors.set(
+        part,
+        stackTaskVectors(
+          pre,
+          expertParams.map((p, t) => tensorOf(p, name, names[t])),
+        ),
       );
     }
-    layers.set(layer, { base, taskVectors });
-  }
-  return { clip, wemoe, shared, layers, routers: initRouters(clip, wemoe, options.seed ?? 0) };
+    return { layer, module, base, taskVectors };
+  });
+  return { clip, wemoe, shared, moes, routers: initRouters(clip, wemoe, options.seed ?? 0) };
 }
 
 /** Trainable (router) and stored parameter counts. */
 export function wemoeParamCounts(model: WemoeModel): { trainable: number; all: number } {
   const count = (tensors: Iterable<Tensor>) => [...tensors].reduce((s, t) => s + numel(t.shape), 0);
   const trainable = count(model.routers.values());
-  const layerTensors = [...model.layers.values()].flatMap((l) => [
-    ...Object.values(l.base),
-    ...Object.values(l.taskVectors),
-  ]);
-  return { trainable, all: trainable + count(model.shared.values()) + count(layerTensors) };
+  const moeTensors = model.moes.flatMap((m) => [...m.base.values(), ...m.taskVectors.values()]);
+  return { trainable, all: trainable + count(model.shared.values()) + count(moeTensors) };
 }

@@ -2,20 +2,34 @@
 import { layerPrefix } from '../clip-vision/params.js';
 import type { RouterDepth } from './config.js';
 
-export const MLP_PARTS = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'] as const;
-export type MlpPart = (typeof MLP_PARTS)[number];
+/** The block modules WEMoE can upscale: the MLP (the paper's method) and the attention (its ablation). */
+export const UPSCALABLE_MODULES = ['mlp', 'self_attn'] as const;
+export type UpscaledModule = (typeof UPSCALABLE_MODULES)[number];
 
-export function mlpPrefix(layer: number): string {
-  return `${layerPrefix(layer)}mlp.`;
+/** The merged parameters of each module, under their CLIP names relative to the module. */
+export const MODULE_PARTS: Readonly<Record<UpscaledModule, readonly string[]>> = {
+  mlp: ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'],
+  self_attn: ['q_proj', 'k_proj', 'v_proj', 'out_proj'].flatMap((p) => [`${p}.weight`, `${p}.bias`]),
+};
+
+export function modulePrefix(layer: number, module: UpscaledModule): string {
+  return `${layerPrefix(layer)}${module}.`;
 }
 
-export const baseName = (layer: number, part: MlpPart) => `${mlpPrefix(layer)}base_model.${part}`;
-export const taskVectorName = (layer: number, t: number, part: MlpPart) =>
-  `${mlpPrefix(layer)}task_vectors.${t}.${part}`;
+export const baseName = (layer: number, module: UpscaledModule, part: string) =>
+  `${modulePrefix(layer, module)}base_model.${part}`;
+export const taskVectorName = (layer: number, module: UpscaledModule, t: number, part: string) =>
+  `${modulePrefix(layer, module)}task_vectors.${t}.${part}`;
 
-/** Router parameter names and shapes of one layer (D = hidden size, T = experts). */
-export function routerShapes(layer: number, depth: RouterDepth, d: number, t: number): Map<string, number[]> {
-  const g = `${mlpPrefix(layer)}gate.`;
+/** Router parameter names and shapes of one module (D = hidden size, T = experts). */
+export function routerShapes(
+  layer: number,
+  module: UpscaledModule,
+  depth: RouterDepth,
+  d: number,
+  t: number,
+): Map<string, number[]> {
+  const g = `${modulePrefix(layer, module)}gate.`;
   if (depth === 0) return new Map([[`${g}weight`, [t]]]);
   if (depth === 1)
     return new Map([

@@ -144,34 +144,50 @@ describe('CLIP vision forward on ONNX Runtime', () => {
     await runner.dispose();
   });
 
-  it('lets a replacement MLP take over chosen layers, seeing the post-layer_norm2 input', async () => {
+  it('lets a hook replace the parameters of chosen modules, seeing each module input', async () => {
     const params = randomClipParams(config, 6);
     const pixels = randomPixels(2, 6);
-    const seen: number[] = [];
+    const zeroedNames = [
+      'vision_model.encoder.layers.1.mlp.fc2.weight',
+      'vision_model.encoder.layers.1.mlp.fc2.bias',
+      'vision_model.encoder.layers.0.self_attn.out_proj.weight',
+      'vision_model.encoder.layers.0.self_attn.out_proj.bias',
+    ];
+    const zeroedParams = withZeroed(params, zeroedNames);
+    const seen: string[] = [];
     const hooked = ClipVisionRunner.create(
       { config, params },
       {
         threads: 1,
-        mlp: (layer, x, ctx) => {
-          seen.push(layer);
+        moduleParams: (layer, module, x) => {
+          seen.push(`${layer}.${module}`);
           expect(x.shape).toEqual(['batch', 5, 16]);
-          return layer === 1 ? x.mul(0) : ctx.standard(x);
+          const replaced = (layer === 1 && module === 'mlp') || (layer === 0 && module === 'self_attn');
+          if (!replaced) return undefined;
+          // Per-sample parameters, as WEMoE gives: weights [1, out, in], biases [1, 1, out].
+          return (name) => {
+            const t = zeroedParams.get(name)!;
+            const shape = t.shape.length === 1 ? [1, 1, ...t.shape] : [1, ...t.shape];
+            return x.graph.constant({ ...t, shape }, `hooked.${name}`);
+          };
         },
       },
     );
-    const p = 'vision_model.encoder.layers.1.mlp.';
-    const zeroed = ClipVisionRunner.create(
-      { config, params: withZeroed(params, [`${p}fc2.weight`, `${p}fc2.bias`]) },
-      { threads: 1 },
-    );
+    const zeroed = ClipVisionRunner.create({ config, params: zeroedParams }, { threads: 1 });
     const a = await hooked.forward(pixels);
     const b = await zeroed.forward(pixels);
-    expect(seen).toEqual([0, 1]);
+    expect(seen).toEqual(['0.self_attn', '0.mlp', '1.self_attn', '1.mlp']);
     expect(
       maxAbsDiff(a.last_hidden_state.data as Float32Array, b.last_hidden_state.data as Float32Array),
     ).toBeLessThan(1e-6);
+    const unhooked = ClipVisionRunner.create({ config, params }, { threads: 1 });
+    const plain = await unhooked.forward(pixels);
+    expect(
+      maxAbsDiff(a.last_hidden_state.data as Float32Array, plain.last_hidden_state.data as Float32Array),
+    ).toBeGreaterThan(1e-3);
     await hooked.dispose();
     await zeroed.dispose();
+    await unhooked.dispose();
   });
 
   it('permutes the tokens when patches and position embeddings are permuted together', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,52 @@ describe('WEMoE', () => {
     expect([...(got.routing.data as Float32Array)].every((w) => Math.abs(w - 0.3) < 1e-7)).toBe(true);
   });
 
+  it('depth 0 at λ equals task arithmetic with the attention upscaled too (its own routing weights)', async () => {
+    const model = upscale({ routerDepth: 0, initLambda: 0.3, upscaledModules: ['self_attn', 'mlp'] });
+    expect(model.wemoe.upscaledModules).toEqual(['mlp', 'self_attn']);
+    expect(model.moes.map((m) => `${m.layer}.${m.module}`)).toEqual([
+      '0.mlp',
+      '0.self_attn',
+      '1.mlp',
+      '1.self_attn',
+    ]);
+    expect([...model.shared.keys()].some((n) => n.includes('self_attn.') || n.includes('.mlp.'))).toBe(false);
+    const g = new Graph();
+    const x = g.input('pixel_values', 'F32', ['batch', 3, tinyConfig.imageSize, tinyConfig.imageSize]);
+    const out = wemoeForward(model, x, false);
+    const session = await compile({ pooler: out.poolerOutput, attention: out.attentionRoutingWeights! });
+    const r = await session.run({ pixel_values: pixels });
+    const want = await plainPooler(taskArithmeticParams(0.3, experts), pixels);
+    expect(maxAbsDiff(r.pooler.data as Float32Array, want)).toBeLessThan(1e-5);
+    expect(r.attention.shape).toEqual([2, 5, 3]);
+  });
+
+  it('the attention alone upscaled, one expert at λ = 1, gives the expert', async () => {
+    const one = new Map([['a', experts.get('a')!]]);
+    const model = upscale({ routerDepth: 0, initLambda: 1, upscaledModules: ['self_attn'] }, one);
+    const g = new Graph();
+    const x = g.input('pixel_values', 'F32', ['batch', 3, tinyConfig.imageSize, tinyConfig.imageSize]);
+    const out = wemoeForward(model, x, false);
+    expect(out.routingWeights).toBeUndefined();
+    const session = await compile({ pooler: out.poolerOutput });
+    const r = await session.run({ pixel_values: pixels });
+    expect(maxAbsDiff(r.pooler.data as Float32Array, await plainPooler(one.get('a')!, pixels))).toBeLessThan(
+      1e-5,
+    );
+  });
+
+  it('an attention router acts at its block: the output moves, the MLP routing before it does not', async () => {
+    const model = upscale({ routerDepth: 2, seed: 3, upscaledModules: ['mlp', 'self_attn'] });
+    const before = await wemoeRun(model, pixels);
+    const gate = model.routers.get('vision_model.encoder.layers.1.self_attn.gate.fc2.bias')!;
+    (gate.data as Float32Array).set([1, -0.5, 0.2]);
+    const after = await wemoeRun(model, pixels);
+    expect(maxAbsDiff(before.pooler, after.pooler)).toBeGreaterThan(1e-3);
+    const [r0, r1] = [before.routing.data as Float32Array, after.routing.data as Float32Array];
+    expect(maxAbsDiff(r0.subarray(0, 15), r1.subarray(0, 15))).toBe(0); // layer 0's MLP routers
+    expect(maxAbsDiff(r0.subarray(15), r1.subarray(15))).toBeGreaterThan(0); // layer 1's read the new attention
+  });
+
   it('with one expert and λ = 1 gives the expert', async () => {
     const one = new Map([['a', experts.get('a')!]]);
     const model = upscale({ routerDepth: 0, initLambda: 1 }, one);
@@ -95,6 +141,11 @@ describe('WEMoE', () => {
     expect(wemoeParamCounts(upscale({ routerDepth: 2 })).trainable).toBe(layers * (d * d + d + 3 * d + 3));
     expect(wemoeParamCounts(upscale({ routerDepth: 1 })).trainable).toBe(layers * (3 * d + 3));
     expect(wemoeParamCounts(upscale({ routerDepth: 0 })).trainable).toBe(layers * 3);
+    // The attention's router is a second one of the same size; its 4 projections are stored like the MLP.
+    const both = wemoeParamCounts(upscale({ routerDepth: 2, upscaledModules: ['mlp', 'self_attn'] }));
+    expect(both.trainable).toBe(2 * layers * (d * d + d + 3 * d + 3));
+    const mlpOnly = wemoeParamCounts(upscale({ routerDepth: 2 }));
+    expect(both.all - mlpOnly.all).toBe(layers * (d * d + d + 3 * d + 3) + 3 * layers * 4 * (d * d + d));
   });
 
   describe('checkpoints', () => {
@@ -111,6 +162,39 @@ describe('WEMoE', () => {
       const b = await wemoeRun(loaded, pixels);
       expect(maxAbsDiff(a.pooler, b.pooler)).toBe(0);
       expect(b.routing.shape).toEqual([1, 5, 3]);
+    });
+
+    it('round-trips a model whose attention is upscaled too', async () => {
+      const model = upscale({ routerDepth: 1, seed: 6, upscaledModules: ['mlp', 'self_attn'] });
+      saveWemoe(join(root, 'attn'), model);
+      const loaded = loadWemoe(join(root, 'attn'));
+      expect(loaded.wemoe.upscaledModules).toEqual(['mlp', 'self_attn']);
+      expect([...loaded.routers.keys()]).toContain('vision_model.encoder.layers.0.self_attn.gate.fc.weight');
+      const a = await wemoeRun(model, pixels);
+      const b = await wemoeRun(loaded, pixels);
+      expect(maxAbsDiff(a.pooler, b.pooler)).toBe(0);
+    });
+
+    it('reads a config without upscaled_modules (written before the option) as the MLPs only', () => {
+      const model = upscale({ routerDepth: 0, seed: 4 });
+      const dir = join(root, 'old');
+      saveWemoe(dir, model);
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+      delete config.wemoe.upscaled_modules;
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      expect(loadWemoe(dir).wemoe.upscaledModules).toEqual(['mlp']);
+    });
+
+    it('names the file and tensor when an attention task vector is missing', () => {
+      const model = upscale({ routerDepth: 0, seed: 4 });
+      const dir = join(root, 'short');
+      saveWemoe(dir, model);
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+      config.wemoe.upscaled_modules = ['mlp', 'self_attn'];
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      expect(() => loadWemoe(dir)).toThrow(
+        /short\/model\.safetensors: missing tensor vision_model\.encoder\.layers\.0\.self_attn\.base_model\.q_proj\.weight/,
+      );
     });
   });
 });

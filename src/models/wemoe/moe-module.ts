@@ -1,0 +1,80 @@
+/**
+ * A Weight-Ensembling MoE module on the graph. For each sample b the module's router gives weights
+ * w_b ∈ R^T (no softmax, mean over all tokens), and the module's parameters are θ_b = θ_base + Σt w_b,t·τt
+ * — one GEMM [B, T] × [T, |θ|] per part; the block then runs its MLP or attention with θ_b as batched
+ * matmuls. Gradients reach the router through the graph autodiff (∂L/∂w_b,t = <∂L/∂θ_b, τt>).
+ */
+import { WemoeError } from '../../errors.js';
+import { linear } from '../../graph/functional.js';
+import type { Value } from '../../graph/graph.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { ParamLookup } from '../clip-vision/model.js';
+import type { RouterDepth } from './config.js';
+import type { MoeModule } from './model.js';
+import { baseName, modulePrefix } from './names.js';
+
+/** Router parameters as graph values (inputs when trained, constants otherwise). */
+export type RouterLookup = (name: string) => Value;
+
+/** Routing weights [B, T] from the module input x [B, N, D]; depth 0 gives [1, T] (input-independent). */
+export function routingWeights(x: Value, prefix: string, depth: RouterDepth, router: RouterLookup): Value {
+  const g = `${prefix}gate.`;
+  if (depth === 0) return router(`${g}weight`).reshape([1, -1]); // [1, T]
+  const logits =
+    depth === 1
+      ? linear(x, router(`${g}fc.weight`), router(`${g}fc.bias`)) // [B, N, T]
+      : linear(
+          linear(x, router(`${g}fc1.weight`), router(`${g}fc1.bias`)).relu(),
+          router(`${g}fc2.weight`),
+          router(`${g}fc2.bias`),
+        );
+  return logits.mean(1); // [B, T]
+}
+
+/**
+ * θ_base + w·τ for one part, shaped for a batched projection: weights [B or 1, out, in], biases
+ * [B or 1, 1, out] (so that they broadcast over the tokens).
+ */
+function mergedPart(moe: MoeModule, part: string, weights: Value): Value {
+  const graph = weights.graph;
+  const base = moe.base.get(part)!;
+  const tv = moe.taskVectors.get(part)!;
+  const t = tv.shape[0];
+  const flat: Tensor = { dtype: 'F32', shape: [t, tv.data.length / t], data: tv.data };
+  // One constant per part holds all T task vectors; the checkpoint stores them as task_vectors.{t}.*.
+  const prefix = modulePrefix(moe.layer, moe.module);
+  const stacked = graph.constant(flat, `${prefix}task_vectors.stacked.${part}`); // [T, |θ|]
+  const isBias = base.shape.length === 1;
+  const delta = weights.matmul(stacked).reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
+  return graph.constant(base, baseName(moe.layer, moe.module, part)).add(delta); // [B, 1, out] or [B, out, in]
+}
+
+/**
+ * The merged parameters of `moe` for the module input x [B, N, D], as a lookup by CLIP name, and the
+ * routing weights [B, T] (or [1, T] when they do not depend on the sample: depth 0 or batch_reduce).
+ * Projections read each merged weight through a transpose flag (linear), which ORT fuses into the MatMul.
+ */
+export function wemoeModuleParams(
+  moe: MoeModule,
+  depth: RouterDepth,
+  batchReduce: boolean,
+  router: RouterLookup,
+  x: Value,
+): { param: ParamLookup; weights: Value } {
+  const prefix = modulePrefix(moe.layer, moe.module);
+  let weights = routingWeights(x, prefix, depth, router); // [B, T] or [1, T]
+  if (batchReduce && depth > 0) weights = weights.mean(0, true); // [1, T]
+  const merged = new Map<string, Value>();
+  const param: ParamLookup = (name) => {
+    const part = name.slice(prefix.length);
+    if (!name.startsWith(prefix) || !moe.base.has(part))
+      throw new WemoeError(`wemoe: ${name} is not a parameter of the mixture module ${prefix}`);
+    let value = merged.get(part);
+    if (!value) {
+      value = mergedPart(moe, part, weights);
+      merged.set(part, value);
+    }
+    return value;
+  };
+  return { param, weights };
+}
