@@ -36,8 +36,8 @@ export interface DemoMethod {
   readonly id: string;
   readonly label: string;
   readonly reference?: boolean;
-  /** Not a row of the paper's Table 2 (an ablation): runs only when --methods names it. */
-  readonly extra?: boolean;
+  /** Runs only when --methods names it (an ablation beside the paper's table). */
+  readonly onRequest?: boolean;
   run(ctx: DemoContext): Promise<MethodResult>;
 }
 
@@ -228,13 +228,40 @@ function adamergingMethod(granularity: Granularity): DemoMethod {
   };
 }
 
-/** WEMoE with routers of `depth`; `withAttention` upscales the attention too (the paper's ablation). */
-function wemoeMethod(depth: RouterDepth, withAttention = false): DemoMethod {
-  const upscaledModules: UpscaledModule[] = withAttention ? ['mlp', 'self_attn'] : ['mlp'];
+/** A variant of WEMoE beside the paper's rows (each runs only on request). */
+interface WemoeVariant {
+  /** Suffix of the id and what the label adds. */
+  readonly id: string;
+  readonly label: string;
+  readonly upscaledModules?: readonly UpscaledModule[];
+  readonly batchReduce?: boolean;
+  /** Runs only when --methods names it. */
+  readonly onRequest: boolean;
+}
+
+const WEMOE_VARIANTS = {
+  /** The paper's ablation: the attention routed too, by its own router. */
+  attention: {
+    id: 'attention',
+    label: '+ attention',
+    upscaledModules: ['mlp', 'self_attn'],
+    onRequest: true,
+  },
+  /**
+   * FusionBench's default (batch_reduce: true): one routing per batch, the mean of its samples' routing
+   * weights. The demo's batches hold one task each, in adaptation and evaluation alike.
+   */
+  batchReduce: { id: 'batch_reduce', label: 'batch-reduced', batchReduce: true, onRequest: false },
+} as const satisfies Record<string, WemoeVariant>;
+
+/** WEMoE with routers of `depth`: the paper's method, or a variant of it. */
+function wemoeMethod(depth: RouterDepth, variant?: WemoeVariant): DemoMethod {
+  const upscaledModules = variant?.upscaledModules ?? ['mlp'];
+  const batchReduce = variant?.batchReduce ?? false;
   return {
-    id: `wemoe_depth${depth}${withAttention ? '_attention' : ''}`,
-    label: `WEMoE (depth ${depth}${withAttention ? ', + attention' : ''})`,
-    extra: withAttention,
+    id: `wemoe_depth${depth}${variant ? `_${variant.id}` : ''}`,
+    label: `WEMoE (depth ${depth}${variant ? `, ${variant.label}` : ''})`,
+    onRequest: variant?.onRequest,
     async run(ctx) {
       const began = performance.now();
       const { config, pretrained: base, experts, heads } = ctx.suite;
@@ -242,6 +269,7 @@ function wemoeMethod(depth: RouterDepth, withAttention = false): DemoMethod {
         routerDepth: depth,
         initLambda: LAMBDA,
         upscaledModules,
+        batchReduce,
         seed: ctx.seed,
       });
       const setup = seconds(began);
@@ -261,7 +289,7 @@ function wemoeMethod(depth: RouterDepth, withAttention = false): DemoMethod {
         modelInfo: { trainable_params: counts.trainable, all_params: counts.all },
         hyperparameters: {
           router_depth: depth,
-          batch_reduce: false,
+          batch_reduce: batchReduce,
           upscaled_layers: 'all',
           upscaled_modules: upscaledModules.join(','),
           ...ttaHyperparameters(ctx, lr),
@@ -273,7 +301,7 @@ function wemoeMethod(depth: RouterDepth, withAttention = false): DemoMethod {
   };
 }
 
-/** The rows of the paper's Table 2, in its order, then the extra rows (`extra`, on request). */
+/** The rows of the paper's Table 2, in its order, then WEMoE's variants (`onRequest` ones only when named). */
 export const DEMO_METHODS: readonly DemoMethod[] = [
   pretrained,
   individual,
@@ -291,5 +319,6 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   wemoeMethod(0),
   wemoeMethod(1),
   wemoeMethod(2),
-  wemoeMethod(2, true),
+  wemoeMethod(2, WEMOE_VARIANTS.attention),
+  wemoeMethod(2, WEMOE_VARIANTS.batchReduce),
 ];

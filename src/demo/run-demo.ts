@@ -39,11 +39,11 @@ export function demoBudget(quick: boolean): DemoBudget {
 }
 
 /**
- * The methods named by `ids` (in the paper's order), or every row of the paper's table (not the extra
- * ones); an unknown id is an error naming the known.
+ * The methods named by `ids` (in the paper's order), or every method but the `onRequest` ones; an unknown
+ * id is an error naming the known.
  */
 export function selectMethods(ids?: readonly string[]): DemoMethod[] {
-  if (ids === undefined) return DEMO_METHODS.filter((m) => !m.extra);
+  if (ids === undefined) return DEMO_METHODS.filter((m) => !m.onRequest);
   const known = DEMO_METHODS.map((m) => m.id);
   for (const id of ids) {
     if (!known.includes(id))

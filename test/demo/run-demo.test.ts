@@ -45,7 +45,7 @@ describe('wemoe demo on a reduced suite', () => {
       log: (line) => lines.push(line),
     });
     expect(report.methods.map((m) => m.method)).toEqual(ids);
-    expect(lines.filter((l) => /^\[\d+\/12\] /.test(l))).toHaveLength(12);
+    expect(lines.filter((l) => /^\[\d+\/13\] /.test(l))).toHaveLength(13);
 
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(Object.keys(json.methods)).toEqual(ids);
@@ -111,10 +111,11 @@ describe('wemoe demo on a reduced suite', () => {
     }
   }, 30_000);
 
-  it("runs the paper's rows by default and the attention ablation only on request", () => {
+  it("runs the paper's rows and the batch-reduced WEMoE by default, the attention ablation on request", () => {
     const all = selectMethods().map((m) => m.id);
-    expect(all).toHaveLength(11);
-    expect(all.at(-1)).toBe('wemoe_depth2');
+    expect(all).toHaveLength(12);
+    expect(all.slice(-2)).toEqual(['wemoe_depth2', 'wemoe_depth2_batch_reduce']);
+    expect(all).not.toContain('wemoe_depth2_attention');
     expect(selectMethods(['wemoe_depth2_attention', 'ties']).map((m) => m.id)).toEqual([
       'ties',
       'wemoe_depth2_attention',
