@@ -228,9 +228,9 @@ function adamergingMethod(granularity: Granularity): DemoMethod {
   };
 }
 
-/** A variant of WEMoE beside the paper's rows (each runs only on request). */
+/** A variant of WEMoE, a row after the paper's. */
 interface WemoeVariant {
-  /** Suffix of the id and what the label adds. */
+  /** Suffix of the method id. */
   readonly id: string;
   readonly label: string;
   readonly upscaledModules?: readonly UpscaledModule[];

@@ -1,9 +1,10 @@
 /** Tensor names of a WEMoE checkpoint (contracts.md; FusionBench's module names). */
+import type { BlockModule } from '../clip-vision/model.js';
 import { layerPrefix } from '../clip-vision/params.js';
 import type { RouterDepth } from './config.js';
 
 /** The block modules WEMoE can upscale: the MLP (the paper's method) and the attention (its ablation). */
-export const UPSCALABLE_MODULES = ['mlp', 'self_attn'] as const;
+export const UPSCALABLE_MODULES = ['mlp', 'self_attn'] as const satisfies readonly BlockModule[];
 export type UpscaledModule = (typeof UPSCALABLE_MODULES)[number];
 
 /** The merged parameters of each module, under their CLIP names relative to the module. */
