@@ -59,7 +59,11 @@ export async function adaptAdaMerging(
       for (let i = 0; i < lam.length; i++) lam[i] = Math.min(1, Math.max(0, lam[i]));
     };
   }
-  return runTta(tasks, objective, options);
+  try {
+    return await runTta(tasks, objective, options);
+  } finally {
+    await objective.dispose();
+  }
 }
 
 /** The learned coefficients as JSON: per parameter tensor (layer-wise) or shared (task-wise). */

@@ -86,7 +86,11 @@ export async function adaptWemoe(
     [c, s, s],
     compileOptions,
   );
-  return runTta(tasks, { ...objective, lrScale: routerLrScale(model, lrReferenceWidth) }, options);
+  try {
+    return await runTta(tasks, { ...objective, lrScale: routerLrScale(model, lrReferenceWidth) }, options);
+  } finally {
+    await objective.dispose();
+  }
 }
 
 export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {

@@ -25,6 +25,12 @@ export interface TtaObjective {
 /** Builds the encoder on `pixels`; returns pooler_output and the trained parameters' graph inputs by name. */
 export type EncoderBuilder = (pixels: Value) => { pooler: Value; trainable: ReadonlyMap<string, Value> };
 
+/** An objective that holds a compiled session: dispose of it when adaptation is over. */
+export interface DisposableObjective extends TtaObjective {
+  /** Frees the session's native memory now rather than whenever the garbage collector gets to it. */
+  dispose(): Promise<void>;
+}
+
 /** `params` must hold a tensor for each trainable input the builder makes (same names). */
 export async function entropyObjective(
   build: EncoderBuilder,
@@ -32,7 +38,7 @@ export async function entropyObjective(
   heads: Heads,
   imageShape: readonly [number, number, number],
   options: CompileOptions = {},
-): Promise<TtaObjective> {
+): Promise<DisposableObjective> {
   const graph = new Graph();
   const pixels = graph.input('pixel_values', 'F32', ['batch', ...imageShape]);
   const { pooler, trainable } = build(pixels);
@@ -58,5 +64,6 @@ export async function entropyObjective(
       for (const n of names) g[n] = out[`grad:${n}`];
       return { loss: (out.loss.data as Float32Array)[0], grads: g };
     },
+    dispose: () => session.dispose(),
   };
 }

@@ -95,6 +95,22 @@ describe('test-time gradients vs finite differences', () => {
     });
   }
 
+  it("dispose releases the objective's session: it runs no more", async () => {
+    const model = upscaleToWemoe(tinyConfig, pretrained, experts, { routerDepth: 0 });
+    const objective = await entropyObjective(
+      (x) => {
+        const out = wemoeForward(model, x, true);
+        return { pooler: out.poolerOutput, trainable: out.routerInputs };
+      },
+      Object.fromEntries(model.routers),
+      heads,
+      imageShape,
+    );
+    expect(Number.isFinite((await objective.lossAndGrads('a', pixels)).loss)).toBe(true);
+    await objective.dispose();
+    await expect(objective.lossAndGrads('a', pixels)).rejects.toThrow();
+  });
+
   for (const granularity of ['task', 'layer'] as const) {
     it(`AdaMerging ${granularity}-wise coefficients`, async () => {
       const model = createAdaMerging(tinyConfig, pretrained, experts, granularity);
