@@ -12,7 +12,7 @@ import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wem
 import { UPSCALABLE_MODULES } from '../models/wemoe/names.js';
 import type { CompileOptions } from '../runtime/options.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
-import { entropyObjective } from '../tta/objective.js';
+import { type DisposableObjective, entropyObjective } from '../tta/objective.js';
 import type { TestTimeMergeMethod } from './method.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
 import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
@@ -61,6 +61,25 @@ const params = z.strictObject({
 
 export type WemoeParams = z.infer<typeof params>;
 
+/** The entropy objective of `model`'s routers (their tensors are its params, updated in place). */
+export function wemoeObjective(
+  model: WemoeModel,
+  heads: Heads,
+  compileOptions: CompileOptions = {},
+): Promise<DisposableObjective> {
+  const { numChannels: c, imageSize: s } = model.clip;
+  return entropyObjective(
+    (x) => {
+      const out = wemoeForward(model, x, true);
+      return { pooler: out.poolerOutput, trainable: out.routerInputs };
+    },
+    Object.fromEntries(model.routers),
+    heads,
+    [c, s, s],
+    compileOptions,
+  );
+}
+
 /**
  * Trains the routers of `model` in place on the tasks' unlabeled data; router weight matrices with the lr
  * carried from `lrReferenceWidth` (routerLrScale; default the paper's 768, null: options.lr everywhere).
@@ -75,17 +94,7 @@ export async function adaptWemoe(
   }: TtaOptions & { readonly lrReferenceWidth?: number | null },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
-  const { numChannels: c, imageSize: s } = model.clip;
-  const objective = await entropyObjective(
-    (x) => {
-      const out = wemoeForward(model, x, true);
-      return { pooler: out.poolerOutput, trainable: out.routerInputs };
-    },
-    Object.fromEntries(model.routers),
-    heads,
-    [c, s, s],
-    compileOptions,
-  );
+  const objective = await wemoeObjective(model, heads, compileOptions);
   try {
     return await runTta(tasks, { ...objective, lrScale: routerLrScale(model, lrReferenceWidth) }, options);
   } finally {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/data/random.js';
+import { wemoeObjective } from '../../src/merge/wemoe.js';
 import { createAdaMerging, mergedParamLookup } from '../../src/models/adamerging/model.js';
 import { clipVisionForward } from '../../src/models/clip-vision/model.js';
 import type { Heads } from '../../src/models/heads.js';
-import { wemoeForward } from '../../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
 import { float32, type Tensor } from '../../src/tensor/tensor.js';
 import { entropyObjective, type TtaObjective } from '../../src/tta/objective.js';
@@ -81,31 +81,15 @@ describe('test-time gradients vs finite differences', () => {
         const d = t.data as Float32Array;
         for (let i = 0; i < d.length; i++) d[i] += 0.3 * random.normal();
       }
-      const params = Object.fromEntries(model.routers);
-      const objective = await entropyObjective(
-        (x) => {
-          const out = wemoeForward(model, x, true);
-          return { pooler: out.poolerOutput, trainable: out.routerInputs };
-        },
-        params,
-        heads,
-        imageShape,
-      );
+      const objective = await wemoeObjective(model, heads);
       await checkGradients(objective, 'b', pixels);
+      await objective.dispose();
     });
   }
 
   it("dispose releases the objective's session: it runs no more", async () => {
     const model = upscaleToWemoe(tinyConfig, pretrained, experts, { routerDepth: 0 });
-    const objective = await entropyObjective(
-      (x) => {
-        const out = wemoeForward(model, x, true);
-        return { pooler: out.poolerOutput, trainable: out.routerInputs };
-      },
-      Object.fromEntries(model.routers),
-      heads,
-      imageShape,
-    );
+    const objective = await wemoeObjective(model, heads);
     expect(Number.isFinite((await objective.lossAndGrads('a', pixels)).loss)).toBe(true);
     await objective.dispose();
     await expect(objective.lossAndGrads('a', pixels)).rejects.toThrow();
@@ -127,6 +111,7 @@ describe('test-time gradients vs finite differences', () => {
         imageShape,
       );
       await checkGradients(objective, 'a', pixels);
+      await objective.dispose();
     });
   }
 });
