@@ -104,6 +104,25 @@ describe('test-time methods through wemoe merge', () => {
     expect(existsSync(join(root, 'out', 'wemoe.checkpoints', 'step-4.json'))).toBe(true);
   });
 
+  it('wemoe: upscaled_modules [mlp, self_attn] trains a router for each and writes both', async () => {
+    const cfg = loadMergeConfig(file, [
+      'parameters.router_depth=0',
+      'parameters.upscaled_modules=[mlp, self_attn]',
+      `output=${join(root, 'out', 'wemoe-attn')}`,
+    ]);
+    await runMerge(cfg, { progress: 'none', log: () => {} });
+    const model = loadWemoe(join(root, 'out', 'wemoe-attn'));
+    expect(model.wemoe.upscaledModules).toEqual(['mlp', 'self_attn']);
+    for (const module of ['mlp', 'self_attn']) {
+      const gate = model.routers.get(`vision_model.encoder.layers.1.${module}.gate.weight`)!
+        .data as Float32Array;
+      expect(
+        [...gate].some((w) => Math.abs(w - 0.3) > 1e-6),
+        module,
+      ).toBe(true); // trained away from λ
+    }
+  });
+
   it("wemoe: lr_reference_width defaults to the paper's 768, takes null, rejects 0; upscaled_modules defaults to the MLPs", () => {
     expect(wemoeMethod.params.parse({}).lr_reference_width).toBe(768);
     expect(wemoeMethod.params.parse({ lr_reference_width: null }).lr_reference_width).toBeNull();
