@@ -38,6 +38,8 @@ export interface DemoMethod {
   readonly reference?: boolean;
   /** Runs only when --methods names it (an ablation beside the paper's table). */
   readonly onRequest?: boolean;
+  /** What the row is, when its label does not say (a line under the report's settings). */
+  readonly note?: string;
   run(ctx: DemoContext): Promise<MethodResult>;
 }
 
@@ -237,6 +239,7 @@ interface WemoeVariant {
   readonly batchReduce?: boolean;
   /** Runs only when --methods names it. */
   readonly onRequest: boolean;
+  readonly note: string;
 }
 
 const WEMOE_VARIANTS = {
@@ -246,12 +249,21 @@ const WEMOE_VARIANTS = {
     label: '+ attention',
     upscaledModules: ['mlp', 'self_attn'],
     onRequest: true,
+    note: "every block's attention is a mixture too, with its own router (the paper's ablation).",
   },
   /**
    * FusionBench's default (batch_reduce: true): one routing per batch, the mean of its samples' routing
    * weights. The demo's batches hold one task each, in adaptation and evaluation alike.
    */
-  batchReduce: { id: 'batch_reduce', label: 'batch-reduced', batchReduce: true, onRequest: false },
+  batchReduce: {
+    id: 'batch_reduce',
+    label: 'batch-reduced',
+    batchReduce: true,
+    onRequest: false,
+    note:
+      "one routing per batch, the mean of its images' routing weights (FusionBench's default); every batch " +
+      'here holds one task. The paper, and the other WEMoE rows, route each image.',
+  },
 } as const satisfies Record<string, WemoeVariant>;
 
 /** WEMoE with routers of `depth`: the paper's method, or a variant of it. */
@@ -262,6 +274,7 @@ function wemoeMethod(depth: RouterDepth, variant?: WemoeVariant): DemoMethod {
     id: `wemoe_depth${depth}${variant ? `_${variant.id}` : ''}`,
     label: `WEMoE (depth ${depth}${variant ? `, ${variant.label}` : ''})`,
     onRequest: variant?.onRequest,
+    note: variant?.note,
     async run(ctx) {
       const began = performance.now();
       const { config, pretrained: base, experts, heads } = ctx.suite;
@@ -308,12 +321,15 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   staticMethod('weight_averaging', 'Weight averaging', 'simple_average', {}),
   staticMethod('task_arithmetic', 'Task arithmetic', 'task_arithmetic', { scaling_factor: LAMBDA }),
   staticMethod('ties', 'Ties-Merging', 'ties', { scaling_factor: LAMBDA, threshold: 20, merge_func: 'sum' }),
-  staticMethod('dare_ties', 'DARE-Ties', 'dare', {
-    drop_rate: DARE_DROP_RATE,
-    merge: 'ties',
-    scaling_factor: LAMBDA,
-    threshold: 20,
-  }),
+  {
+    ...staticMethod('dare_ties', 'DARE-Ties', 'dare', {
+      drop_rate: DARE_DROP_RATE,
+      merge: 'ties',
+      scaling_factor: LAMBDA,
+      threshold: 20,
+    }),
+    note: `drop rate p = ${DARE_DROP_RATE} (the common default), then Ties with k = 20, λ = ${LAMBDA}.`,
+  },
   adamergingMethod('task'),
   adamergingMethod('layer'),
   wemoeMethod(0),

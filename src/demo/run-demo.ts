@@ -62,11 +62,11 @@ function phaseLine(index: number, total: number, result: MethodResult): string {
   );
 }
 
-function settingsNotes(budget: DemoBudget, quick: boolean): string[] {
+function settingsNotes(budget: DemoBudget, quick: boolean, methods: readonly DemoMethod[]): string[] {
   const notes = [
     'Test-time adaptation uses the unlabeled test images; evaluation uses the same test split (as the paper).',
     `Test-time adaptation: ${budget.ttaSteps} steps, batch ${budget.ttaBatch} per task, ${budget.schedule} schedule.`,
-    'DARE-Ties: drop rate p = 0.5 (the common default), then Ties with k = 20, λ = 0.3.',
+    ...methods.flatMap((m) => (m.note ? [`${m.label}: ${m.note}`] : [])),
   ];
   if (quick)
     notes.push(
@@ -108,7 +108,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
       seed,
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
-      notes: settingsNotes(budget, quick),
+      notes: settingsNotes(budget, quick, methods),
       changed_hyperparameters: changedHyperparameters(budget, suite.config.hiddenSize),
     },
     tasks: suite.tasks.map((t) => t.task),

@@ -81,6 +81,11 @@ describe('wemoe demo on a reduced suite', () => {
     expect(json.settings.changed_hyperparameters.map((c: { name: string }) => c.name)).toContain(
       'wemoe.steps',
     );
+    // Rows whose label does not say what they are get a line under the settings.
+    const described = json.settings.notes.map((n: string) => n.split(':')[0]);
+    expect(described).toEqual(
+      expect.arrayContaining(['DARE-Ties', 'WEMoE (depth 2, + attention)', 'WEMoE (depth 2, batch-reduced)']),
+    );
 
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     // What the demo prints: the accuracy table, then which of the paper's findings hold; both in report.md.
@@ -103,6 +108,7 @@ describe('wemoe demo on a reduced suite', () => {
       log: () => {},
     });
     const [ta, ada, wemoe] = report.methods;
+    expect(report.settings.notes?.some((n) => n.startsWith('DARE-Ties'))).toBe(false); // not run
     for (const task of REDUCED_TASKS) {
       expect(ada.per_task[task].accuracy).toBe(ta.per_task[task].accuracy);
       expect(wemoe.per_task[task].accuracy).toBe(ta.per_task[task].accuracy);
