@@ -178,10 +178,17 @@ const individual: DemoMethod = {
   },
 };
 
-function staticMethod(id: string, label: string, name: string, params: Hyperparameters): DemoMethod {
+function staticMethod(
+  id: string,
+  label: string,
+  name: string,
+  params: Hyperparameters,
+  note?: string,
+): DemoMethod {
   return {
     id,
     label,
+    note,
     async run(ctx) {
       const began = performance.now();
       const { config, pretrained: base, experts } = ctx.suite;
@@ -321,15 +328,13 @@ export const DEMO_METHODS: readonly DemoMethod[] = [
   staticMethod('weight_averaging', 'Weight averaging', 'simple_average', {}),
   staticMethod('task_arithmetic', 'Task arithmetic', 'task_arithmetic', { scaling_factor: LAMBDA }),
   staticMethod('ties', 'Ties-Merging', 'ties', { scaling_factor: LAMBDA, threshold: 20, merge_func: 'sum' }),
-  {
-    ...staticMethod('dare_ties', 'DARE-Ties', 'dare', {
-      drop_rate: DARE_DROP_RATE,
-      merge: 'ties',
-      scaling_factor: LAMBDA,
-      threshold: 20,
-    }),
-    note: `drop rate p = ${DARE_DROP_RATE} (the common default), then Ties with k = 20, λ = ${LAMBDA}.`,
-  },
+  staticMethod(
+    'dare_ties',
+    'DARE-Ties',
+    'dare',
+    { drop_rate: DARE_DROP_RATE, merge: 'ties', scaling_factor: LAMBDA, threshold: 20 },
+    `drop rate p = ${DARE_DROP_RATE} (the common default), then Ties with k = 20, λ = ${LAMBDA}.`,
+  ),
   adamergingMethod('task'),
   adamergingMethod('layer'),
   wemoeMethod(0),

@@ -86,6 +86,12 @@ output: out/wemoe
 
 describe('test-time methods through wemoe merge', () => {
   const file = writeFixture();
+  /** Runs the fixture's merge with `sets` into out/`name`; returns that folder. */
+  const mergeInto = async (name: string, sets: string[]): Promise<string> => {
+    const out = join(root, 'out', name);
+    await runMerge(loadMergeConfig(file, [...sets, `output=${out}`]), { progress: 'none', log: () => {} });
+    return out;
+  };
 
   it('wemoe: upscales, adapts the routers, writes a loadable WEMoE folder and its report', async () => {
     const cfg = loadMergeConfig(file, ['parameters.router_depth=1']);
@@ -105,13 +111,11 @@ describe('test-time methods through wemoe merge', () => {
   });
 
   it('wemoe: upscaled_modules [mlp, self_attn] trains a router for each and writes both', async () => {
-    const cfg = loadMergeConfig(file, [
+    const out = await mergeInto('wemoe-attn', [
       'parameters.router_depth=0',
       'parameters.upscaled_modules=[mlp, self_attn]',
-      `output=${join(root, 'out', 'wemoe-attn')}`,
     ]);
-    await runMerge(cfg, { progress: 'none', log: () => {} });
-    const model = loadWemoe(join(root, 'out', 'wemoe-attn'));
+    const model = loadWemoe(out);
     expect(model.wemoe.upscaledModules).toEqual(['mlp', 'self_attn']);
     for (const module of ['mlp', 'self_attn']) {
       const gate = model.routers.get(`vision_model.encoder.layers.1.${module}.gate.weight`)!
@@ -137,13 +141,7 @@ describe('test-time methods through wemoe merge', () => {
   });
 
   it('adamerging: learns clamped layer-wise coefficients and writes the merged model', async () => {
-    const cfg = loadMergeConfig(file, [
-      'method=adamerging',
-      'parameters.lr=0.05',
-      `output=${join(root, 'out', 'ada')}`,
-    ]);
-    await runMerge(cfg, { progress: 'none', log: () => {} });
-    const out = join(root, 'out', 'ada');
+    const out = await mergeInto('ada', ['method=adamerging', 'parameters.lr=0.05']);
     const merged = loadClipVision(out);
     const coefficients = JSON.parse(readFileSync(join(out, COEFFICIENTS_FILE), 'utf8'));
     expect(coefficients.granularity).toBe('layer');
