@@ -93,6 +93,7 @@ function methodResult(method: DemoMethod, s: Scored): MethodResult {
   if (s.hyperparameters) result.hyperparameters = s.hyperparameters;
   if (s.tta) result.tta = s.tta;
   if (s.evaluation.routing) result.routing = s.evaluation.routing;
+  if (s.evaluation.attentionRouting) result.attention_routing = s.evaluation.attentionRouting;
   return result;
 }
 

@@ -13,6 +13,7 @@ import { headInputs } from '../models/head-logits.js';
 import { type Heads, taskHead, validateHeads } from '../models/heads.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import type { WemoeModel } from '../models/wemoe/model.js';
+import type { UpscaledModule } from '../models/wemoe/names.js';
 import { type CompiledGraph, compile } from '../runtime/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
@@ -43,8 +44,10 @@ export interface Evaluation {
   readonly average: TaskScore;
   /** Mean prediction entropy per task (the test-time objective), in nats. */
   readonly entropy: Record<string, number>;
-  /** WEMoE only: mean routing weight per upscaled layer, task and expert. */
+  /** WEMoE only: mean routing weight per upscaled layer, task and expert, of the MLP routers. */
   readonly routing?: RoutingSummary;
+  /** WEMoE with `self_attn` upscaled: the same for the attention routers. */
+  readonly attentionRouting?: RoutingSummary;
   /** Building and compiling the graph. */
   readonly compileSeconds: number;
   /** Running the batches. */
@@ -73,6 +76,7 @@ function buildGraph(model: EvalModel, heads: Heads): EvalGraph {
   const { logits, feeds } = headInputs(heads, out.poolerOutput);
   const outputs: Record<string, Value> = { logits };
   if (out.routingWeights) outputs.routing_weights = out.routingWeights; // [L, B, T]
+  if (out.attentionRoutingWeights) outputs.attention_routing_weights = out.attentionRoutingWeights;
   return { outputs, feeds };
 }
 
@@ -91,16 +95,33 @@ function checkTasks(heads: Heads, tasks: readonly LabeledImages[], hiddenSize: n
   }
 }
 
-function routingStats(model: EvalModel, tasks: readonly LabeledImages[]): RoutingStats | undefined {
-  if (model.kind !== 'wemoe') return undefined;
+/** Mean routing weights of one kind of router, read from the graph output `output` ([L, B, T]). */
+interface RoutedOutput {
+  readonly output: string;
+  readonly stats: RoutingStats;
+}
+
+/** The MLP routers (the paper's routing analysis) and, when upscaled, the attention routers. */
+function routingStats(
+  model: EvalModel,
+  tasks: readonly LabeledImages[],
+): Record<UpscaledModule, RoutedOutput | undefined> {
+  const none = { mlp: undefined, self_attn: undefined };
+  if (model.kind !== 'wemoe') return none;
   const { upscaledLayers, upscaledModules, experts } = model.model.wemoe;
-  // The heatmaps show the MLP routers (the paper's routing analysis).
-  if (upscaledLayers.length === 0 || !upscaledModules.includes('mlp')) return undefined;
-  return new RoutingStats(
-    upscaledLayers,
-    experts,
-    tasks.map((t) => t.task),
-  );
+  if (upscaledLayers.length === 0) return none;
+  const stats = (module: UpscaledModule, output: string) =>
+    upscaledModules.includes(module)
+      ? {
+          output,
+          stats: new RoutingStats(
+            upscaledLayers,
+            experts,
+            tasks.map((t) => t.task),
+          ),
+        }
+      : undefined;
+  return { mlp: stats('mlp', 'routing_weights'), self_attn: stats('self_attn', 'attention_routing_weights') };
 }
 
 async function runTask(
@@ -108,7 +129,7 @@ async function runTask(
   graph: EvalGraph,
   data: LabeledImages,
   batchSize: number,
-  routing: RoutingStats | undefined,
+  routing: readonly RoutedOutput[],
   onBatch: () => void,
 ): Promise<TaskMetrics> {
   const metrics = new TaskMetrics();
@@ -124,7 +145,7 @@ async function runTask(
       indices.length,
       logits.shape[1],
     );
-    routing?.add(data.task, out.routing_weights.data as Float32Array, indices.length);
+    for (const r of routing) r.stats.add(data.task, out[r.output].data as Float32Array, indices.length);
     onBatch();
   }
   return metrics;
@@ -146,6 +167,7 @@ export async function evaluateModel(
   const session = await compile(graph.outputs, { threads: options.threads });
   const compiled = performance.now();
   const routing = routingStats(model, tasks);
+  const routed = [routing.mlp, routing.self_attn].filter((r) => r !== undefined);
   const total = tasks.reduce((sum, t) => sum + Math.ceil(t.count / batchSize), 0);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const progress = createProgress(options.progress ?? 'auto', options.label ?? 'eval', total, log, 'batches');
@@ -154,7 +176,7 @@ export async function evaluateModel(
   let done = 0;
   try {
     for (const data of tasks) {
-      const metrics = await runTask(session, graph, data, batchSize, routing, () =>
+      const metrics = await runTask(session, graph, data, batchSize, routed, () =>
         progress.update(++done, data.task),
       );
       const result = metrics.result();
@@ -172,7 +194,8 @@ export async function evaluateModel(
       tasks.map((t) => t.task),
     ),
     entropy,
-    routing: routing?.summary(),
+    routing: routing.mlp?.stats.summary(),
+    attentionRouting: routing.self_attn?.stats.summary(),
     compileSeconds: (compiled - began) / 1000,
     runSeconds: (performance.now() - compiled) / 1000,
   };

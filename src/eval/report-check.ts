@@ -48,14 +48,18 @@ function checkPerTask(where: string, perTask: Record<string, TaskScore>, tasks: 
 
 function checkRouting(where: string, routing: RoutingSummary): void {
   const { layers, experts, tasks, mean_weights: weights } = routing;
+  const field = where.slice(where.lastIndexOf('.') + 1); // routing or attention_routing
   if (weights.length !== layers.length) {
-    fail(`${where}.mean_weights`, `has ${weights.length} layers, expected ${layers.length} (routing.layers)`);
+    fail(
+      `${where}.mean_weights`,
+      `has ${weights.length} layers, expected ${layers.length} (${field}.layers)`,
+    );
   }
   weights.forEach((layer, l) => {
     if (layer.length !== tasks.length) {
       fail(
         `${where}.mean_weights[${l}]`,
-        `has ${layer.length} task rows, expected ${tasks.length} (routing.tasks)`,
+        `has ${layer.length} task rows, expected ${tasks.length} (${field}.tasks)`,
       );
     }
     layer.forEach((row, t) => {
@@ -83,6 +87,7 @@ function checkMethod(where: string, result: MethodResult, tasks: string[]): void
     checkFinite(`${where}.tta.loss_curve[${i}].loss`, point.loss);
   });
   if (result.routing) checkRouting(`${where}.routing`, result.routing);
+  if (result.attention_routing) checkRouting(`${where}.attention_routing`, result.attention_routing);
 }
 
 function checkGeneralization(experiment: GeneralizationExperiment): void {

@@ -17,6 +17,7 @@ import type {
   GeneralizationExperiment,
   MethodResult,
   RobustnessExperiment,
+  RoutingSummary,
   RunReport,
 } from './report-types.js';
 import { groupedBarChart } from './svg/bar-chart.js';
@@ -100,15 +101,18 @@ export function ttaSection(report: RunReport, colors: Map<string, string>): stri
   );
 }
 
-function routingHeatmaps(result: MethodResult, taskLabels: Record<string, string> | undefined): string {
-  const routing = result.routing!;
+function routingHeatmaps(
+  title: string,
+  routing: RoutingSummary,
+  taskLabels: Record<string, string> | undefined,
+): string {
   const all = routing.mean_weights.flat(2);
   const domain: [number, number] = [Math.min(...all), Math.max(...all)];
   if (domain[1] - domain[0] < 1e-6) domain[1] = domain[0] + 1e-6;
   const format = (v: number) => v.toFixed(2);
   const labels = (names: string[]) => names.map((t) => taskLabel(taskLabels, t));
   const chart = heatmapGrid({
-    title: `${result.label}: mean routing weight per layer`,
+    title: `${title}: mean routing weight per layer`,
     panels: routing.layers.map((layer, l) => ({ title: `layer ${layer}`, values: routing.mean_weights[l] })),
     rowLabels: labels(routing.tasks),
     colLabels: labels(routing.experts),
@@ -120,12 +124,26 @@ function routingHeatmaps(result: MethodResult, taskLabels: Record<string, string
     cell: routing.experts.length <= 6 ? 26 : 14,
   });
   const legend = colorLegend({ title: 'mean routing weight', domain, format });
-  return `<h3>${escapeXml(result.label)}</h3>\n${legend}\n${chart}`;
+  return `<h3>${escapeXml(title)}</h3>\n${legend}\n${chart}`;
+}
+
+const hasLayers = (routing: RoutingSummary | undefined): routing is RoutingSummary =>
+  routing !== undefined && routing.layers.length > 0;
+
+/** One method's heatmaps: its MLP routers, then its attention routers when the attention is upscaled. */
+function methodRouting(result: MethodResult, taskLabels: Record<string, string> | undefined): string[] {
+  const charts: string[] = [];
+  if (hasLayers(result.routing)) charts.push(routingHeatmaps(result.label, result.routing, taskLabels));
+  if (hasLayers(result.attention_routing)) {
+    const title = `${result.label}, attention routers`;
+    charts.push(routingHeatmaps(title, result.attention_routing, taskLabels));
+  }
+  return charts;
 }
 
 export function routingSection(report: RunReport): string {
-  const routed = report.methods.filter((m) => m.routing && m.routing.layers.length > 0);
-  if (routed.length === 0) return '';
+  const charts = report.methods.flatMap((m) => methodRouting(m, report.task_labels));
+  if (charts.length === 0) return '';
   return section(
     'Routing analysis',
     paragraph(
@@ -133,7 +151,7 @@ export function routingSection(report: RunReport): string {
         'layer. A diagonal means the router recognises the task of its input.',
       'note',
     ),
-    ...routed.map((m) => routingHeatmaps(m, report.task_labels)),
+    ...charts,
   );
 }
 

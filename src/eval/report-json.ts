@@ -42,6 +42,7 @@ function methodDetails(result: MethodResult): RunReportJson['details'][string] {
   if (result.hyperparameters) details.hyperparameters = result.hyperparameters;
   if (result.tta) details.tta = result.tta;
   if (result.routing) details.routing = result.routing;
+  if (result.attention_routing) details.attention_routing = result.attention_routing;
   return details;
 }
 
@@ -93,6 +94,7 @@ function methodFrom(file: string, json: RunReportJson, id: string): MethodResult
   if (details.hyperparameters) result.hyperparameters = details.hyperparameters;
   if (details.tta) result.tta = details.tta;
   if (details.routing) result.routing = details.routing;
+  if (details.attention_routing) result.attention_routing = details.attention_routing;
   return result;
 }
 

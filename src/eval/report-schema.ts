@@ -110,6 +110,7 @@ const detailsSchema = z.object({
   hyperparameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
   tta: ttaSchema.optional(),
   routing: routingSchema.optional(),
+  attention_routing: routingSchema.optional(),
 });
 
 export const runReportJsonSchema = z.object({

@@ -70,7 +70,10 @@ export interface MethodResult {
   /** The method's hyperparameters as used (λ, steps, lr, router depth, ...). */
   hyperparameters?: Record<string, number | string | boolean>;
   tta?: TtaSummary;
+  /** WEMoE: the MLP routers' mean weights (the paper's routing analysis). */
   routing?: RoutingSummary;
+  /** WEMoE with the attention upscaled too: the attention routers' mean weights. */
+  attention_routing?: RoutingSummary;
 }
 
 /** A hyperparameter that differs from the paper's value, and why (usually the CPU time budget). */

@@ -114,6 +114,7 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
     },
   };
   if (evaluation.routing) result.routing = evaluation.routing;
+  if (evaluation.attentionRouting) result.attention_routing = evaluation.attentionRouting;
   const report: RunReport = {
     title: `Evaluation of ${basename(config.model)}`,
     created,

@@ -112,6 +112,56 @@ describe('evaluateModel', () => {
     for (const layer of routing.mean_weights) for (const w of layer[0]) expect(w).toBeCloseTo(0.3, 6);
   });
 
+  it('summarises the attention routers apart from the MLP routers when the attention is upscaled too', async () => {
+    const fixture = await linearFixture();
+    const experts = new Map([
+      ['constant', pretrained],
+      ['linear', pretrained],
+    ]);
+    const model = upscaleToWemoe(tinyConfig, pretrained, experts, {
+      routerDepth: 0,
+      initLambda: 0.3,
+      upscaledModules: ['mlp', 'self_attn'],
+    });
+    const attentionGates = [...model.routers.keys()].filter((name) => name.includes('self_attn.gate'));
+    expect(attentionGates).toHaveLength(2);
+    for (const name of attentionGates) model.routers.set(name, float32([2], [0.1, 0.7]));
+    const result = await evaluateModel(
+      { kind: 'wemoe', model },
+      heads,
+      [images('linear', pixels, fixture.labels)],
+      { batchSize: 4, progress: 'none', threads: 1 },
+    );
+    // Identical experts: any routing weights leave the encoder as it is.
+    expect(result.perTask.linear.accuracy).toBe(0.7);
+    for (const layer of result.routing!.mean_weights) for (const w of layer[0]) expect(w).toBeCloseTo(0.3, 6);
+    const attention = result.attentionRouting!;
+    expect(attention.layers).toEqual([0, 1]);
+    expect(attention.experts).toEqual(['constant', 'linear']);
+    for (const layer of attention.mean_weights) {
+      expect(layer[0][0]).toBeCloseTo(0.1, 6);
+      expect(layer[0][1]).toBeCloseTo(0.7, 6);
+    }
+  });
+
+  it('has no MLP routing summary for a WEMoE model that upscales the attention only', async () => {
+    const fixture = await linearFixture();
+    const experts = new Map([['linear', pretrained]]);
+    const model = upscaleToWemoe(tinyConfig, pretrained, experts, {
+      routerDepth: 0,
+      initLambda: 0.5,
+      upscaledModules: ['self_attn'],
+    });
+    const result = await evaluateModel(
+      { kind: 'wemoe', model },
+      heads,
+      [images('linear', pixels, fixture.labels)],
+      { batchSize: 4, progress: 'none', threads: 1 },
+    );
+    expect(result.routing).toBeUndefined();
+    for (const layer of result.attentionRouting!.mean_weights) expect(layer[0][0]).toBeCloseTo(0.5, 6);
+  });
+
   it('names the task whose head does not fit its data', async () => {
     const wrong: LabeledImages = { ...images('linear', pixels, new Array(COUNT).fill(0)), classes: ['a'] };
     await expect(

@@ -82,6 +82,31 @@ describe('HTML report', () => {
     expect(html).toContain('<title>WEMoE (depth 2) · Avg.: 82.7%</title>');
   });
 
+  it("draws the attention routers' heatmaps after the MLP routers', and alone for an attention-only method", () => {
+    const report = fixtureReport();
+    const wemoe = report.methods[5];
+    const attention = {
+      ...wemoe.routing!,
+      mean_weights: wemoe.routing!.mean_weights.map((l) => l.map((r) => r.map((w) => w + 1))),
+    };
+    wemoe.attention_routing = attention;
+    report.methods.push({
+      ...wemoe,
+      method: 'wemoe_attention',
+      label: 'WEMoE (attention only)',
+      routing: undefined,
+    });
+    const labels = svgLabels(renderHtml(report)).filter((l) => l.includes('routing weight per layer'));
+    expect(labels).toEqual([
+      'WEMoE (depth 2): mean routing weight per layer',
+      'WEMoE (depth 2), attention routers: mean routing weight per layer',
+      'WEMoE (attention only), attention routers: mean routing weight per layer',
+    ]);
+    expect(renderHtml(report)).toContain(
+      '<title>layer 1, samples of mnist, expert Fashion-MNIST: 0.90</title>',
+    );
+  });
+
   it('folds the per-task robustness numbers into a details element', () => {
     const detail = html.slice(html.indexOf('<details>'), html.indexOf('</details>'));
     expect(detail).toContain('<summary>Accuracy per task (%)</summary>');

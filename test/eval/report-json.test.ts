@@ -112,6 +112,25 @@ describe('report consistency checks', () => {
     );
   });
 
+  it("keeps the attention routers' summary beside the MLP routers' and checks its shape", () => {
+    const report = fixtureReport();
+    const wemoe = report.methods[5];
+    wemoe.attention_routing = {
+      ...wemoe.routing!,
+      layers: [1],
+      mean_weights: [wemoe.routing!.mean_weights[0]],
+    };
+    const json = runReportJson(report);
+    expect(json.details.wemoe_depth2.attention_routing?.layers).toEqual([1]);
+    const back = runReportFromJson(JSON.parse(JSON.stringify(json)), 'report.json');
+    expect(back.methods[5].attention_routing).toEqual(wemoe.attention_routing);
+    expect(back.methods[5].routing).toEqual(wemoe.routing);
+    wemoe.attention_routing.mean_weights.push(wemoe.routing!.mean_weights[1]);
+    expect(() => checkRunReport(report)).toThrow(
+      /attention_routing\.mean_weights: has 2 layers, expected 1 \(attention_routing\.layers\)/,
+    );
+  });
+
   it('rejects a robustness condition without a result for a method', () => {
     const report = fixtureReport();
     delete report.experiments!.robustness!.conditions[2].results.wemoe_depth2;
