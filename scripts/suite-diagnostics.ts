@@ -21,7 +21,6 @@ import { grad } from '../src/graph/autodiff.js';
 import { logSoftmax, meanEntropy } from '../src/graph/functional.js';
 import { Graph, type Value } from '../src/graph/graph.js';
 import { PAPER_ROUTER_WIDTH, routerLrScale } from '../src/merge/wemoe.js';
-import type { ClipParams } from '../src/models/clip-vision/params.js';
 import { headInputs } from '../src/models/head-logits.js';
 import { wemoeForward } from '../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../src/models/wemoe/model.js';
@@ -36,6 +35,7 @@ import {
   type TaskScore,
   type TestSet,
 } from './suite-models/evaluate.js';
+import { mergeWeighted } from './suite-models/merge-weighted.js';
 import { SEED, THREADS } from './suite-models/settings.js';
 import { mergeByTaskArithmetic } from './suite-table.js';
 
@@ -43,23 +43,6 @@ const LAMBDA = 0.3;
 const isMlp = (name: string) => name.includes('.mlp.');
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (x: number) => (100 * x).toFixed(1);
-
-/** θ0 + Σt w(tensor, t)·(θt − θ0). */
-function mergeWeighted(models: SuiteModels, weight: (name: string, task: string) => number): ClipParams {
-  const merged: ClipParams = new Map();
-  for (const [name, tensor] of models.pretrained) {
-    const base = tensor.data as Float32Array;
-    const out = Float32Array.from(base);
-    for (const [task, expert] of models.experts) {
-      const w = weight(name, task);
-      if (w === 0) continue; // most weights are 0 (one expert alone, perfect routing): skip their reads
-      const theta = expert.get(name)!.data as Float32Array;
-      for (let i = 0; i < out.length; i++) out[i] += w * (theta[i] - base[i]);
-    }
-    merged.set(name, { ...tensor, data: out });
-  }
-  return merged;
-}
 
 async function lambdaPath(models: SuiteModels, sets: readonly TestSet[]): Promise<string[]> {
   const lines = ['| λ | accuracy (%) | mean entropy (nats) |', '| ---: | ---: | ---: |'];

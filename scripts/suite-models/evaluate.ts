@@ -43,16 +43,20 @@ export function labeledTestImages(task: string, limit: number): LabeledImages {
   };
 }
 
-/** Accuracy and mean entropy of `head` on `pooler` [N, D] against `labels`. */
-export function scoreHead(head: TaskHead, pooler: Tensor, labels: Int32Array): TaskScore {
+/** Per image: the softmax entropy (nats) of `head` on `pooler` [N, D], and whether its top class is the label. */
+export function imageScores(
+  head: TaskHead,
+  pooler: Tensor,
+  labels: Int32Array,
+): { entropy: Float64Array; correct: Uint8Array } {
   const [n, d] = pooler.shape;
   const [k] = head.weight.shape;
   const w = head.weight.data as Float32Array;
   const b = head.bias?.data as Float32Array | undefined;
   const x = pooler.data as Float32Array;
   const logits = new Float64Array(k);
-  let correct = 0;
-  let entropy = 0;
+  const entropy = new Float64Array(n);
+  const correct = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let j = 0; j < k; j++) {
@@ -61,16 +65,26 @@ export function scoreHead(head: TaskHead, pooler: Tensor, labels: Int32Array): T
       logits[j] = z;
       if (z > logits[best]) best = j;
     }
-    if (best === labels[i]) correct++;
+    correct[i] = best === labels[i] ? 1 : 0;
     let sum = 0;
     for (let j = 0; j < k; j++) sum += Math.exp(logits[j] - logits[best]);
     // H = log Σ exp(z − max) − Σ p·(z − max)
     let expected = 0;
     for (let j = 0; j < k; j++)
       expected += (Math.exp(logits[j] - logits[best]) / sum) * (logits[j] - logits[best]);
-    entropy += Math.log(sum) - expected;
+    entropy[i] = Math.log(sum) - expected;
   }
-  return { accuracy: correct / n, entropy: entropy / n };
+  return { entropy, correct };
+}
+
+/** Accuracy and mean entropy of `head` on `pooler` [N, D] against `labels`. */
+export function scoreHead(head: TaskHead, pooler: Tensor, labels: Int32Array): TaskScore {
+  const { entropy, correct } = imageScores(head, pooler, labels);
+  const n = correct.length;
+  return {
+    accuracy: correct.reduce((a, c) => a + c, 0) / n,
+    entropy: entropy.reduce((a, h) => a + h, 0) / n,
+  };
 }
 
 /** Per task (in `sets` order) the score of `params` with that task's head. */
