@@ -3,7 +3,7 @@ import { createRandom } from '../../src/data/random.js';
 import type { LabeledImages } from '../../src/data/task-data.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
 import type { Heads } from '../../src/models/heads.js';
-import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
+import { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from '../../src/models/wemoe/model.js';
 import { float32, type Tensor } from '../../src/tensor/tensor.js';
 import { plainPooler, pretrained, randomPixels, tinyConfig } from '../models/wemoe/tiny.js';
 
@@ -90,19 +90,27 @@ describe('evaluateModel', () => {
     expect(result.routing).toBeUndefined();
   });
 
-  it('evaluates a WEMoE model of identical experts as the plain encoder, with depth-0 routing = λ', async () => {
+  /** A depth-0 WEMoE model whose experts are all the pre-trained encoder, evaluated on the linear fixture. */
+  async function evaluateIdenticalExperts(
+    expertNames: readonly string[],
+    options: UpscaleOptions,
+    setRouters: (model: WemoeModel) => void = () => {},
+  ) {
     const fixture = await linearFixture();
-    const experts = new Map([
-      ['constant', pretrained],
-      ['linear', pretrained],
-    ]);
-    const model = upscaleToWemoe(tinyConfig, pretrained, experts, { routerDepth: 0, initLambda: 0.3 });
+    const experts = new Map(expertNames.map((name) => [name, pretrained]));
+    const model = upscaleToWemoe(tinyConfig, pretrained, experts, { routerDepth: 0, ...options });
+    setRouters(model);
     const result = await evaluateModel(
       { kind: 'wemoe', model },
       heads,
       [images('linear', pixels, fixture.labels)],
       { batchSize: 4, progress: 'none', threads: 1 },
     );
+    return { fixture, result };
+  }
+
+  it('evaluates a WEMoE model of identical experts as the plain encoder, with depth-0 routing = λ', async () => {
+    const { fixture, result } = await evaluateIdenticalExperts(['constant', 'linear'], { initLambda: 0.3 });
     expect(result.perTask.linear.accuracy).toBe(0.7);
     expect(result.perTask.linear.loss).toBeCloseTo(fixture.loss, 4);
     const routing = result.routing!;
@@ -113,24 +121,14 @@ describe('evaluateModel', () => {
   });
 
   it('summarises the attention routers apart from the MLP routers when the attention is upscaled too', async () => {
-    const fixture = await linearFixture();
-    const experts = new Map([
-      ['constant', pretrained],
-      ['linear', pretrained],
-    ]);
-    const model = upscaleToWemoe(tinyConfig, pretrained, experts, {
-      routerDepth: 0,
-      initLambda: 0.3,
-      upscaledModules: ['mlp', 'self_attn'],
-    });
-    const attentionGates = [...model.routers.keys()].filter((name) => name.includes('self_attn.gate'));
-    expect(attentionGates).toHaveLength(2);
-    for (const name of attentionGates) model.routers.set(name, float32([2], [0.1, 0.7]));
-    const result = await evaluateModel(
-      { kind: 'wemoe', model },
-      heads,
-      [images('linear', pixels, fixture.labels)],
-      { batchSize: 4, progress: 'none', threads: 1 },
+    const { result } = await evaluateIdenticalExperts(
+      ['constant', 'linear'],
+      { initLambda: 0.3, upscaledModules: ['mlp', 'self_attn'] },
+      (model) => {
+        const attentionGates = [...model.routers.keys()].filter((name) => name.includes('self_attn.gate'));
+        expect(attentionGates).toHaveLength(2);
+        for (const name of attentionGates) model.routers.set(name, float32([2], [0.1, 0.7]));
+      },
     );
     // Identical experts: any routing weights leave the encoder as it is.
     expect(result.perTask.linear.accuracy).toBe(0.7);
@@ -145,19 +143,10 @@ describe('evaluateModel', () => {
   });
 
   it('has no MLP routing summary for a WEMoE model that upscales the attention only', async () => {
-    const fixture = await linearFixture();
-    const experts = new Map([['linear', pretrained]]);
-    const model = upscaleToWemoe(tinyConfig, pretrained, experts, {
-      routerDepth: 0,
+    const { result } = await evaluateIdenticalExperts(['linear'], {
       initLambda: 0.5,
       upscaledModules: ['self_attn'],
     });
-    const result = await evaluateModel(
-      { kind: 'wemoe', model },
-      heads,
-      [images('linear', pixels, fixture.labels)],
-      { batchSize: 4, progress: 'none', threads: 1 },
-    );
     expect(result.routing).toBeUndefined();
     for (const layer of result.attentionRouting!.mean_weights) expect(layer[0][0]).toBeCloseTo(0.5, 6);
   });
