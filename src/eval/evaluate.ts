@@ -11,7 +11,7 @@ import { clipVisionForward, constantParams } from '../models/clip-vision/model.j
 import type { ClipParams } from '../models/clip-vision/params.js';
 import { headInputs } from '../models/head-logits.js';
 import { type Heads, taskHead, validateHeads } from '../models/heads.js';
-import { wemoeForward } from '../models/wemoe/graph.js';
+import { ROUTING_OUTPUTS, routingOutputs, wemoeForward } from '../models/wemoe/graph.js';
 import type { WemoeModel } from '../models/wemoe/model.js';
 import type { UpscaledModule } from '../models/wemoe/names.js';
 import { type CompiledGraph, compile } from '../runtime/index.js';
@@ -74,10 +74,7 @@ function buildGraph(model: EvalModel, heads: Heads): EvalGraph {
   }
   const out = wemoeForward(model.model, pixels, false);
   const { logits, feeds } = headInputs(heads, out.poolerOutput);
-  const outputs: Record<string, Value> = { logits };
-  if (out.routingWeights) outputs.routing_weights = out.routingWeights; // [L, B, T]
-  if (out.attentionRoutingWeights) outputs.attention_routing_weights = out.attentionRoutingWeights;
-  return { outputs, feeds };
+  return { outputs: { logits, ...routingOutputs(out) }, feeds };
 }
 
 /** Every task needs a head whose class count matches its data. */
@@ -95,9 +92,9 @@ function checkTasks(heads: Heads, tasks: readonly LabeledImages[], hiddenSize: n
   }
 }
 
-/** Mean routing weights of one kind of router, read from the graph output `output` ([L, B, T]). */
+/** The mean routing weights of one kind of router (read from its forward output, [L, B, T]). */
 interface RoutedOutput {
-  readonly output: string;
+  readonly module: UpscaledModule;
   readonly stats: RoutingStats;
 }
 
@@ -110,10 +107,10 @@ function routingStats(
   if (model.kind !== 'wemoe') return none;
   const { upscaledLayers, upscaledModules, experts } = model.model.wemoe;
   if (upscaledLayers.length === 0) return none;
-  const stats = (module: UpscaledModule, output: string) =>
+  const stats = (module: UpscaledModule) =>
     upscaledModules.includes(module)
       ? {
-          output,
+          module,
           stats: new RoutingStats(
             upscaledLayers,
             experts,
@@ -121,7 +118,7 @@ function routingStats(
           ),
         }
       : undefined;
-  return { mlp: stats('mlp', 'routing_weights'), self_attn: stats('self_attn', 'attention_routing_weights') };
+  return { mlp: stats('mlp'), self_attn: stats('self_attn') };
 }
 
 async function runTask(
@@ -145,7 +142,8 @@ async function runTask(
       indices.length,
       logits.shape[1],
     );
-    for (const r of routing) r.stats.add(data.task, out[r.output].data as Float32Array, indices.length);
+    for (const r of routing)
+      r.stats.add(data.task, out[ROUTING_OUTPUTS[r.module]].data as Float32Array, indices.length);
     onBatch();
   }
   return metrics;

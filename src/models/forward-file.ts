@@ -13,7 +13,7 @@ import { ClipVisionRunner } from './clip-vision/runner.js';
 import { headLogits } from './head-logits.js';
 import { type Heads, loadHeads } from './heads.js';
 import { isWemoeFolder, loadWemoe } from './wemoe/checkpoint.js';
-import { wemoeForward } from './wemoe/graph.js';
+import { routingOutputs, wemoeForward } from './wemoe/graph.js';
 
 export interface ForwardFileOptions {
   /** Model folder: CLIP vision (HF) or WEMoE. */
@@ -58,9 +58,8 @@ async function wemoeOutputs(
   const outputs: Record<string, Value> = {
     pooler_output: out.poolerOutput,
     last_hidden_state: out.lastHiddenState,
+    ...routingOutputs(out),
   };
-  if (out.routingWeights) outputs.routing_weights = out.routingWeights;
-  if (out.attentionRoutingWeights) outputs.attention_routing_weights = out.attentionRoutingWeights;
   if (heads && options.task !== undefined) outputs.logits = headLogits(heads, options.task, out.poolerOutput);
   const compiled = await compile(outputs, { threads: options.threads });
   const result = await compiled.run({ pixel_values: pixels });

@@ -5,7 +5,7 @@ import type { Graph, Value } from '../../graph/graph.js';
 import { type ClipVisionOutputs, clipVisionForward, constantParams } from '../clip-vision/model.js';
 import type { MoeModule, WemoeModel } from './model.js';
 import { wemoeModuleParams } from './moe-module.js';
-import { modulePrefix } from './names.js';
+import { modulePrefix, type UpscaledModule } from './names.js';
 
 export interface WemoeGraph extends ClipVisionOutputs {
   /** [L, B, T]: routing weights of every upscaled MLP, in `upscaledLayers` order (absent when none). */
@@ -60,4 +60,18 @@ export function wemoeForward(model: WemoeModel, pixelValues: Value, trainableRou
     attentionRoutingWeights: stack(weightsOf.self_attn),
     routerInputs: trainableRouters ? routerInputs : new Map(),
   };
+}
+
+/** The output name of each kind of router's weights [L, B, T] (`wemoe forward`'s file, evaluation). */
+export const ROUTING_OUTPUTS = {
+  mlp: 'routing_weights',
+  self_attn: 'attention_routing_weights',
+} as const satisfies Record<UpscaledModule, string>;
+
+/** The routing weights of `out` under their output names, for the kinds of router the model has. */
+export function routingOutputs(out: WemoeGraph): Record<string, Value> {
+  const outputs: Record<string, Value> = {};
+  if (out.routingWeights) outputs[ROUTING_OUTPUTS.mlp] = out.routingWeights;
+  if (out.attentionRoutingWeights) outputs[ROUTING_OUTPUTS.self_attn] = out.attentionRoutingWeights;
+  return outputs;
 }
