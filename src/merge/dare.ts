@@ -73,6 +73,7 @@ export const dareMethod: StaticMergeMethod<DareParams> = {
     if (p.merge === 'ties') return createTiesMerger(p, context, transform);
     const vectors = new TaskVectors();
     return {
+      passes: 0,
       merge(tensors: MergeTensors): Float32Array {
         return addScaledSum(tensors.pretrained, vectors.compute(tensors, transform), p.scaling_factor);
       },

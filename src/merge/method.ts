@@ -18,14 +18,15 @@ export interface MergeTensors {
 }
 
 /**
- * Merges a model tensor by tensor. A merge that needs global statistics first (Ties' exact threshold over
- * all parameters) asks for full passes over every float tensor before the first `merge` call.
+ * Merges a model tensor by tensor. A merge that needs statistics over all parameters first (Ties' exact
+ * global threshold) asks for `passes` full passes over every float tensor (`observe`) before the first
+ * `merge`.
  */
 export interface TensorMerger {
-  /** Whether another observation pass is needed; asked with pass = 0, 1, ... until it says no. */
-  wantsPass?(pass: number): boolean;
+  /** How many observation passes precede the merge pass (0: merge at once). */
+  readonly passes: number;
+  /** Sees every float tensor once per pass, in the same order each pass. */
   observe?(pass: number, tensors: MergeTensors): void;
-  endPass?(pass: number): void;
   /** The merged tensor (a new array the caller may keep). */
   merge(tensors: MergeTensors): Float32Array;
 }

@@ -10,9 +10,7 @@ import { BackgroundReader } from '../io/background-reader.js';
 import { alignUp } from '../io/byte-ring.js';
 import type { TensorInfo, TensorSource } from '../io/tensor-source.js';
 import { toFloat32 } from '../tensor/convert.js';
-import { type DType, numel, type TensorData } from '../tensor/tensor.js';
-import { createKernelArena, type KernelArena } from './kernels/kernel-memory.js';
-import { closeSpanWorker, spanWorkBytes } from './kernels/ties-span.js';
+import type { DType, TensorData } from '../tensor/tensor.js';
 import type { MergePlan, MergeSources } from './plan.js';
 
 /** Tensors read ahead of the one being merged: enough to smooth out a slow read, few enough to bound memory. */
@@ -50,39 +48,24 @@ export function readAheadRingBytes(
   return Math.min(RING_MAX_BYTES, window + Math.max(0, ...sets));
 }
 
-/** The most the work region after the ring may take: longer tensors are merged outside it. */
-const WORK_MAX_BYTES = 1 << 30;
-
-/** The reader a merge reads ahead with, and the kernel arena its ring lies in. */
+/** The reader a merge reads ahead with. */
 export interface MergeReader {
   readonly reader: BackgroundReader;
-  readonly arena: KernelArena;
-  /** Ends the reader's worker and the arena's kernel worker. */
+  /** Ends the reader's worker. */
   close(): void;
 }
 
 /**
- * The reader a merge reads ahead with: its ring lies in the kernels' memory, so they read the tensors in
- * place, and a work region follows it where they write their results (room for the longest tensor),
- * then `heldBytes` where the merge may keep results kernels write in place; null when no source can say
+ * The reader a merge reads ahead with, its ring sized to the reads in flight; null when no source can say
  * where its tensors' bytes lie (all are read synchronously).
  */
-export function mergeReader(sources: MergeSources, plan: MergePlan, heldBytes = 0): MergeReader | null {
+export function mergeReader(sources: MergeSources, plan: MergePlan): MergeReader | null {
   const models = [sources.pretrained, ...Object.values(sources.experts)];
   if (!models.some((m) => m.locate !== undefined)) return null;
-  const longest = Math.max(0, ...plan.floatTensors.map((info) => numel(info.shape)));
-  const work = spanWorkBytes(longest, plan.tasks.length);
-  const ring = readAheadRingBytes(sources, plan.tasks, plan.floatTensors);
-  const arena = createKernelArena(ring, work <= WORK_MAX_BYTES ? work : 0, heldBytes);
-  const reader = new BackgroundReader({ ring: arena });
-  return {
-    reader,
-    arena,
-    close() {
-      reader.close();
-      closeSpanWorker(arena);
-    },
-  };
+  const reader = new BackgroundReader({
+    ringBytes: readAheadRingBytes(sources, plan.tasks, plan.floatTensors),
+  });
+  return { reader, close: () => reader.close() };
 }
 
 export class ReadAhead {

@@ -2,9 +2,8 @@
  * Task arithmetic: θ = θ0 + λ·Σt τt. Ilharco et al., "Editing models with task arithmetic", ICLR 2023.
  */
 import { z } from 'zod';
-import { taskArithmeticInto } from './kernels/sum-simd.js';
-import type { MergeTensors, StaticMergeMethod } from './method.js';
-import { nonFiniteError, type SelfCheckingMerger } from './task-vector.js';
+import type { StaticMergeMethod, TensorMerger } from './method.js';
+import { blockSums } from './task-vector.js';
 
 const params = z.strictObject({
   /** λ, the same for every task. */
@@ -20,7 +19,11 @@ export function taskArithmetic(
   lambda: number,
 ): Float32Array {
   const out = new Float32Array(pretrained.length);
-  taskArithmeticInto(out, pretrained, experts, lambda);
+  const count = experts.length;
+  blockSums(experts, out.length, (sums, start, n) => {
+    for (let j = 0, i = start; j < n; j++, i++)
+      out[i] = pretrained[i] + lambda * (sums[j] - count * pretrained[i]);
+  });
   return out;
 }
 
@@ -30,15 +33,8 @@ export const taskArithmeticMethod: StaticMergeMethod<TaskArithmeticParams> = {
   paper: 'Ilharco et al., Editing models with task arithmetic, ICLR 2023',
   description: 'θ = θ0 + λ·Σ τt',
   params,
-  createMerger(p: TaskArithmeticParams): SelfCheckingMerger {
-    return {
-      checksFinite: true,
-      merge(tensors: MergeTensors): Float32Array {
-        const out = new Float32Array(tensors.pretrained.length);
-        if (!taskArithmeticInto(out, tensors.pretrained, tensors.experts, p.scaling_factor))
-          throw nonFiniteError(tensors);
-        return out;
-      },
-    };
-  },
+  createMerger: (p: TaskArithmeticParams): TensorMerger => ({
+    passes: 0,
+    merge: (tensors) => taskArithmetic(tensors.pretrained, tensors.experts, p.scaling_factor),
+  }),
 };

@@ -1,16 +1,26 @@
 /**
  * Ties-Merging: trim, elect sign, disjoint merge. Yadav et al., "TIES-Merging: Resolving Interference When
- * Merging Models", NeurIPS 2023; FusionBench's definition (method.md): the trim is global over ALL float
- * parameters by default, or per tensor (`trim_scope: per_tensor`, as mergekit does).
+ * Merging Models", NeurIPS 2023, as FusionBench defines it: the trim is global over ALL float parameters
+ * by default, or per tensor (`trim_scope: per_tensor`, as mergekit does).
+ *
+ * The global trim streams: pass 0 counts the high bits of every |τt| per task, pass 1 the low bits in the
+ * bucket holding each task's threshold (magnitude-select.ts), which gives the exact thresholds; pass 2
+ * counts the votes sign(Σt kept τt) whose sign breaks zero-sign ties (the majority); the merge pass then
+ * merges every entry at once (ties-entries.ts).
  */
 import { z } from 'zod';
-import { exactTrimBits, mergeEntries } from './kernels/ties-entries.js';
-import { kthSmallestMagnitude } from './magnitude-select.js';
+import { kthSmallestMagnitude, MagnitudeSelector } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
-import type { DeferredMerger } from './stream.js';
 import { nonFiniteError, TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import { GlobalTrimPlanner, keptVotes, type TaskDeltas } from './ties-global.js';
-import { sampledTrimBand } from './ties-sample.js';
+import {
+  majoritySign,
+  type TaskDeltas,
+  TaskVectorBlocks,
+  tiesMergeBlock,
+  tiesVotes,
+} from './ties-entries.js';
+
+export { majoritySign } from './ties-entries.js';
 
 export const MERGE_FUNCS = ['sum', 'mean', 'max'] as const;
 export type MergeFunc = (typeof MERGE_FUNCS)[number];
@@ -32,29 +42,7 @@ export function trimRank(d: number, k: number): number {
   return Math.max(d - Math.floor((d * k) / 100), 1);
 }
 
-/** The sign given to entries whose summed sign is 0: sign of the total vote, +1 if that is 0 too. */
-export function majoritySign(votes: number): 1 | -1 {
-  return votes < 0 ? -1 : 1;
-}
-
-/**
- * θ0 + λ·merged: kept τt are those with |τt| ≥ thresholds[t]; the elected sign is sign(Σt kept τt), or
- * `majority` where that is 0; the kept entries of the elected sign (zeros never count) are summed,
- * averaged, or the largest in magnitude taken. `per_tensor` takes the majority over this tensor's entries
- * (mergekit's scope).
- */
-export function tiesMergeTensor(
-  pretrained: Float32Array,
-  deltas: TaskDeltas,
-  thresholds: readonly number[],
-  majority: 1 | -1 | 'per_tensor',
-  p: Pick<TiesParams, 'scaling_factor' | 'merge_func'>,
-): Float32Array {
-  const tie = majority === 'per_tensor' ? majoritySign(keptVotes(deltas, thresholds)) : majority;
-  const out = new Float32Array(pretrained.length);
-  mergeEntries(pretrained, deltas, exactTrimBits(thresholds), { ...p, tie }, out);
-  return out;
-}
+const PASSES = { coarse: 0, fine: 1, votes: 2 } as const;
 
 /** A Ties merger over task vectors produced by `transform` (identity for Ties, drop-and-rescale for DARE). */
 export function createTiesMerger(
@@ -63,65 +51,82 @@ export function createTiesMerger(
   transform?: TaskVectorTransform,
 ): TensorMerger {
   const vectors = new TaskVectors();
+  const blocks = new TaskVectorBlocks();
   let zeros = new Float32Array(0);
-  // Plain Ties reads τ from the experts on the fly; DARE's dropped τ are materialized (base 0).
-  const deltas = (tensors: MergeTensors): TaskDeltas => {
-    if (!transform) return { base: tensors.pretrained, arrays: tensors.experts };
-    if (zeros.length < tensors.pretrained.length) zeros = new Float32Array(tensors.pretrained.length);
-    return {
-      base: zeros.subarray(0, tensors.pretrained.length),
-      arrays: vectors.compute(tensors, transform),
-    };
+  const zerosOf = (n: number) => {
+    if (zeros.length < n) zeros = new Float32Array(n);
+    return zeros.subarray(0, n);
   };
+  // Plain Ties reads τ from the experts on the fly; DARE's dropped τ are made first (base 0).
+  const deltas = (tensors: MergeTensors): TaskDeltas =>
+    transform
+      ? { base: zerosOf(tensors.pretrained.length), arrays: vectors.compute(tensors, transform) }
+      : { base: tensors.pretrained, arrays: tensors.experts };
+  const merge = (
+    pretrained: Float32Array,
+    taskDeltas: TaskDeltas,
+    thresholds: Float64Array,
+    tie: -1 | 0 | 1,
+  ) => {
+    const out = new Float32Array(pretrained.length);
+    const options = { ...p, tie };
+    blocks.forEach(taskDeltas, (taus, start, n) =>
+      tiesMergeBlock(pretrained, taus, start, n, thresholds, options, out),
+    );
+    return out;
+  };
+  const votes = (taskDeltas: TaskDeltas, thresholds: Float64Array) => {
+    let sum = 0;
+    blocks.forEach(taskDeltas, (taus, _, n) => {
+      sum += tiesVotes(taus, n, thresholds);
+    });
+    return sum;
+  };
+
   if (p.trim_scope === 'per_tensor') {
     return {
-      merge(tensors: MergeTensors): Float32Array {
+      passes: 0,
+      merge(tensors) {
+        // τ made (and checked for NaN/Inf) once: the threshold, the votes and the merge each read it.
         const taus = vectors.compute(tensors, transform);
         const kth = trimRank(tensors.pretrained.length, p.threshold);
-        const thresholds = taus.map((tau) => (tau.length === 0 ? 0 : kthSmallestMagnitude(tau, kth)));
-        const zero = new Float32Array(tensors.pretrained.length);
-        return tiesMergeTensor(tensors.pretrained, { base: zero, arrays: taus }, thresholds, 'per_tensor', p);
+        const thresholds = Float64Array.from(taus, (tau) =>
+          tau.length === 0 ? 0 : kthSmallestMagnitude(tau, kth),
+        );
+        const taskDeltas = { base: zerosOf(tensors.pretrained.length), arrays: taus };
+        return merge(tensors.pretrained, taskDeltas, thresholds, majoritySign(votes(taskDeltas, thresholds)));
       },
     };
   }
-  const kth = trimRank(context.floatParams, p.threshold);
-  const planner = GlobalTrimPlanner.forParams(context.tasks.length, kth, context.floatParams);
-  const merger: DeferredMerger = {
-    // Plain Ties guesses its thresholds from a sample and merges at once; DARE's τ (dropped at random,
-    // many zeros) are counted in full.
-    prepare: transform
-      ? undefined
-      : (sources, plan, scratch) => {
-          if (context.floatParams === 0) return;
-          const band = sampledTrimBand(sources, plan, kth, planner.boundaryBudget, scratch);
-          if (band !== null) planner.useBand(band, context.floatParams);
-        },
-    wantsPass: (pass) => context.floatParams > 0 && planner.wantsPass(pass),
-    observe(pass, tensors) {
-      // DARE checks for NaN/Inf before its drops could hide them (plain Ties finds them in its histogram).
-      if (pass === 1) return planner.countFine(deltas(tensors));
-      const bad = planner.countMagnitudes(deltas(tensors));
-      if (bad >= 0) throw nonFiniteError(tensors, bad);
-    },
-    // Plain Ties observes τ a few experts at a time (read and counted while partly in cache); DARE needs
-    // them all.
-    observeExperts: transform
-      ? undefined
-      : (pass, pretrained, first, experts) =>
-          planner.countTasks(pass, first, { base: pretrained, arrays: experts }),
-    endPass: (pass) => planner.endPass(pass),
-    merge(tensors, into) {
-      const merged = planner.mergeProvisional(tensors.pretrained, deltas(tensors), p, into);
-      const bad = planner.nonFiniteTask();
-      if (bad >= 0) throw nonFiniteError(tensors, bad);
-      return merged;
-    },
-    finishMerge: () => planner.finishMerge(),
-    finalize: (values) => planner.finalize(values, p),
-    finalizeAhead: (values) => planner.finalizeAhead(values, p),
-    dispose: () => planner.dispose(),
+
+  const selector = new MagnitudeSelector(trimRank(context.floatParams, p.threshold), context.tasks.length);
+  let thresholds = new Float64Array(0);
+  let pass: number = PASSES.coarse;
+  let voteSum = 0;
+  const startPass = (next: number) => {
+    if (next === PASSES.fine) selector.endCoarse();
+    if (next === PASSES.votes) thresholds = Float64Array.from(selector.endFine());
+    pass = next;
   };
-  return merger;
+  return {
+    passes: context.floatParams > 0 ? 3 : 0,
+    observe(observed, tensors) {
+      if (observed !== pass) startPass(observed);
+      const taskDeltas = deltas(tensors);
+      if (pass === PASSES.votes) {
+        voteSum += votes(taskDeltas, thresholds);
+        return;
+      }
+      blocks.forEach(taskDeltas, (taus, _, n) => {
+        const bits = new Uint32Array(taus.buffer, 0, n * taskDeltas.arrays.length);
+        if (pass === PASSES.coarse) selector.countCoarse(bits, n);
+        else selector.countFine(bits, n);
+      });
+      const bad = pass === PASSES.coarse ? selector.nonFiniteRow() : -1;
+      if (bad >= 0) throw nonFiniteError(tensors, bad);
+    },
+    merge: (tensors) => merge(tensors.pretrained, deltas(tensors), thresholds, majoritySign(voteSum)),
+  };
 }
 
 export const tiesMethod: StaticMergeMethod<TiesParams> = {

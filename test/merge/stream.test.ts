@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MergeTensors } from '../../src/merge/method.js';
+import type { MergeTensors, TensorMerger } from '../../src/merge/method.js';
 import { planMerge } from '../../src/merge/plan.js';
-import { outputEntries, SpillFile, streamMerge } from '../../src/merge/stream.js';
+import { outputEntries, streamMerge } from '../../src/merge/stream.js';
 import { taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
 import { tiesMethod } from '../../src/merge/ties.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -69,7 +67,7 @@ describe('streamMerge', () => {
     expect(Array.from(sink.written.w.data as Uint16Array)).toEqual([0x3c00, 0x4200]);
   });
 
-  it('samples every float tensor for the ties band (whole when small), then merges at once', () => {
+  it('runs the ties passes (coarse counts, fine counts, votes) over every float tensor, then merges', () => {
     const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [2, 4]) } };
     const plan = planMerge(sources);
     const merger = tiesMethod.createMerger(tiesMethod.params.parse({}), {
@@ -81,9 +79,17 @@ describe('streamMerge', () => {
     const result = streamMerge(sources, plan, merger, new MemorySink(outputEntries(plan)), {
       onProgress: (p) => progress.push(`${p.phase}${p.pass}:${p.index}/${p.total}`),
     });
-    expect(result.passes).toBe(0);
-    expect(sources.experts.a.reads).toBe(2 * 2);
-    expect(progress).toEqual(['merge0:1/2', 'merge0:2/2']);
+    expect(result.passes).toBe(3);
+    expect(sources.experts.a.reads).toBe(4 * 2);
+    const observe = (pass: number) => [`observe${pass}:1/2`, `observe${pass}:2/2`];
+    expect(progress).toEqual([
+      ...observe(0),
+      ...observe(1),
+      ...observe(2),
+      'merge3:1/3',
+      'merge3:2/3',
+      'merge3:3/3',
+    ]);
   });
 
   it('fails on non-finite weights naming the tensor and the model, and aborts the sink', () => {
@@ -146,6 +152,7 @@ describe('streamMerge', () => {
       sources,
       plan,
       {
+        passes: 0,
         merge: (t) => {
           seen.push(t);
           return t.pretrained;
@@ -159,77 +166,33 @@ describe('streamMerge', () => {
     ]);
   });
 
-  it('finalizes deferred merges in order after the pass and disposes of them on error', () => {
+  it('hands every float tensor to observe once per pass before the first merge, and aborts on error', () => {
     const sources = { pretrained: model('p', [1, 2]), experts: { a: model('a', [3, 5]) } };
     const plan = planMerge(sources);
     const events: string[] = [];
-    const deferred = (failAt?: string) => ({
-      merge: (t: MergeTensors) => {
+    const observing = (failAt?: string): TensorMerger => ({
+      passes: 2,
+      observe: (pass, t) => events.push(`observe ${pass} ${t.name}`),
+      merge: (t) => {
         if (t.name === failAt) throw new Error(`boom at ${t.name}`);
         events.push(`merge ${t.name}`);
         return Float32Array.from(t.experts[0]);
       },
-      finishMerge: () => events.push('finish'),
-      finalize: (values: Float32Array) => {
-        events.push(`finalize ${values[0]}`);
-        values[0] += 100;
-      },
-      dispose: () => events.push('dispose'),
     });
     const sink = new MemorySink(outputEntries(plan));
-    streamMerge(sources, plan, deferred(), sink);
-    expect(events).toEqual(['merge w', 'merge b', 'finish', 'finalize 3', 'finalize 3', 'dispose']);
-    expect(Array.from(sink.written.w.data as Float32Array)).toEqual([103, 5]);
-    expect(Array.from(sink.written.b.data as Float32Array)).toEqual([103]);
+    expect(streamMerge(sources, plan, observing(), sink).passes).toBe(2);
+    expect(events).toEqual([
+      'observe 0 w',
+      'observe 0 b',
+      'observe 1 w',
+      'observe 1 b',
+      'merge w',
+      'merge b',
+    ]);
+    expect(Array.from(sink.written.w.data as Float32Array)).toEqual([3, 5]);
     expect(sink.written.ids).toBe(ids);
-    events.length = 0;
     const failing = new MemorySink(outputEntries(plan));
-    expect(() => streamMerge(sources, plan, deferred('b'), failing)).toThrow('boom at b');
-    expect(events).toEqual(['merge w', 'dispose']);
+    expect(() => streamMerge(sources, plan, observing('b'), failing)).toThrow('boom at b');
     expect(failing.state).toBe('aborted');
-  });
-});
-
-describe('SpillFile', () => {
-  it('reads back what it appended at the offsets it returned, and removes its folder', () => {
-    const spill = new SpillFile('test.bin');
-    expect(spill.append(Uint8Array.from([1, 2, 3]))).toBe(0);
-    expect(spill.append(Uint8Array.from([4, 5]))).toBe(3);
-    const back = new Uint8Array(3);
-    spill.read(back, 2);
-    expect(Array.from(back)).toEqual([3, 4, 5]);
-    expect(existsSync(spill.path)).toBe(true);
-    spill.dispose();
-    expect(existsSync(dirname(spill.path))).toBe(false);
-  });
-
-  it('keeps appends in memory up to its budget, copied, and spills the rest to a file', () => {
-    const spill = new SpillFile('test.bin', 5);
-    const reused = Uint8Array.from([1, 2, 3]);
-    expect(spill.append(reused)).toBe(0);
-    reused.fill(9);
-    expect(spill.append(Uint8Array.from([4, 5]))).toBe(3);
-    expect(existsSync(spill.path)).toBe(false);
-    expect(spill.append(Uint8Array.from([6, 7, 8]))).toBe(5);
-    expect(spill.append(Uint8Array.from([10]))).toBe(8);
-    expect(existsSync(spill.path)).toBe(true);
-    const read = (offset: number, length: number) => {
-      const back = new Uint8Array(length);
-      spill.read(back, offset);
-      return Array.from(back);
-    };
-    expect([read(0, 3), read(3, 2), read(5, 3), read(6, 3)]).toEqual([
-      [1, 2, 3],
-      [4, 5],
-      [6, 7, 8],
-      [7, 8, 10],
-    ]);
-    expect([Array.from(spill.take(3, 2)), Array.from(spill.take(5, 3))]).toEqual([
-      [4, 5],
-      [6, 7, 8],
-    ]);
-    expect(() => spill.read(new Uint8Array(2), 3)).toThrow('no append at offset 3');
-    spill.dispose();
-    expect(existsSync(dirname(spill.path))).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The scalar Ties kernel the blocked entry kernel replaced, kept as the exact reference of the tests:
- * per entry, τt = float32(arrays[t] − base), trimmed where |τt| < thresholds[t], the kept values summed
- * in float64 in task order, the sign elected (ties to `majority`) and the disjoint merge taken.
+ * The scalar Ties kernel, the exact reference of the tests: per entry, τt = float32(arrays[t] − base),
+ * trimmed where |τt| < thresholds[t], the kept values summed in float64 in task order, the sign elected
+ * (where the sum is 0: `majority`, the sign of the total vote, which stays 0 when the votes cancel) and
+ * the disjoint merge taken as FusionBench's ties_merging_utils does: sign > 0 keeps the positive values,
+ * otherwise the negative ones; `max` takes the largest magnitude times the sign (0 for sign 0).
  */
 import type { MergeFunc } from '../../src/merge/ties.js';
 
@@ -29,10 +31,10 @@ export function referenceTiesTensor(
   pretrained: Float32Array,
   deltas: ReferenceDeltas,
   thresholds: readonly number[],
-  majority: 1 | -1 | 'per_tensor',
+  majority: 1 | 0 | -1 | 'per_tensor',
   { scaling_factor: lambda, merge_func: func }: { scaling_factor: number; merge_func: MergeFunc },
 ): Float32Array {
-  const tieSign = majority === 'per_tensor' ? (referenceVotes(deltas, thresholds) < 0 ? -1 : 1) : majority;
+  const tieSign = majority === 'per_tensor' ? Math.sign(referenceVotes(deltas, thresholds)) : majority;
   const out = new Float32Array(pretrained.length);
   for (let i = 0; i < out.length; i++) {
     let total = 0;
@@ -56,12 +58,13 @@ export function referenceTiesTensor(
         negativeMax = Math.max(negativeMax, -v);
       }
     }
-    const up = (total > 0 ? 1 : total < 0 ? -1 : tieSign) > 0;
+    const sign = total > 0 ? 1 : total < 0 ? -1 : tieSign;
+    const up = sign > 0;
     let merged: number;
     if (func === 'sum') merged = up ? positive : negative;
     else if (func === 'mean')
       merged = up ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
-    else merged = up ? positiveMax : -negativeMax;
+    else merged = up ? positiveMax : sign < 0 ? -negativeMax : 0;
     out[i] = pretrained[i] + lambda * merged;
   }
   return out;

@@ -26,27 +26,44 @@ describe('ties (global trim over all parameters)', () => {
     two: expert([-1, 2, 0.25], [4, -3]), // trimmed: a [0, 2, 0], b [4, −3]
   };
 
-  it('trims globally, breaks zero signs with the majority (+1 when the vote is 0) and sums', () => {
-    // Summed: a [0, 0, 3], b [0, −3] → votes 0 → zero signs become +1:
-    // a[1] keeps +2 (task two), b[0] keeps +4 (task two); merged a [0, 2, 3], b [4, −3]; λ = 0.5.
+  it('trims globally, leaves zero signs 0 when the votes cancel (keeping negative values, as FusionBench) and sums', () => {
+    // Summed: a [0, 0, 3], b [0, −3] → votes 0 → the majority sign(0) = 0 stays, and sign 0 keeps τ < 0:
+    // a[1] keeps −2 (task one), b[0] keeps −4 (task one); merged a [0, −2, 3], b [−4, −3]; λ = 0.5.
     const out = mergeInMemory(tiesMethod, { threshold: 40, scaling_factor: 0.5 }, pretrained, experts);
-    expect(out.a).toEqual([10, 21, 31.5]);
-    expect(out.b).toEqual([42, 48.5]);
+    expect(out.a).toEqual([10, 19, 31.5]);
+    expect(out.b).toEqual([38, 48.5]);
+    // max: sign 0 gives |τ|max · 0 = 0 (a[1], b[0] stay θ0); mean: the mean of the negative values.
+    const max = mergeInMemory(
+      tiesMethod,
+      { threshold: 40, scaling_factor: 1, merge_func: 'max' },
+      pretrained,
+      experts,
+    );
+    expect(max.a).toEqual([10, 20, 33]);
+    expect(max.b).toEqual([40, 47]);
+    const mean = mergeInMemory(
+      tiesMethod,
+      { threshold: 40, scaling_factor: 1, merge_func: 'mean' },
+      pretrained,
+      experts,
+    );
+    expect(mean.a).toEqual([10, 18, 33]);
+    expect(mean.b).toEqual([36, 47]);
   });
 
   it('differs from the per-tensor trim', () => {
     // Per tensor: a (d = 3, keep ⌊1.2⌋ = 1, rank 2): task one keeps |τ| ≥ 2 → [0, −2, 3]; task two
-    // keeps ≥ 1 → [−1, 2, 0]; sums [−1, 0, 3], votes 0 → +1: a[1] keeps +2 → merged [−1, 2, 3].
-    // b (d = 2, keep 0, rank 2): the largest only: one [−4, 0], two [4, 0]; sums [0, 0], votes 0 → +1:
-    // b[0] keeps +4 → merged [4, 0].
+    // keeps ≥ 1 → [−1, 2, 0]; sums [−1, 0, 3], votes 0 → sign 0: a[1] keeps −2 → merged [−1, −2, 3].
+    // b (d = 2, keep 0, rank 2): the largest only: one [−4, 0], two [4, 0]; sums [0, 0], votes 0 → sign 0:
+    // b[0] keeps −4 → merged [−4, 0].
     const out = mergeInMemory(
       tiesMethod,
       { threshold: 40, scaling_factor: 1, trim_scope: 'per_tensor' },
       pretrained,
       experts,
     );
-    expect(out.a).toEqual([9, 22, 33]);
-    expect(out.b).toEqual([44, 50]);
+    expect(out.a).toEqual([9, 18, 33]);
+    expect(out.b).toEqual([36, 50]);
   });
 
   it('breaks zero signs with a negative majority when the vote is negative', () => {
