@@ -17,7 +17,7 @@ export class MagnitudeSelector {
   private readonly coarse: Float64Array;
   private fine: Float64Array | null = null;
   /** Per row, the high 16 bits of its k-th magnitude, known after `endCoarse`. */
-  private readonly buckets: Int32Array;
+  readonly buckets: Int32Array;
   private readonly rankInBucket: Float64Array;
   private counted = 0;
 
@@ -75,6 +75,11 @@ export class MagnitudeSelector {
     }
   }
 
+  /** Pass 2 for one value whose magnitude's high bits are its row's bucket (for callers that check that). */
+  countFineOne(row: number, magnitudeBits: number): void {
+    this.fine![row * FINE + (magnitudeBits & 0xffff)]++;
+  }
+
   /** After pass 2: the exact k-th smallest magnitude of each row. */
   endFine(): number[] {
     const fine = this.fine!;
@@ -91,6 +96,11 @@ export class MagnitudeSelector {
 
 const scratch = new Float32Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
+
+export function floatBits(value: number): number {
+  scratch[0] = value;
+  return scratchBits[0];
+}
 
 export function bitsToFloat(bits: number): number {
   scratchBits[0] = bits;

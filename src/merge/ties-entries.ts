@@ -29,12 +29,17 @@ const BLOCK = 2048;
 /** Hands out the task vectors of a tensor a block at a time, in one reused buffer. */
 export class TaskVectorBlocks {
   private taus = new Float32Array(0);
+  /** The bit patterns of the block handed to `visit` (the same memory). */
+  bits = new Uint32Array(0);
 
   /** Calls `visit` per block with τ interleaved (entry j of task t at j · T + t), entries [start, start + n). */
   forEach(deltas: TaskDeltas, visit: (taus: Float32Array, start: number, n: number) => void): void {
     const { base, arrays } = deltas;
     const tasks = arrays.length;
-    if (this.taus.length < tasks * BLOCK) this.taus = new Float32Array(tasks * BLOCK);
+    if (this.taus.length < tasks * BLOCK) {
+      this.taus = new Float32Array(tasks * BLOCK);
+      this.bits = new Uint32Array(this.taus.buffer);
+    }
     const taus = this.taus;
     for (let start = 0; start < base.length; start += BLOCK) {
       const n = Math.min(BLOCK, base.length - start);

@@ -3,10 +3,8 @@
  * Merging Models", NeurIPS 2023, as FusionBench defines it: the trim is global over ALL float parameters
  * by default, or per tensor (`trim_scope: per_tensor`, as mergekit does).
  *
- * The global trim streams: pass 0 counts the high bits of every |τt| per task, pass 1 the low bits in the
- * bucket holding each task's threshold (magnitude-select.ts), which gives the exact thresholds; pass 2
- * counts the votes sign(Σt kept τt) whose sign breaks zero-sign ties (the majority); the merge pass then
- * merges every entry at once (ties-entries.ts).
+ * The global trim streams: two passes over the models give each task's exact threshold and the majority
+ * sign (ties-global.ts), then the merge pass merges every entry at once (ties-entries.ts).
  */
 import { z } from 'zod';
 import { kthSmallestMagnitude, MagnitudeSelector } from './magnitude-select.js';
@@ -19,6 +17,7 @@ import {
   tiesMergeBlock,
   tiesVotes,
 } from './ties-entries.js';
+import { GlobalTrim } from './ties-global.js';
 
 export { majoritySign } from './ties-entries.js';
 
@@ -41,8 +40,6 @@ export type TiesParams = z.infer<typeof params>;
 export function trimRank(d: number, k: number): number {
   return Math.max(d - Math.floor((d * k) / 100), 1);
 }
-
-const PASSES = { coarse: 0, fine: 1, votes: 2 } as const;
 
 /** A Ties merger over task vectors produced by `transform` (identity for Ties, drop-and-rescale for DARE). */
 export function createTiesMerger(
@@ -99,33 +96,21 @@ export function createTiesMerger(
     };
   }
 
-  const selector = new MagnitudeSelector(trimRank(context.floatParams, p.threshold), context.tasks.length);
-  let thresholds = new Float64Array(0);
-  let pass: number = PASSES.coarse;
-  let voteSum = 0;
-  const startPass = (next: number) => {
-    if (next === PASSES.fine) selector.endCoarse();
-    if (next === PASSES.votes) thresholds = Float64Array.from(selector.endFine());
-    pass = next;
-  };
+  const trim = new GlobalTrim(context.tasks.length, trimRank(context.floatParams, p.threshold));
   return {
-    passes: context.floatParams > 0 ? 3 : 0,
-    observe(observed, tensors) {
-      if (observed !== pass) startPass(observed);
-      const taskDeltas = deltas(tensors);
-      if (pass === PASSES.votes) {
-        voteSum += votes(taskDeltas, thresholds);
-        return;
-      }
-      blocks.forEach(taskDeltas, (taus, _, n) => {
-        const bits = new Uint32Array(taus.buffer, 0, n * taskDeltas.arrays.length);
-        if (pass === PASSES.coarse) selector.countCoarse(bits, n);
-        else selector.countFine(bits, n);
-      });
-      const bad = pass === PASSES.coarse ? selector.nonFiniteRow() : -1;
-      if (bad >= 0) throw nonFiniteError(tensors, bad);
+    get passes() {
+      return context.floatParams > 0 ? trim.passes : 0;
     },
-    merge: (tensors) => merge(tensors.pretrained, deltas(tensors), thresholds, majoritySign(voteSum)),
+    observe(pass, tensors) {
+      blocks.forEach(deltas(tensors), (taus, _, n) => {
+        const bad = trim.observe(pass, taus, blocks.bits, n);
+        if (bad >= 0) throw nonFiniteError(tensors, bad);
+      });
+    },
+    merge(tensors) {
+      trim.finish();
+      return merge(tensors.pretrained, deltas(tensors), trim.thresholds, trim.majority);
+    },
   };
 }
 

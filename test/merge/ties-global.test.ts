@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { kthSmallestMagnitude, MagnitudeSelector } from '../../src/merge/magnitude-select.js';
 import { tiesMethod, trimRank } from '../../src/merge/ties.js';
+import { TaskVectorBlocks } from '../../src/merge/ties-entries.js';
+import { GlobalTrim } from '../../src/merge/ties-global.js';
 import { mergeInMemory, mulberry32, type StateDict } from './memory.js';
+import { referenceVotes } from './ties-reference.js';
 
 const bitsOf = (values: number[]) => new Uint32Array(Float32Array.from(values).buffer);
 
@@ -118,4 +121,47 @@ describe('ties global trim: streaming result equals the flattened reference', ()
       }
     });
   }
+});
+
+describe('GlobalTrim (thresholds and majority in two passes, or three when held entries overflow)', () => {
+  it('gives the exact thresholds and majority with entries held, and with pass 2 instead', () => {
+    for (const [seed, shift] of [
+      [5, -0.25],
+      [6, 0.25],
+      [7, 0],
+    ]) {
+      const random = mulberry32(seed);
+      // Multiples of 1/4: few magnitudes, so that many entries hold several boundary magnitudes.
+      const quarters = (n: number) =>
+        Float32Array.from({ length: n }, () => Math.round(random() * 6) / 4 + shift);
+      const tensors = [40, 7, 64].map((n) => ({
+        base: quarters(n).map((v) => v - shift),
+        arrays: [0, 1, 2].map(() => quarters(n)),
+      }));
+      const flat = (pick: (t: (typeof tensors)[number]) => Float32Array) =>
+        Float32Array.from(tensors.flatMap((t) => Array.from(pick(t))));
+      const base = flat((t) => t.base);
+      const arrays = [0, 1, 2].map((task) => flat((t) => t.arrays[task]));
+      const kth = trimRank(base.length, 20);
+      const expected = arrays.map((a) =>
+        kthSmallestMagnitude(
+          Float32Array.from(a, (v, i) => v - base[i]),
+          kth,
+        ),
+      );
+      const votes = referenceVotes({ base, arrays }, expected);
+      for (const maxHeld of [1 << 20, 0]) {
+        const trim = new GlobalTrim(3, kth, maxHeld);
+        const blocks = new TaskVectorBlocks();
+        for (let pass = 0; pass < trim.passes; pass++) {
+          for (const t of tensors)
+            blocks.forEach(t, (taus, _, n) => trim.observe(pass, taus, blocks.bits, n));
+        }
+        trim.finish();
+        expect(trim.passes).toBe(maxHeld === 0 ? 3 : 2);
+        expect(Array.from(trim.thresholds)).toEqual(expected);
+        expect(trim.majority).toBe(Math.sign(votes));
+      }
+    }
+  });
 });
