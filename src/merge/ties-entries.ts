@@ -5,8 +5,8 @@
  * sign (for sign 0, the negative ones, as FusionBench and the Ties authors' code select them) and sums
  * them, averages them, or takes the largest magnitude (times the sign, so 0 for sign 0).
  *
- * The task vectors of a tensor are made a block of entries at a time, interleaved (entry j of task t at
- * j · T + t), so the loops read one small array that stays in cache.
+ * The merge reads the models' tensors directly; the counting passes see the task vectors a block of
+ * entries at a time, interleaved (entry j of task t at j · T + t), with their bit patterns.
  */
 import type { MergeFunc } from './ties.js';
 
@@ -67,19 +67,19 @@ export function tiesVotes(taus: Float32Array, n: number, thresholds: Float64Arra
   return votes;
 }
 
-/** out[start + j] = θ0 + λ·merged for the n entries of a block. */
-export function tiesMergeBlock(
+/** θ0 + λ·merged for every entry of a tensor, as a new array. */
+export function tiesMerge(
   pretrained: Float32Array,
-  taus: Float32Array,
-  start: number,
-  n: number,
+  deltas: TaskDeltas,
   thresholds: Float64Array,
   options: TiesEntryOptions,
-  out: Float32Array,
-): void {
-  const tasks = thresholds.length;
+): Float32Array {
+  const { base, arrays } = deltas;
+  const tasks = arrays.length;
   const { scaling_factor: lambda, merge_func: func, tie } = options;
-  for (let j = 0, k = 0; j < n; j++) {
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) {
+    const b = base[i];
     let total = 0;
     let positive = 0;
     let negative = 0;
@@ -87,18 +87,19 @@ export function tiesMergeBlock(
     let negativeCount = 0;
     let positiveMax = 0;
     let negativeMax = 0;
-    for (let t = 0; t < tasks; t++, k++) {
-      const v = taus[k];
-      if (Math.abs(v) < thresholds[t]) continue;
-      total += v;
-      if (v > 0) {
-        positive += v;
+    for (let t = 0; t < tasks; t++) {
+      const v = Math.fround(arrays[t][i] - b);
+      // A trimmed τt adds +0: the sums start at +0 and never become −0, so that changes none of them.
+      const kept = Math.abs(v) >= thresholds[t] ? v : 0;
+      total += kept;
+      if (kept > 0) {
+        positive += kept;
         positiveCount++;
-        if (v > positiveMax) positiveMax = v;
-      } else if (v < 0) {
-        negative += v;
+        if (kept > positiveMax) positiveMax = kept;
+      } else if (kept < 0) {
+        negative += kept;
         negativeCount++;
-        if (-v > negativeMax) negativeMax = -v;
+        if (-kept > negativeMax) negativeMax = -kept;
       }
     }
     const sign = total > 0 ? 1 : total < 0 ? -1 : tie;
@@ -107,8 +108,9 @@ export function tiesMergeBlock(
     else if (func === 'mean')
       merged = sign > 0 ? positive / Math.max(positiveCount, 1) : negative / Math.max(negativeCount, 1);
     else merged = sign > 0 ? positiveMax : sign < 0 ? -negativeMax : 0;
-    out[start + j] = pretrained[start + j] + lambda * merged;
+    out[i] = pretrained[i] + lambda * merged;
   }
+  return out;
 }
 
 /** The majority of Σ votes: its sign, 0 when the votes cancel (the tie then stays unresolved). */

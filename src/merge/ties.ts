@@ -7,16 +7,10 @@
  * sign (ties-global.ts), then the merge pass merges every entry at once (ties-entries.ts).
  */
 import { z } from 'zod';
-import { kthSmallestMagnitude, MagnitudeSelector } from './magnitude-select.js';
+import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
 import { nonFiniteError, TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import {
-  majoritySign,
-  type TaskDeltas,
-  TaskVectorBlocks,
-  tiesMergeBlock,
-  tiesVotes,
-} from './ties-entries.js';
+import { majoritySign, type TaskDeltas, TaskVectorBlocks, tiesMerge, tiesVotes } from './ties-entries.js';
 import { GlobalTrim } from './ties-global.js';
 
 export { majoritySign } from './ties-entries.js';
@@ -64,14 +58,7 @@ export function createTiesMerger(
     taskDeltas: TaskDeltas,
     thresholds: Float64Array,
     tie: -1 | 0 | 1,
-  ) => {
-    const out = new Float32Array(pretrained.length);
-    const options = { ...p, tie };
-    blocks.forEach(taskDeltas, (taus, start, n) =>
-      tiesMergeBlock(pretrained, taus, start, n, thresholds, options, out),
-    );
-    return out;
-  };
+  ) => tiesMerge(pretrained, taskDeltas, thresholds, { ...p, tie });
   const votes = (taskDeltas: TaskDeltas, thresholds: Float64Array) => {
     let sum = 0;
     blocks.forEach(taskDeltas, (taus, _, n) => {
