@@ -4,13 +4,16 @@
  * (`--clean` removes them). Each measurement runs in its own process so peak RSS is per merge:
  * the read floor (every tensor of every model read once, the faster of a plain synchronous read and the
  * merge driver's own read-ahead on a worker thread with nothing merged), task_arithmetic and ties
- * (global trim: a sample brackets the thresholds, then the merge pass; its observation passes, if a
- * band missed, and phase times are reported).
- * Targets: task_arithmetic ≤ 2× the read floor, ties ≤ 4×, peak RSS ≤ 1.5 GB.
+ * (global trim: two counting passes, then the merge pass; phase times are reported).
+ * Ties is compared in the same run with the Ties of the tree before it left hand-emitted WebAssembly
+ * (when checked out, see ties-compare.ts), with the PyTorch peer (in-memory Ties, torch.kthvalue per
+ * task) and, for its merge pass, with the same maths as an ONNX Runtime graph; the lines of code of the
+ * Ties path before and after are printed.
+ * Targets: ties ≤ 2× the Ties before and faster than the PyTorch peer, peak RSS ≤ 1.5 GB.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMergeConfig } from '../src/config/merge-config.js';
@@ -20,6 +23,13 @@ import { planMerge } from '../src/merge/plan.js';
 import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
 import { runMerge } from '../src/merge/run-merge.js';
 import { numel } from '../src/tensor/tensor.js';
+import {
+  beforeTree,
+  measureBefore,
+  measureTorch,
+  mergePassVariants,
+  tiesLinesOfCode,
+} from './ties-compare.js';
 import { peakRssMiB, writeResult } from './util.js';
 
 const DIR = join(tmpdir(), 'wemoe-merge-bench');
@@ -153,6 +163,10 @@ async function merge(method: string): Promise<Phases> {
 
 async function child(mode: string): Promise<void> {
   const start = performance.now();
+  if (mode === 'ties_merge_pass') {
+    process.stdout.write(`${JSON.stringify(await mergePassVariants(DIR, TASKS))}\n`);
+    return;
+  }
   const phases = mode === 'read' ? readFloor() : mode === 'read_ahead' ? readAheadFloor() : await merge(mode);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage();
@@ -171,6 +185,7 @@ interface Measured {
 }
 
 function measure(mode: string): Measured {
+  if (mode === 'ties_before') return measureBefore(before!) as Measured;
   const run = spawnSync(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode],
@@ -198,6 +213,8 @@ function median(runs: Measured[]): Measured {
   };
 }
 
+const before = beforeTree();
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1]);
@@ -217,16 +234,31 @@ async function main(): Promise<void> {
   measure('read'); // warms the page cache: every later measurement reads from memory alike
   // The read floor's wall time alone varies 2× from run to run here: rounds interleave the three
   // measurements and each is reported as its median.
-  const modes = ['read', 'read_ahead', 'task_arithmetic', 'ties'] as const;
+  const modes = ['read', 'read_ahead', 'task_arithmetic', 'ties', 'ties_before'] as const;
   const rounds: Record<(typeof modes)[number], Measured[]> = {
     read: [],
     read_ahead: [],
     task_arithmetic: [],
     ties: [],
+    ties_before: [],
   };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of modes) rounds[mode].push(measure(mode));
+    for (const mode of modes) if (mode !== 'ties_before' || before) rounds[mode].push(measure(mode));
   }
+  const torch = measureTorch(DIR, TASKS, availableParallelism()) as Measured | undefined;
+  const mergePass = JSON.parse(
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', 'ties_merge_pass'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+      .stdout.trim()
+      .split('\n')
+      .pop()!,
+  );
   // The floor is the faster way to merely read the inputs: the merges read ahead on a worker thread, so
   // a plain synchronous read alone would flatter them.
   const plain = median(rounds.read);
@@ -234,6 +266,8 @@ async function main(): Promise<void> {
   const floor = ahead.seconds < plain.seconds ? ahead : plain;
   const ta = median(rounds.task_arithmetic);
   const ties = median(rounds.ties);
+  const tiesBefore = before ? median(rounds.ties_before) : undefined;
+  const lines = tiesLinesOfCode();
   writeResult('merge', {
     models: 1 + TASKS.length,
     params_per_model: params,
@@ -260,10 +294,27 @@ async function main(): Promise<void> {
       ties: Math.max(...rounds.ties.map((x) => x.peak_rss_mib)),
     },
     ties_phases: ties.phases,
-    targets: { task_arithmetic_over_floor: 2, ties_over_floor: 4, peak_rss_mib: 1.5 * 1024 },
+    ties_before: tiesBefore && { tree: before, ...tiesBefore },
+    ties_over_before: tiesBefore && ties.seconds / tiesBefore.seconds,
+    cpu_ties_over_before: tiesBefore && ties.cpu_seconds / tiesBefore.cpu_seconds,
+    torch_ties: torch ?? 'torch not found (WEMOE_TORCH_PYTHON, /usr/bin/python3, python3)',
+    ties_over_torch: torch && ties.seconds / torch.seconds,
+    ties_merge_pass: mergePass,
+    ties_lines_of_code: lines,
+    targets: { ties_over_before: 2, ties_over_torch: 1, peak_rss_mib: 1.5 * 1024 },
     load_average: { start: loadBefore, end: loadavg()[0] },
     note: `inputs kept in ${DIR}; remove with: npx tsx bench/merge.bench.ts --clean`,
   });
+  const fixed = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(2)} s`);
+  console.log(
+    `ties: ${fixed(ties.seconds)} (cpu ${fixed(ties.cpu_seconds)}); before: ${fixed(tiesBefore?.seconds)} ` +
+      `(cpu ${fixed(tiesBefore?.cpu_seconds)}); PyTorch peer: ${fixed(torch?.seconds)} (cpu ${fixed(torch?.cpu_seconds)})`,
+  );
+  console.log(
+    `ties merge pass: typed arrays ${fixed(mergePass.merge_pass_typed_arrays_s)}, ONNX Runtime ` +
+      `${fixed(mergePass.merge_pass_onnx_s)} (${mergePass.bit_differences} entries differ)`,
+  );
+  console.log(`ties path, lines of code: before ${lines.before.total}, after ${lines.after.total}`);
 }
 
 await main();
