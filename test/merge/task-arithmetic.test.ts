@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { simpleAverageMethod } from '../../src/merge/simple-average.js';
-import { taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
+import { simpleAverage, simpleAverageMethod } from '../../src/merge/simple-average.js';
+import { taskArithmetic, taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
+import { addScaledSum } from '../../src/merge/task-vector.js';
 import { maxAbsDifference, mergeInMemory, mulberry32, type StateDict, vectors } from './memory.js';
 
 const pretrained = vectors({ w: [1, 2, 3], b: [0.5] });
@@ -49,5 +50,52 @@ describe('task_arithmetic', () => {
     const ta = mergeInMemory(taskArithmeticMethod, { scaling_factor: 1 / 5 }, pre, five);
     const avg = mergeInMemory(simpleAverageMethod, {}, pre, five);
     for (const name of ['x', 'y']) expect(maxAbsDifference(ta[name], avg[name])).toBeLessThan(1e-6);
+  });
+});
+
+describe('taskArithmetic, addScaledSum and simpleAverage against their scalar definitions', () => {
+  /** Per entry, the float64 sum starts at +0 and adds the arrays in task order; one rounding at the end. */
+  const scalar = (arrays: Float32Array[], finish: (sum: number, i: number) => number) =>
+    Float32Array.from(arrays[0], (_, i) =>
+      finish(
+        arrays.reduce((sum, a) => sum + a[i], 0),
+        i,
+      ),
+    );
+  /** Bit patterns, every NaN written as one pattern (NaN payloads are not specified). */
+  const bits = (values: Float32Array) =>
+    Array.from(new Uint32Array(values.buffer), (b, i) => (Number.isNaN(values[i]) ? 0x7fc00000 : b));
+  /** −0 and zeros, coarse values that cancel exactly, fine values, a few near float32's limit, NaN. */
+  const models = (seed: number, n: number, count: number) => {
+    const random = mulberry32(seed);
+    const value = () => {
+      const r = random() + 0.5;
+      if (r < 0.15) return r < 0.07 ? -0 : 0;
+      if (r < 0.5) return Math.round((random() - 0.5) * 16) / 4;
+      if (r < 0.52) return (random() - 0.5) * 6e38;
+      if (r < 0.525) return Number.NaN;
+      return (random() - 0.5) * 2 ** (Math.floor((random() + 0.5) * 40) - 20);
+    };
+    const array = () => Float32Array.from({ length: n }, value);
+    return { pretrained: array(), experts: Array.from({ length: count }, array) };
+  };
+
+  it('are equal bit for bit across block bounds, with −0, cancellations, overflow and NaN', () => {
+    let seed = 1;
+    for (const n of [1, 3, 4095, 4096, 4097, 9001]) {
+      for (const count of [1, 2, 7, 11]) {
+        const { pretrained, experts } = models(seed++, n, count);
+        for (const lambda of [0.3, -0.7, 1 / count, 0]) {
+          const expected = scalar(
+            experts,
+            (sum, i) => pretrained[i] + lambda * (sum - count * pretrained[i]),
+          );
+          expect(bits(taskArithmetic(pretrained, experts, lambda))).toEqual(bits(expected));
+          const scaled = scalar(experts, (sum, i) => pretrained[i] + lambda * sum);
+          expect(bits(addScaledSum(pretrained, experts, lambda))).toEqual(bits(scaled));
+        }
+        expect(bits(simpleAverage(experts))).toEqual(bits(scalar(experts, (sum) => sum / count)));
+      }
+    }
   });
 });
