@@ -23,7 +23,10 @@ export interface MergeTensors {
  * `merge`.
  */
 export interface TensorMerger {
-  /** How many observation passes precede the merge pass (0: merge at once). */
+  /**
+   * How many observation passes precede the merge pass (0: merge at once); read again after each pass, as
+   * what a method observed may make it ask for one more.
+   */
   readonly passes: number;
   /** Sees every float tensor once per pass, in the same order each pass. */
   observe?(pass: number, tensors: MergeTensors): void;

@@ -54,19 +54,17 @@ export class GlobalTrim {
     return this.votes > 0 ? 1 : this.votes < 0 ? -1 : 0;
   }
 
-  /**
-   * Counts a block of `n` entries of τ interleaved by task (`bits`: the same memory); returns the first task
-   * whose τ holds NaN or ±Inf so far (seen in pass 0), or −1.
-   */
-  observe(pass: number, taus: Float32Array, bits: Uint32Array, n: number): number {
+  /** Counts a block of `n` entries of τ interleaved by task (`bits`: the same memory). */
+  observe(pass: number, taus: Float32Array, bits: Uint32Array, n: number): void {
     if (pass !== this.pass) this.endPass(pass);
-    if (pass === 0) {
-      this.selector.countCoarse(bits, n);
-      return this.selector.nonFiniteRow();
-    }
-    if (pass === 1) this.countFineAndVotes(taus, bits, n);
+    if (pass === 0) this.selector.countCoarse(bits, n);
+    else if (pass === 1) this.countFineAndVotes(taus, bits, n);
     else this.votes += tiesVotes(taus, n, this.thresholds);
-    return -1;
+  }
+
+  /** The first task whose τ held NaN or ±Inf in pass 0 so far, or −1. */
+  nonFiniteTask(): number {
+    return this.pass === 0 ? this.selector.nonFiniteRow() : -1;
   }
 
   private endPass(next: number): void {

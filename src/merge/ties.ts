@@ -53,12 +53,6 @@ export function createTiesMerger(
     transform
       ? { base: zerosOf(tensors.pretrained.length), arrays: vectors.compute(tensors, transform) }
       : { base: tensors.pretrained, arrays: tensors.experts };
-  const merge = (
-    pretrained: Float32Array,
-    taskDeltas: TaskDeltas,
-    thresholds: Float64Array,
-    tie: -1 | 0 | 1,
-  ) => tiesMerge(pretrained, taskDeltas, thresholds, { ...p, tie });
   const votes = (taskDeltas: TaskDeltas, thresholds: Float64Array) => {
     let sum = 0;
     blocks.forEach(taskDeltas, (taus, _, n) => {
@@ -78,7 +72,8 @@ export function createTiesMerger(
           tau.length === 0 ? 0 : kthSmallestMagnitude(tau, kth),
         );
         const taskDeltas = { base: zerosOf(tensors.pretrained.length), arrays: taus };
-        return merge(tensors.pretrained, taskDeltas, thresholds, majoritySign(votes(taskDeltas, thresholds)));
+        const tie = majoritySign(votes(taskDeltas, thresholds));
+        return tiesMerge(tensors.pretrained, taskDeltas, thresholds, { ...p, tie });
       },
     };
   }
@@ -89,14 +84,13 @@ export function createTiesMerger(
       return context.floatParams > 0 ? trim.passes : 0;
     },
     observe(pass, tensors) {
-      blocks.forEach(deltas(tensors), (taus, _, n) => {
-        const bad = trim.observe(pass, taus, blocks.bits, n);
-        if (bad >= 0) throw nonFiniteError(tensors, bad);
-      });
+      blocks.forEach(deltas(tensors), (taus, _, n) => trim.observe(pass, taus, blocks.bits, n));
+      const bad = trim.nonFiniteTask();
+      if (bad >= 0) throw nonFiniteError(tensors, bad);
     },
     merge(tensors) {
       trim.finish();
-      return merge(tensors.pretrained, deltas(tensors), trim.thresholds, trim.majority);
+      return tiesMerge(tensors.pretrained, deltas(tensors), trim.thresholds, { ...p, tie: trim.majority });
     },
   };
 }

@@ -62,7 +62,7 @@ describe('MagnitudeSelector (two-pass radix selection)', () => {
   });
 });
 
-/** Ties exactly as method.md states it, on the flattened concatenation (sorted key order). */
+/** Ties as FusionBench computes it, on the flattened concatenation (sorted key order). */
 function referenceTies(
   pre: StateDict,
   experts: StateDict[],
