@@ -4,6 +4,7 @@
  * and the merge by the scalar reference kernel (ties-reference.ts). Results must match bit for bit.
  */
 import { describe, expect, it } from 'vitest';
+import { dareMethod, dropAndRescale } from '../../src/merge/dare.js';
 import { kthSmallestMagnitude } from '../../src/merge/magnitude-select.js';
 import { MERGE_FUNCS, type MergeFunc, majoritySign, tiesMethod, trimRank } from '../../src/merge/ties.js';
 import { mergeInMemory, mulberry32, type StateDict } from './memory.js';
@@ -130,6 +131,47 @@ describe('streaming global ties equals the computation it replaced, bit for bit'
       }
     }
     expect([...majorities].sort()).toEqual([-1, 0, 1]);
+  });
+
+  it('for DARE-Ties: the dropped and rescaled task vectors, trimmed globally, under every merge function', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const c = randomCase(seed * 43, seed % 2 === 0, 1 + (seed % 4));
+      const names = Object.keys(c.pretrained).sort();
+      const tasks = c.experts.map((_, t) => `task${t}`);
+      const base = flatten(c.pretrained);
+      // τ per tensor and task, dropped with the key DARE uses, then flattened in sorted key order.
+      const arrays = c.experts.map((expert, t) =>
+        Float32Array.from(
+          names.flatMap((name) => {
+            const tau = Float32Array.from(expert[name].values, (v, i) => v - c.pretrained[name].values[i]);
+            dropAndRescale(tau, 0.3, 1 / 0.7, `${seed}\u0000${name}\u0000${tasks[t]}`);
+            return Array.from(tau);
+          }),
+        ),
+      );
+      const zeros = { base: new Float32Array(base.length), arrays };
+      const thresholds = arrays.map((tau) => kthSmallestMagnitude(tau, trimRank(base.length, 20)));
+      const majority = majoritySign(referenceVotes(zeros, thresholds));
+      for (const func of MERGE_FUNCS) {
+        const expected = referenceTiesTensor(base, zeros, thresholds, majority, {
+          scaling_factor: 0.3,
+          merge_func: func,
+        });
+        const params = {
+          merge: 'ties',
+          drop_rate: 0.3,
+          threshold: 20,
+          scaling_factor: 0.3,
+          merge_func: func,
+        };
+        const experts = Object.fromEntries(c.experts.map((e, t) => [tasks[t], e]));
+        const out = mergeInMemory(dareMethod, params, c.pretrained, experts, { seed });
+        const flat = flatten(
+          Object.fromEntries(Object.entries(out).map(([name, values]) => [name, { shape: [], values }])),
+        );
+        expect(bits(flat)).toEqual(bits(expected));
+      }
+    }
   });
 
   it('where τ = θt − θ0 rounds onto or across a bucket bound or threshold (ties to even included)', () => {
