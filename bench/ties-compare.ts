@@ -12,7 +12,7 @@ import { openCheckpoint } from '../src/io/checkpoint.js';
 import { planMerge } from '../src/merge/plan.js';
 import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
 import { tiesMethod, trimRank } from '../src/merge/ties.js';
-import { TaskVectorBlocks, tiesMerge } from '../src/merge/ties-entries.js';
+import { tiesMerge } from '../src/merge/ties-entries.js';
 import { GlobalTrim } from '../src/merge/ties-global.js';
 import { onnxTiesMerge } from './ties-onnx.js';
 import { peakRssMiB } from './util.js';
@@ -99,16 +99,13 @@ export async function mergePassVariants(dir: string, tasks: readonly string[]) {
   const plan = planMerge(sources);
   const params = tiesMethod.params.parse({});
   const trim = new GlobalTrim(plan.tasks.length, trimRank(plan.floatParams, params.threshold));
-  const blocks = new TaskVectorBlocks();
   const reader = mergeReader(sources, plan);
   const readAhead = () => new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null);
   for (let pass = 0; pass < trim.passes; pass++) {
     const ahead = readAhead();
     for (const { name } of plan.floatTensors) {
       const { pretrained, experts } = ahead.next(name);
-      blocks.forEach({ base: pretrained, arrays: experts }, (taus, _, n) =>
-        trim.observe(pass, taus, blocks.bits, n),
-      );
+      trim.observe(pass, { base: pretrained, arrays: experts });
     }
     ahead.close();
   }

@@ -5,8 +5,8 @@
  * and finds the bucket holding the k-th value; pass 2 counts the low 16 bits of the values in that bucket
  * only, which pins the exact value. NaN and ±Inf land in the buckets from 0x7f80 up.
  *
- * Values arrive as blocks of interleaved rows: entry j of row r is at j · rows + r (Ties' task vectors,
- * one row per task, come this way).
+ * One selector serves several rows of values at once (Ties' task vectors, a row per task), each selected on
+ * its own.
  */
 
 const COARSE = 1 << 15;
@@ -21,7 +21,7 @@ export class MagnitudeSelector {
   private readonly rankInBucket: Float64Array;
   private counted = 0;
 
-  /** @param kth 1-based rank among the values of each row (as torch.kthvalue). */
+  /** @param kth 1-based rank among the values of each row (as torch.kthvalue); every row holds as many. */
   constructor(
     readonly kth: number,
     readonly rows = 1,
@@ -31,14 +31,12 @@ export class MagnitudeSelector {
     this.rankInBucket = new Float64Array(rows);
   }
 
-  /** Pass 1 over the bits of `entries` entries of every row (interleaved). */
-  countCoarse(bits: Uint32Array, entries: number): void {
-    const { coarse, rows } = this;
-    for (let k = 0, r = 0; k < entries * rows; k++) {
-      coarse[r * COARSE + ((bits[k] >>> 16) & 0x7fff)]++;
-      if (++r === rows) r = 0;
-    }
-    this.counted += entries;
+  /** Pass 1 over the first n bit patterns of `bits`, values of `row`. */
+  countCoarse(bits: Uint32Array, n: number, row = 0): void {
+    const coarse = this.coarse;
+    const at = row * COARSE;
+    for (let i = 0; i < n; i++) coarse[at + ((bits[i] >>> 16) & 0x7fff)]++;
+    if (row === 0) this.counted += n;
   }
 
   /** The first row that holds a NaN or ±Inf so far, or −1. */
@@ -64,14 +62,13 @@ export class MagnitudeSelector {
     this.fine = new Float64Array(this.rows * FINE);
   }
 
-  /** Pass 2 over the same values as pass 1, in any order: counts those in each row's bucket. */
-  countFine(bits: Uint32Array, entries: number): void {
-    const { buckets, rows } = this;
+  /** Pass 2 over the same values of `row` as pass 1, in any order: counts those in the row's bucket. */
+  countFine(bits: Uint32Array, n: number, row = 0): void {
     const fine = this.fine!;
-    for (let k = 0, r = 0; k < entries * rows; k++) {
-      const magnitude = bits[k] & 0x7fffffff;
-      if (magnitude >>> 16 === buckets[r]) fine[r * FINE + (magnitude & 0xffff)]++;
-      if (++r === rows) r = 0;
+    const bucket = this.buckets[row];
+    for (let i = 0; i < n; i++) {
+      const magnitude = bits[i] & 0x7fffffff;
+      if (magnitude >>> 16 === bucket) fine[row * FINE + (magnitude & 0xffff)]++;
     }
   }
 

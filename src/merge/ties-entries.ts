@@ -4,9 +4,7 @@
  * elected, or `tie` where the sum is exactly 0; the disjoint merge takes the kept values of the elected
  * sign (for sign 0, the negative ones, as FusionBench and the Ties authors' code select them) and sums
  * them, averages them, or takes the largest magnitude (times the sign, so 0 for sign 0).
- *
- * The merge reads the models' tensors directly; the counting passes see the task vectors a block of
- * entries at a time, interleaved (entry j of task t at j · T + t), with their bit patterns.
+ * τ is made where it is used, from the models' tensors, never stored.
  */
 import type { MergeFunc } from './ties.js';
 
@@ -23,43 +21,16 @@ export interface TiesEntryOptions {
   readonly tie: -1 | 0 | 1;
 }
 
-/** Entries per block: T · BLOCK float32 stay in a core's cache. */
-const BLOCK = 2048;
-
-/** Hands out the task vectors of a tensor a block at a time, in one reused buffer. */
-export class TaskVectorBlocks {
-  private taus = new Float32Array(0);
-  /** The bit patterns of the block handed to `visit` (the same memory). */
-  bits = new Uint32Array(0);
-
-  /** Calls `visit` per block with τ interleaved (entry j of task t at j · T + t), entries [start, start + n). */
-  forEach(deltas: TaskDeltas, visit: (taus: Float32Array, start: number, n: number) => void): void {
-    const { base, arrays } = deltas;
-    const tasks = arrays.length;
-    if (this.taus.length < tasks * BLOCK) {
-      this.taus = new Float32Array(tasks * BLOCK);
-      this.bits = new Uint32Array(this.taus.buffer);
-    }
-    const taus = this.taus;
-    for (let start = 0; start < base.length; start += BLOCK) {
-      const n = Math.min(BLOCK, base.length - start);
-      for (let t = 0; t < tasks; t++) {
-        const array = arrays[t];
-        for (let j = 0; j < n; j++) taus[j * tasks + t] = array[start + j] - base[start + j];
-      }
-      visit(taus, start, n);
-    }
-  }
-}
-
-/** Σ over n entries of sign(Σt kept τt): Ties' majority vote. */
-export function tiesVotes(taus: Float32Array, n: number, thresholds: Float64Array): number {
-  const tasks = thresholds.length;
+/** Σ over the entries of sign(Σt kept τt): Ties' majority vote. */
+export function tiesVotes(deltas: TaskDeltas, thresholds: Float64Array): number {
+  const { base, arrays } = deltas;
+  const tasks = arrays.length;
   let votes = 0;
-  for (let j = 0, k = 0; j < n; j++) {
+  for (let i = 0; i < base.length; i++) {
+    const b = base[i];
     let total = 0;
-    for (let t = 0; t < tasks; t++, k++) {
-      const v = taus[k];
+    for (let t = 0; t < tasks; t++) {
+      const v = Math.fround(arrays[t][i] - b);
       if (Math.abs(v) >= thresholds[t]) total += v;
     }
     votes += total > 0 ? 1 : total < 0 ? -1 : 0;

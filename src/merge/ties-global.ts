@@ -9,29 +9,33 @@
  * undecided in the boundary bucket until the pass ends. An entry with one undecided τt has two possible
  * votes; the difference is added to a count per task indexed by the τt's low 16 bits, so that when the
  * threshold's low bits J are known, the votes of the entries kept (low bits ≥ J) are a sum over that
- * count. The few entries with several undecided τt (two boundary magnitudes) are kept whole and voted
- * after the pass; should they exceed a budget (magnitudes that repeat a lot), pass 2 counts every vote
- * again with the exact thresholds.
+ * count. The few entries with several undecided τt are kept whole and voted after the pass; should they
+ * exceed a budget (magnitudes that repeat a lot), pass 2 counts every vote again with the thresholds.
  */
-import { floatBits, MagnitudeSelector } from './magnitude-select.js';
-import { tiesVotes } from './ties-entries.js';
+import { bitsToFloat, floatBits, MagnitudeSelector } from './magnitude-select.js';
+import { type TaskDeltas, tiesVotes } from './ties-entries.js';
 
 const FINE = 1 << 16;
-/** Entries with several undecided τt kept for their votes, at most (× T float32 each: 32 MB for 8 tasks). */
+/** Entries with several undecided τt kept for their votes, at most (T float32 each: 32 MB for 8 tasks). */
 const MAX_HELD = 1 << 20;
+/** Entries whose τ pass 0 makes at a time, in a buffer small enough to stay in cache. */
+const BLOCK = 4096;
 
 export class GlobalTrim {
   private readonly selector: MagnitudeSelector;
-  /** Per task, the exact thresholds, known after pass 1. */
+  /** Per task, the exact thresholds, known after the passes (`finish`). */
   thresholds = new Float64Array(0);
   private votes = 0;
   /** Per task and low 16 bits: the vote an entry gains when its undecided τt is kept. */
   private readonly keptGain: Float64Array;
-  private held: Float32Array;
+  /** Per task, the τt of the entries held for their votes (several undecided τt). */
+  private held: Float32Array[];
   private heldCount = 0;
   private heldOverflow = false;
   private pass = 0;
   private resolved = false;
+  private readonly block = new Float32Array(BLOCK);
+  private readonly blockBits = new Uint32Array(this.block.buffer);
 
   /** @param maxHeld entries with several undecided τt kept before pass 2 is needed instead. */
   constructor(
@@ -41,7 +45,7 @@ export class GlobalTrim {
   ) {
     this.selector = new MagnitudeSelector(kth, tasks);
     this.keptGain = new Float64Array(tasks * FINE);
-    this.held = new Float32Array(tasks * 1024);
+    this.held = Array.from({ length: tasks }, () => new Float32Array(1024));
   }
 
   /** Passes before the merge pass: 2, or 3 when the held entries overflowed in pass 1. */
@@ -54,12 +58,12 @@ export class GlobalTrim {
     return this.votes > 0 ? 1 : this.votes < 0 ? -1 : 0;
   }
 
-  /** Counts a block of `n` entries of τ interleaved by task (`bits`: the same memory). */
-  observe(pass: number, taus: Float32Array, bits: Uint32Array, n: number): void {
+  /** Counts one tensor's τ in pass `pass` (every float tensor once per pass, passes in order). */
+  observe(pass: number, deltas: TaskDeltas): void {
     if (pass !== this.pass) this.endPass(pass);
-    if (pass === 0) this.selector.countCoarse(bits, n);
-    else if (pass === 1) this.countFineAndVotes(taus, bits, n);
-    else this.votes += tiesVotes(taus, n, this.thresholds);
+    if (pass === 0) this.countCoarse(deltas);
+    else if (pass === 1) this.countFineAndVotes(deltas);
+    else this.votes += tiesVotes(deltas, this.thresholds);
   }
 
   /** The first task whose τ held NaN or ±Inf in pass 0 so far, or −1. */
@@ -69,13 +73,12 @@ export class GlobalTrim {
 
   private endPass(next: number): void {
     this.pass = next;
-    if (next === 1) {
-      this.selector.endCoarse();
-      return;
+    if (next === 1) this.selector.endCoarse();
+    else {
+      this.resolveThresholds();
+      // Pass 2 counts every vote again.
+      this.votes = 0;
     }
-    this.resolveThresholds();
-    // Pass 2 counts every vote again.
-    if (next === 2) this.votes = 0;
   }
 
   /** Ends the passes: the thresholds and the majority are final after it. */
@@ -92,29 +95,47 @@ export class GlobalTrim {
         this.votes += this.keptGain[t * FINE + low];
       }
     }
-    this.votes += tiesVotes(this.held, this.heldCount, this.thresholds);
+    const n = this.heldCount;
+    const held = { base: new Float32Array(n), arrays: this.held.map((tau) => tau.subarray(0, n)) };
+    this.votes += tiesVotes(held, this.thresholds);
   }
 
-  private countFineAndVotes(taus: Float32Array, bits: Uint32Array, n: number): void {
-    const { tasks, keptGain } = this;
-    const buckets = this.selector.buckets;
-    for (let j = 0, k = 0; j < n; j++) {
+  /** τt = float32(θt − θ0) a block at a time, its bit patterns counted. */
+  private countCoarse({ base, arrays }: TaskDeltas): void {
+    const { block, blockBits } = this;
+    for (let start = 0; start < base.length; start += BLOCK) {
+      const n = Math.min(BLOCK, base.length - start);
+      arrays.forEach((array, t) => {
+        for (let j = 0; j < n; j++) block[j] = array[start + j] - base[start + j];
+        this.selector.countCoarse(blockBits, n, t);
+      });
+    }
+  }
+
+  private countFineAndVotes(deltas: TaskDeltas): void {
+    const { base, arrays } = deltas;
+    const { tasks, keptGain, selector } = this;
+    // The boundary bucket of task t holds the magnitudes in [lows[t], highs[t]).
+    const lows = Float64Array.from(selector.buckets, (b) => bitsToFloat(b << 16));
+    const highs = Float64Array.from(selector.buckets, (b) => bitsToFloat((b + 1) << 16));
+    for (let i = 0; i < base.length; i++) {
+      const b = base[i];
       // Sums in task order with the undecided τt trimmed (decided) and kept (withUndecided).
       let decided = 0;
       let withUndecided = 0;
       let undecided = 0;
       let last = 0;
-      for (let t = 0; t < tasks; t++, k++) {
-        const magnitude = bits[k] & 0x7fffffff;
-        const bucket = magnitude >>> 16;
-        if (bucket < buckets[t]) continue;
-        const v = taus[k];
+      for (let t = 0; t < tasks; t++) {
+        const v = Math.fround(arrays[t][i] - b);
+        const magnitude = Math.abs(v);
+        if (magnitude < lows[t]) continue;
         withUndecided += v;
-        if (bucket > buckets[t]) decided += v;
+        if (magnitude >= highs[t]) decided += v;
         else {
-          this.selector.countFineOne(t, magnitude);
+          const bits = floatBits(magnitude);
+          selector.countFineOne(t, bits);
           undecided++;
-          last = t * FINE + (magnitude & 0xffff);
+          last = t * FINE + (bits & 0xffff);
         }
       }
       const vote = decided > 0 ? 1 : decided < 0 ? -1 : 0;
@@ -122,25 +143,28 @@ export class GlobalTrim {
       else if (undecided === 1) {
         this.votes += vote;
         keptGain[last] += (withUndecided > 0 ? 1 : withUndecided < 0 ? -1 : 0) - vote;
-      } else this.hold(taus, k - tasks);
+      } else this.hold(deltas, i);
     }
   }
 
-  /** Keeps the T values of τ at `at` for their vote after the pass (or gives up past the budget). */
-  private hold(taus: Float32Array, at: number): void {
+  /** Keeps entry i's τ for its vote after the pass (or gives up past the budget). */
+  private hold({ base, arrays }: TaskDeltas, i: number): void {
     if (this.heldOverflow) return;
     if (this.heldCount === this.maxHeld) {
       this.heldOverflow = true;
-      this.held = new Float32Array(0);
+      this.held = [];
       return;
     }
-    const tasks = this.tasks;
-    if ((this.heldCount + 1) * tasks > this.held.length) {
-      const grown = new Float32Array(2 * this.held.length);
-      grown.set(this.held);
-      this.held = grown;
+    const at = this.heldCount++;
+    if (at === this.held[0].length) {
+      this.held = this.held.map((tau) => {
+        const grown = new Float32Array(2 * tau.length);
+        grown.set(tau);
+        return grown;
+      });
     }
-    this.held.set(taus.subarray(at, at + tasks), this.heldCount * tasks);
-    this.heldCount++;
+    arrays.forEach((array, t) => {
+      this.held[t][at] = array[i] - base[i];
+    });
   }
 }

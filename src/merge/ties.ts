@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { kthSmallestMagnitude } from './magnitude-select.js';
 import type { MergeTensors, StaticMergeContext, StaticMergeMethod, TensorMerger } from './method.js';
 import { nonFiniteError, TaskVectors, type TaskVectorTransform } from './task-vector.js';
-import { majoritySign, type TaskDeltas, TaskVectorBlocks, tiesMerge, tiesVotes } from './ties-entries.js';
+import { majoritySign, type TaskDeltas, tiesMerge, tiesVotes } from './ties-entries.js';
 import { GlobalTrim } from './ties-global.js';
 
 export { majoritySign } from './ties-entries.js';
@@ -42,7 +42,6 @@ export function createTiesMerger(
   transform?: TaskVectorTransform,
 ): TensorMerger {
   const vectors = new TaskVectors();
-  const blocks = new TaskVectorBlocks();
   let zeros = new Float32Array(0);
   const zerosOf = (n: number) => {
     if (zeros.length < n) zeros = new Float32Array(n);
@@ -53,14 +52,6 @@ export function createTiesMerger(
     transform
       ? { base: zerosOf(tensors.pretrained.length), arrays: vectors.compute(tensors, transform) }
       : { base: tensors.pretrained, arrays: tensors.experts };
-  const votes = (taskDeltas: TaskDeltas, thresholds: Float64Array) => {
-    let sum = 0;
-    blocks.forEach(taskDeltas, (taus, _, n) => {
-      sum += tiesVotes(taus, n, thresholds);
-    });
-    return sum;
-  };
-
   if (p.trim_scope === 'per_tensor') {
     return {
       passes: 0,
@@ -72,7 +63,7 @@ export function createTiesMerger(
           tau.length === 0 ? 0 : kthSmallestMagnitude(tau, kth),
         );
         const taskDeltas = { base: zerosOf(tensors.pretrained.length), arrays: taus };
-        const tie = majoritySign(votes(taskDeltas, thresholds));
+        const tie = majoritySign(tiesVotes(taskDeltas, thresholds));
         return tiesMerge(tensors.pretrained, taskDeltas, thresholds, { ...p, tie });
       },
     };
@@ -84,7 +75,7 @@ export function createTiesMerger(
       return context.floatParams > 0 ? trim.passes : 0;
     },
     observe(pass, tensors) {
-      blocks.forEach(deltas(tensors), (taus, _, n) => trim.observe(pass, taus, blocks.bits, n));
+      trim.observe(pass, deltas(tensors));
       const bad = trim.nonFiniteTask();
       if (bad >= 0) throw nonFiniteError(tensors, bad);
     },

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kthSmallestMagnitude, MagnitudeSelector } from '../../src/merge/magnitude-select.js';
 import { tiesMethod, trimRank } from '../../src/merge/ties.js';
-import { TaskVectorBlocks } from '../../src/merge/ties-entries.js';
 import { GlobalTrim } from '../../src/merge/ties-global.js';
 import { mergeInMemory, mulberry32, type StateDict } from './memory.js';
 import { referenceVotes } from './ties-reference.js';
@@ -44,20 +43,21 @@ describe('MagnitudeSelector (two-pass radix selection)', () => {
     expect(selector.nonFiniteRow()).toBe(-1);
   });
 
-  it('selects in each row of interleaved values on its own', () => {
-    // Rows 0, 1, 2 at entries j · 3 + r: the 2nd smallest magnitude of [4, −1, 3], [0.5, 8, −2], [7, 7, −7].
+  it('selects in each row on its own', () => {
+    // The 2nd smallest magnitude of [4, −1, 3], [0.5, 8, −2], [7, 7, −7].
     const selector = new MagnitudeSelector(2, 3);
-    const bits = bitsOf([4, 0.5, 7, -1, 8, 7, 3, -2, -7]);
-    selector.countCoarse(bits, 3);
+    const rows = [bitsOf([4, -1, 3]), bitsOf([0.5, 8, -2]), bitsOf([7, 7, -7])];
+    for (const [r, bits] of rows.entries()) selector.countCoarse(bits, 3, r);
     selector.endCoarse();
-    selector.countFine(bits, 3);
+    for (const [r, bits] of rows.entries()) selector.countFine(bits, 3, r);
     expect(selector.endFine()).toEqual([3, 2, 7]);
   });
 
   it('reports the first row holding non-finite values and rejects ranks outside the data', () => {
     const selector = new MagnitudeSelector(3, 2);
-    selector.countCoarse(bitsOf([1, 2, Number.NEGATIVE_INFINITY, Number.NaN]), 2);
-    expect(selector.nonFiniteRow()).toBe(0);
+    selector.countCoarse(bitsOf([1, 2]), 2, 0);
+    selector.countCoarse(bitsOf([Number.NEGATIVE_INFINITY, Number.NaN]), 2, 1);
+    expect(selector.nonFiniteRow()).toBe(1);
     expect(() => selector.endCoarse()).toThrow(/rank 3 is outside 1..2/);
   });
 });
@@ -152,11 +152,7 @@ describe('GlobalTrim (thresholds and majority in two passes, or three when held 
       const votes = referenceVotes({ base, arrays }, expected);
       for (const maxHeld of [1 << 20, 0]) {
         const trim = new GlobalTrim(3, kth, maxHeld);
-        const blocks = new TaskVectorBlocks();
-        for (let pass = 0; pass < trim.passes; pass++) {
-          for (const t of tensors)
-            blocks.forEach(t, (taus, _, n) => trim.observe(pass, taus, blocks.bits, n));
-        }
+        for (let pass = 0; pass < trim.passes; pass++) for (const t of tensors) trim.observe(pass, t);
         trim.finish();
         expect(trim.passes).toBe(maxHeld === 0 ? 3 : 2);
         expect(Array.from(trim.thresholds)).toEqual(expected);
