@@ -35,6 +35,16 @@ function tableRow(label: string): number[] {
   return cells.map((cell) => Number(cell.replace(/\*/g, '').trim()));
 }
 
+/** The `--set` values of the README's `npx wemoe merge merge.yaml ...` line that sets `method=<method>`. */
+function setArguments(method: string): string[] {
+  const command = new RegExp(`\`npx wemoe merge merge\\.yaml (--set method=${method} [^\`]*)\``).exec(readme);
+  expect(command, `README.md: no \`npx wemoe merge merge.yaml --set method=${method} ...\``).not.toBeNull();
+  // Shell words: split on spaces outside single quotes, then drop the quotes.
+  const words = command![1].match(/(?:[^\s']+|'[^']*')+/g)!.map((w) => w.replace(/'/g, ''));
+  expect(words.filter((_, i) => i % 2 === 0).every((w) => w === '--set')).toBe(true);
+  return words.filter((_, i) => i % 2 === 1);
+}
+
 describe('README.md', () => {
   it('is at most 150 lines and starts with the two commands', () => {
     expect(lines.length).toBeLessThanOrEqual(150);
@@ -75,6 +85,19 @@ describe('README.md', () => {
       expect(readme).toContain(
         `${percent(result.average.accuracy)} % average, the demo's task arithmetic row`,
       );
+    });
+
+    it('also validates with the WEMoE line (a dry run: the plan, nothing written)', async () => {
+      const overrides = setArguments('wemoe').map((set) =>
+        set.startsWith('output=') ? `output=${join(out, 'wemoe')}` : set,
+      );
+      const raw = parseYaml(fencedBlocks('yaml')[0]);
+      const config = parseMergeConfig(raw, { baseDir: root, source: 'README.md', overrides });
+      expect(config.method).toBe('wemoe');
+      expect(config.parameters).toMatchObject({ steps: 100, lr: 1e-3, router_depth: 2 });
+      const result = await runMerge(config, { dryRun: true, log: () => {} });
+      expect(result.plan[0]).toMatch(/^method: wemoe \(test-time\)/);
+      expect(existsSync(join(out, 'wemoe'))).toBe(false);
     });
   });
 });
