@@ -1,6 +1,6 @@
 /**
  * `wemoe forward` as a library call: pixel_values from a safetensors file through a model folder
- * (plain CLIP vision or WEMoE), outputs to a safetensors file (contracts.md).
+ * (plain CLIP vision or WEMoE), outputs to a safetensors file (docs/formats.md).
  */
 import { WemoeError } from '../errors.js';
 import { Graph, type Value } from '../graph/index.js';
