@@ -15,13 +15,13 @@
  */
 import { parseArgs } from 'node:util';
 import { suiteTasks } from '../src/data/suite.js';
-import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/data/suite-models.js';
 import { evaluateModel } from '../src/eval/evaluate.js';
 import { grad } from '../src/graph/autodiff.js';
 import { logSoftmax, meanEntropy } from '../src/graph/functional.js';
 import { Graph, type Value } from '../src/graph/graph.js';
 import { PAPER_ROUTER_WIDTH, routerLrScale } from '../src/merge/wemoe.js';
 import { headInputs } from '../src/models/head-logits.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/models/suite-models.js';
 import { wemoeForward } from '../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../src/models/wemoe/model.js';
 import { compile } from '../src/runtime/compile.js';

@@ -3,7 +3,6 @@
  * config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
  */
 import { basename } from 'node:path';
-import type { EvalConfig } from '../config/eval-config.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
@@ -20,6 +19,23 @@ import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-mar
 import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
 import { averageScore } from './summaries.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
+
+/** What `wemoe eval` evaluates: config/eval-config.ts reads it from YAML (absolute paths). */
+export interface EvalConfig {
+  /** The model folder (absolute). */
+  readonly model: string;
+  readonly heads: string;
+  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
+  readonly batch_size: number;
+  readonly limit?: number;
+  /** Where the reports go, when anywhere. */
+  readonly output?: string;
+  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
+  readonly unseen_tasks?: readonly string[];
+  /** The merge method, when the config was a merge config. */
+  readonly method?: string;
+  readonly source?: string;
+}
 
 export interface RunEvalOptions {
   /** Report folder; overrides the config's `output`. */

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { taskArithmetic } from '../../src/merge/task-arithmetic.js';
 import { adaptWemoe } from '../../src/merge/wemoe.js';
 import { constantParams } from '../../src/models/clip-vision/model.js';
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
 import { wemoeForward } from '../../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
+import { taskArithmetic } from '../../src/tensor/task-arithmetic.js';
 import {
   config,
   evaluate,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../../src/graph/graph.js';
-import { taskArithmetic } from '../../../src/merge/task-arithmetic.js';
 import { routerLrScale } from '../../../src/merge/wemoe.js';
 import type { ClipParams } from '../../../src/models/clip-vision/params.js';
 import { loadWemoe, saveWemoe } from '../../../src/models/wemoe/checkpoint.js';
@@ -15,6 +14,7 @@ import {
   wemoeParamCounts,
 } from '../../../src/models/wemoe/model.js';
 import { compile } from '../../../src/runtime/compile.js';
+import { taskArithmetic } from '../../../src/tensor/task-arithmetic.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { maxAbsDiff, perturbed, plainPooler, pretrained, randomPixels, tinyConfig } from './tiny.js';
 
