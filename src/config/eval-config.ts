@@ -15,7 +15,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import type { EvalConfig } from '../eval/run-eval.js';
-import { issueMessage } from '../merge/registry.js';
+import { issueMessage } from '../methods/registry.js';
 import { checkUnseenTasks, parseMergeConfig, parseOverride } from './merge-config.js';
 
 export type { EvalConfig };

@@ -10,10 +10,11 @@ import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
+import type { VisionModel } from '../models/vision-model.js';
 import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeParamCounts } from '../models/wemoe/model.js';
 import type { ProgressMode } from '../util/progress.js';
-import { type EvalModel, evaluateModel } from './evaluate.js';
+import { evaluateModel } from './evaluate.js';
 import { machineInfo } from './machine.js';
 import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
 import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
@@ -53,7 +54,7 @@ export interface EvalOutcome {
   readonly paths?: ReportPaths;
 }
 
-function loadModel(dir: string): { model: EvalModel; info: ModelInfo } {
+function loadModel(dir: string): { model: VisionModel; info: ModelInfo } {
   if (isWemoeFolder(dir)) {
     const model = loadWemoe(dir);
     const counts = wemoeParamCounts(model);

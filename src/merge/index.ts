@@ -1,16 +1,8 @@
-/** The merge library API: methods by name, the streaming driver, and `runMerge` for whole config-driven merges. */
+/** The static merge methods and the streaming driver. */
 export * from './dare.js';
 export { kthSmallestMagnitude, MagnitudeSelector } from './magnitude-select.js';
 export type * from './method.js';
 export { isFloatDType, type MergePlan, type MergeSources, planMerge } from './plan.js';
-export { getMethod, methodNames, parseMethodParams, registerMethod } from './registry.js';
-export {
-  HEADS_FILE,
-  type MergeReport,
-  type MergeResult,
-  type RunMergeOptions,
-  runMerge,
-} from './run-merge.js';
 export * from './simple-average.js';
 export {
   type MergeProgress,
