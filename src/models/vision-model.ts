@@ -1,9 +1,9 @@
 /** A vision encoder in memory as the merge methods return it: a plain CLIP vision encoder, or a WEMoE model. */
 import { saveClipVision } from './clip-vision/checkpoint.js';
 import type { ClipVisionConfig } from './clip-vision/config.js';
-import { type ClipParams, clipParamCount } from './clip-vision/params.js';
+import type { ClipParams } from './clip-vision/params.js';
 import { saveWemoe } from './wemoe/checkpoint.js';
-import { type WemoeModel, wemoeParamCounts } from './wemoe/model.js';
+import type { WemoeModel } from './wemoe/model.js';
 
 /** Pre-trained, an expert, a static or AdaMerging merge (kind 'clip'), or a WEMoE model. */
 export type VisionModel =
@@ -14,9 +14,4 @@ export type VisionModel =
 export function saveVisionModel(dir: string, model: VisionModel): void {
   if (model.kind === 'clip') saveClipVision(dir, model.config, model.params);
   else saveWemoe(dir, model.model);
-}
-
-/** Stored parameters of the model. */
-export function visionModelParamCount(model: VisionModel): number {
-  return model.kind === 'clip' ? clipParamCount(model.config) : wemoeParamCounts(model.model).all;
 }
