@@ -93,13 +93,11 @@ export const adamergingMethod: TestTimeMethod<AdaMergingParams> = {
   description: 'θ = θ0 + Σ λt τt with λ learned at test time (task-wise or layer-wise)',
   params,
   async adapt(p, inputs, run) {
-    const start = performance.now();
     const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, {
       granularity: p.granularity,
       init: p.init,
       clampInMerge: p.clamp === 'merge',
     });
-    const setupSeconds = (performance.now() - start) / 1000;
     const tta = await adaptAdaMerging(model, inputs.heads, inputs.tasks, {
       ...ttaOptions(p, inputs.seed, run, `adamerging (${p.granularity})`),
       projectToUnit: p.clamp === 'parameter',
@@ -108,7 +106,6 @@ export const adamergingMethod: TestTimeMethod<AdaMergingParams> = {
       model: { kind: 'clip', config: model.clip, params: mergedParams(model) },
       trainableParams: model.lambdas.data.length,
       allParams: [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0),
-      setupSeconds,
       tta,
       files: { [COEFFICIENTS_FILE]: coefficientsJson(model) },
     };

@@ -40,8 +40,6 @@ export interface AdaptedModel {
   readonly model: VisionModel;
   readonly trainableParams: number;
   readonly allParams: number;
-  /** Seconds spent building the model before adaptation. */
-  readonly setupSeconds: number;
   readonly tta: TtaResult;
   /** JSON files to write beside the model, by file name (for example AdaMerging's coefficients). */
   readonly files?: Readonly<Record<string, unknown>>;

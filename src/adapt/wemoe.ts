@@ -109,7 +109,6 @@ export const wemoeMethod: TestTimeMethod<WemoeParams> = {
     'task arithmetic + per-input mixtures of task vectors in every MLP, routers trained at test time',
   params,
   async adapt(p, inputs, run) {
-    const start = performance.now();
     const model = upscaleToWemoe(inputs.clip, inputs.pretrained, inputs.experts, {
       routerDepth: p.router_depth,
       initLambda: p.init_lambda,
@@ -118,7 +117,6 @@ export const wemoeMethod: TestTimeMethod<WemoeParams> = {
       upscaledModules: p.upscaled_modules,
       seed: inputs.seed,
     });
-    const setupSeconds = (performance.now() - start) / 1000;
     const tta = await adaptWemoe(model, inputs.heads, inputs.tasks, {
       ...ttaOptions(p, inputs.seed, run, 'wemoe'),
       lrReferenceWidth: p.lr_reference_width,
@@ -128,7 +126,6 @@ export const wemoeMethod: TestTimeMethod<WemoeParams> = {
       model: { kind: 'wemoe', model },
       trainableParams: counts.trainable,
       allParams: counts.all,
-      setupSeconds,
       tta,
     };
   },

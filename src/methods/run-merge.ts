@@ -228,7 +228,7 @@ async function runTestTime(
       output_dtype: config.dtype,
       timing: {
         setup_s: setupSeconds,
-        adapt_s: (saving - start) / 1000 - setupSeconds,
+        adapt_s: tta.seconds,
         save_s: (performance.now() - saving) / 1000,
         total_s: (performance.now() - start) / 1000,
       },

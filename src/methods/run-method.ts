@@ -19,7 +19,7 @@ export interface MethodOutcome {
   readonly parameters: Record<string, unknown>;
   readonly trainableParams: number;
   readonly allParams: number;
-  /** Seconds spent merging (static) or building the model before adaptation (test-time). */
+  /** Seconds spent merging (static), or building the model and its graphs before adaptation (test-time). */
   readonly setupSeconds: number;
   /** The adaptation's run (test-time methods). */
   readonly tta?: TtaResult;
@@ -39,11 +39,12 @@ export async function runMethod(
 ): Promise<MethodOutcome> {
   const method: MergeMethod = getMethod(name);
   const parameters = parseMethodParams(method, rawParams, run.where ?? name) as Record<string, unknown>;
+  const began = performance.now();
   if (method.kind === 'test-time') {
     const adapted = await method.adapt(parameters, inputs, run);
-    return { ...adapted, parameters };
+    const seconds = (performance.now() - began) / 1000;
+    return { ...adapted, parameters, setupSeconds: seconds - adapted.tta.seconds };
   }
-  const began = performance.now();
   const params = mergeInMemory(method, parameters, inputs);
   return {
     model: { kind: 'clip', config: inputs.clip, params },
