@@ -18,7 +18,7 @@ import { createCheckpointWriter, openCheckpoint, writeConfig } from '../src/io/c
 import type { TensorEntry } from '../src/io/tensor-sink.js';
 import { planMerge } from '../src/merge/plan.js';
 import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
-import { runMerge } from '../src/merge/run-merge.js';
+import { runMerge } from '../src/methods/run-merge.js';
 import { numel } from '../src/tensor/tensor.js';
 import { peakRssMiB, writeResult } from './util.js';
 

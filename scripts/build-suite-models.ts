@@ -14,16 +14,16 @@ import { parseArgs } from 'node:util';
 import { CLIP_MEAN, CLIP_STD } from '../src/data/preprocess/config.js';
 import { deriveSeed } from '../src/data/random.js';
 import { loadSuiteSplit, type SuiteData, suiteTasks } from '../src/data/suite.js';
+import { writeJsonAtomic } from '../src/io/json-file.js';
+import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkpoint.js';
+import type { ClipParams } from '../src/models/clip-vision/params.js';
+import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
 import {
   suiteExpertDir,
   suiteHeadsPath,
   suiteModelsDir,
   suitePretrainedDir,
-} from '../src/data/suite-models.js';
-import { writeJsonAtomic } from '../src/io/json-file.js';
-import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkpoint.js';
-import type { ClipParams } from '../src/models/clip-vision/params.js';
-import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
+} from '../src/models/suite-models.js';
 import { fineTuneExpert } from './suite-models/experts.js';
 import { renderGlyphCorpus } from './suite-models/glyph-corpus.js';
 import { featureRunner, poolerFeatures, prototypeHead } from './suite-models/heads.js';

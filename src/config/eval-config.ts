@@ -14,8 +14,11 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
-import { issueMessage } from '../merge/registry.js';
+import type { EvalConfig } from '../eval/run-eval.js';
+import { issueMessage } from '../methods/registry.js';
 import { checkUnseenTasks, parseMergeConfig, parseOverride } from './merge-config.js';
+
+export type { EvalConfig };
 
 const taskSchema = z.looseObject({ data: z.string(), split: z.string().default('test') });
 
@@ -37,22 +40,6 @@ const schema = z.strictObject({
   ...evalKeys,
   ...unseenKey,
 });
-
-export interface EvalConfig {
-  /** The model folder (absolute). */
-  readonly model: string;
-  readonly heads: string;
-  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
-  readonly batch_size: number;
-  readonly limit?: number;
-  /** Where the reports go, when anywhere. */
-  readonly output?: string;
-  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
-  readonly unseen_tasks?: readonly string[];
-  /** The merge method, when the config was a merge config. */
-  readonly method?: string;
-  readonly source?: string;
-}
 
 const PATH_KEYS = [/^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
 

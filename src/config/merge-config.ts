@@ -1,38 +1,19 @@
 /**
- * The YAML merge config of contracts.md: parsed with `yaml`, validated with `zod`, `--set key=value`
+ * The YAML merge config of `wemoe merge`: parsed with `yaml`, validated with `zod`, `--set key=value`
  * overrides applied (dotted keys, values parsed as YAML), the method's parameters filled with their
  * defaults, and relative paths resolved against the config file's folder (override paths: the current
  * folder). Every error is one line naming the file and the key.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
-import { getMethod, issueMessage, methodNames, parseMethodParams } from '../merge/registry.js';
+import { getMethod, issueMessage, methodNames, parseMethodParams } from '../methods/registry.js';
+import { type MergeConfig, OUTPUT_DTYPES } from '../methods/resolved-config.js';
+import { parseByteSize } from '../util/byte-size.js';
 
-export const OUTPUT_DTYPES = ['f32', 'f16', 'bf16'] as const;
-export type OutputDTypeName = (typeof OUTPUT_DTYPES)[number];
-
-const UNITS: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KIB: 2 ** 10,
-  MIB: 2 ** 20,
-  GIB: 2 ** 30,
-};
-
-/** Bytes from a number or a size such as "5GB", "500MB", "2GiB" (decimal units as Hugging Face's). */
-export function parseByteSize(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*$/i.exec(value);
-  if (!match) return undefined;
-  const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
-  return bytes > 0 ? bytes : undefined;
-}
+export type { MergeConfig };
 
 const taskSchema = z.looseObject({
   /** A dataset folder or file (see data/). */
@@ -67,11 +48,6 @@ const schema = z.strictObject({
       'expected a positive size such as 5GB, 500MB or a byte count',
     ),
 });
-
-export type MergeConfig = z.output<typeof schema> & {
-  /** The config file it was read from, when there is one (for error messages). */
-  readonly source?: string;
-};
 
 /** `key.path=value` → [['key', 'path'], parsed value]. */
 export function parseOverride(text: string): [string[], unknown] {
@@ -213,15 +189,4 @@ export function loadMergeConfig(path: string, overrides: readonly string[] = [])
     throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
   }
   return parseMergeConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
-}
-
-/** The resolved config as YAML (written next to the merged model). */
-export function mergeConfigToYaml(config: MergeConfig): string {
-  const { source: _source, ...plain } = config;
-  return stringifyYaml(plain);
-}
-
-/** Bytes of the config's max_shard_size. */
-export function maxShardBytes(config: MergeConfig): number {
-  return parseByteSize(config.max_shard_size)!;
 }

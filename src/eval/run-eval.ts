@@ -3,7 +3,6 @@
  * config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
  */
 import { basename } from 'node:path';
-import type { EvalConfig } from '../config/eval-config.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
@@ -11,15 +10,33 @@ import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
+import type { VisionModel } from '../models/vision-model.js';
 import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeParamCounts } from '../models/wemoe/model.js';
 import type { ProgressMode } from '../util/progress.js';
-import { type EvalModel, evaluateModel } from './evaluate.js';
+import { evaluateModel } from './evaluate.js';
 import { machineInfo } from './machine.js';
 import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
 import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
 import { averageScore } from './summaries.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
+
+/** What `wemoe eval` evaluates: config/eval-config.ts reads it from YAML (absolute paths). */
+export interface EvalConfig {
+  /** The model folder (absolute). */
+  readonly model: string;
+  readonly heads: string;
+  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
+  readonly batch_size: number;
+  readonly limit?: number;
+  /** Where the reports go, when anywhere. */
+  readonly output?: string;
+  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
+  readonly unseen_tasks?: readonly string[];
+  /** The merge method, when the config was a merge config. */
+  readonly method?: string;
+  readonly source?: string;
+}
 
 export interface RunEvalOptions {
   /** Report folder; overrides the config's `output`. */
@@ -37,7 +54,7 @@ export interface EvalOutcome {
   readonly paths?: ReportPaths;
 }
 
-function loadModel(dir: string): { model: EvalModel; info: ModelInfo } {
+function loadModel(dir: string): { model: VisionModel; info: ModelInfo } {
   if (isWemoeFolder(dir)) {
     const model = loadWemoe(dir);
     const counts = wemoeParamCounts(model);

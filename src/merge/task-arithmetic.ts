@@ -13,17 +13,6 @@ const params = z.strictObject({
 
 export type TaskArithmeticParams = z.infer<typeof params>;
 
-/** θ0 + λ·Σt (θt − θ0), as θ0 + λ·(Σt θt − count·θ0) summed in float64 in task order and rounded once. */
-export function taskArithmetic(
-  pretrained: Float32Array,
-  experts: readonly Float32Array[],
-  lambda: number,
-): Float32Array {
-  const out = new Float32Array(pretrained.length);
-  taskArithmeticInto(out, pretrained, experts, lambda);
-  return out;
-}
-
 export const taskArithmeticMethod: StaticMergeMethod<TaskArithmeticParams> = {
   kind: 'static',
   name: 'task_arithmetic',

@@ -54,7 +54,7 @@ async function wemoeOutputs(
   const graph = new Graph();
   const { numChannels: c, imageSize: s } = model.clip;
   const input = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
-  const out = wemoeForward(model, input, false);
+  const out = wemoeForward(model, input);
   const outputs: Record<string, Value> = {
     pooler_output: out.poolerOutput,
     last_hidden_state: out.lastHiddenState,

@@ -5,12 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { assetsDir, suiteTasks } from '../data/suite.js';
 import { WemoeError } from '../errors.js';
-import { loadClipVision } from '../models/clip-vision/checkpoint.js';
-import type { ClipVisionConfig } from '../models/clip-vision/config.js';
-import type { ClipParams } from '../models/clip-vision/params.js';
-import { type Heads, loadHeads } from '../models/heads.js';
-import { assetsDir, suiteTasks } from './suite.js';
+import { loadClipVision } from './clip-vision/checkpoint.js';
+import type { ClipVisionConfig } from './clip-vision/config.js';
+import type { ClipParams } from './clip-vision/params.js';
+import { type Heads, loadHeads } from './heads.js';
 
 export interface SuiteModels {
   readonly config: ClipVisionConfig;

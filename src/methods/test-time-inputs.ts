@@ -1,24 +1,14 @@
 /** What the test-time methods read from a merge config: the models, the heads and each task's unlabeled data. */
-
-import type { MergeConfig } from '../config/merge-config.js';
+import type { TestTimeInputs } from '../adapt/test-time-method.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
-import type { ClipVisionConfig } from '../models/clip-vision/config.js';
 import type { ClipParams } from '../models/clip-vision/params.js';
-import { type Heads, loadHeads } from '../models/heads.js';
-import type { TtaTask } from '../tta/loop.js';
+import { loadHeads } from '../models/heads.js';
+import type { MergeConfig } from './resolved-config.js';
 
-export interface TestTimeInputs {
-  readonly clip: ClipVisionConfig;
-  readonly pretrained: ClipParams;
-  /** Experts in config order; their names are the task names. */
-  readonly experts: Map<string, ClipParams>;
-  readonly heads: Heads;
-  readonly tasks: TtaTask[];
-}
-
+/** Loads the config's models, heads and tasks' data for test-time method `method` (named in errors). */
 export function loadTestTimeInputs(config: MergeConfig, method: string): TestTimeInputs {
   const where = config.source ?? 'merge config';
   if (!config.heads)
@@ -50,5 +40,6 @@ export function loadTestTimeInputs(config: MergeConfig, method: string): TestTim
     experts,
     heads,
     tasks: tasks.map((t) => ({ name: t.task, count: t.count, pixels: (i) => t.pixels(i) })),
+    seed: config.seed,
   };
 }

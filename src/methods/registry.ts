@@ -1,15 +1,23 @@
-/** Merge methods by name. Adding a method = one file plus one line in METHODS. */
+/**
+ * Every merge method by name, static (merge/: tensor by tensor, streamed) or test-time (adapt/: models and
+ * data in memory). Adding a method = one file in merge/ or adapt/ plus one line in METHODS.
+ */
 import type { z } from 'zod';
+import { adamergingMethod } from '../adapt/adamerging.js';
+import type { TestTimeMethod } from '../adapt/test-time-method.js';
+import { wemoeMethod } from '../adapt/wemoe.js';
 import { WemoeError } from '../errors.js';
-import { adamergingMethod } from './adamerging.js';
-import { dareMethod } from './dare.js';
-import type { MergeMethod } from './method.js';
-import { simpleAverageMethod } from './simple-average.js';
-import { taskArithmeticMethod } from './task-arithmetic.js';
-import { tiesMethod } from './ties.js';
-import { wemoeMethod } from './wemoe.js';
+import { dareMethod } from '../merge/dare.js';
+import type { StaticMergeMethod } from '../merge/method.js';
+import { simpleAverageMethod } from '../merge/simple-average.js';
+import { taskArithmeticMethod } from '../merge/task-arithmetic.js';
+import { tiesMethod } from '../merge/ties.js';
 
-const METHODS: MergeMethod[] = [
+/** One description of every method: name, paper, parameter schema, and its kind ('static' or 'test-time'). */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds methods of every parameter type
+export type MergeMethod = StaticMergeMethod<any> | TestTimeMethod<any>;
+
+const METHODS: readonly MergeMethod[] = [
   simpleAverageMethod,
   taskArithmeticMethod,
   tiesMethod,
@@ -19,12 +27,6 @@ const METHODS: MergeMethod[] = [
 ];
 
 const registry = new Map<string, MergeMethod>(METHODS.map((m) => [m.name, m]));
-
-/** Adds a method (a plugin, or a test-time method living in its own module); names are unique. */
-export function registerMethod(method: MergeMethod): void {
-  if (registry.has(method.name)) throw new WemoeError(`merge method '${method.name}' is already registered`);
-  registry.set(method.name, method);
-}
 
 export function methodNames(): string[] {
   return [...registry.keys()];

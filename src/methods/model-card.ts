@@ -1,8 +1,8 @@
 /** The README.md of a merged model: YAML front matter (as mergekit writes it) and a short description. */
 import { stringify as stringifyYaml } from 'yaml';
-import type { MergeConfig } from '../config/merge-config.js';
-import { mergeConfigToYaml } from '../config/merge-config.js';
-import type { MergeMethod } from './method.js';
+import type { MergeMethod } from './registry.js';
+import type { MergeConfig } from './resolved-config.js';
+import { mergeConfigToYaml } from './resolved-config.js';
 
 export interface ModelCardFacts {
   readonly allParams: number;

@@ -11,13 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { parseMergeConfig } from '../../src/config/merge-config.js';
 import { openCheckpoint, writeConfig } from '../../src/io/checkpoint.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
-import type { TestTimeMergeMethod } from '../../src/merge/method.js';
-import { registerMethod } from '../../src/merge/registry.js';
-import { runMerge } from '../../src/merge/run-merge.js';
+import { runMerge } from '../../src/methods/run-merge.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wemoe-run-merge-'));
@@ -162,35 +159,5 @@ describe('runMerge', () => {
     );
     const missing = config('x', { models: { pretrained, experts: { gone: join(root, 'gone') } } });
     await expect(runMerge(missing, quiet)).rejects.toThrow(/gone: no such file or folder/);
-  });
-
-  it('runs a test-time method in the staging folder and adds the common files', async () => {
-    const fake: TestTimeMergeMethod<{ steps: number }> = {
-      kind: 'test-time',
-      name: 'fake_test_time',
-      paper: 'none',
-      description: 'writes one file',
-      params: z.strictObject({ steps: z.number().default(3) }),
-      async run(params, context) {
-        writeFileSync(join(context.outputDir, 'config.json'), JSON.stringify({ steps: params.steps }));
-        return {
-          trainableParams: 96,
-          allParams: 1000,
-          timing: { tta_s: 1 },
-          report: { mnist: { accuracy: 0.9 } },
-        };
-      },
-    };
-    registerMethod(fake);
-    const result = await runMerge(config('out-tta', { method: 'fake_test_time', parameters: {} }), quiet);
-    expect(result.report).toMatchObject({
-      method: 'fake_test_time',
-      parameters: { steps: 3 },
-      mnist: { accuracy: 0.9 },
-      model_info: { trainable_params: 96, all_params: 1000 },
-    });
-    expect(readdirSync(join(root, 'out-tta')).sort()).toEqual(
-      ['README.md', 'config.json', 'heads.safetensors', 'merge_config.yaml', 'report.json'].sort(),
-    );
   });
 });

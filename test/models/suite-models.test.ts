@@ -9,9 +9,9 @@ import { writeRandomView } from '../../scripts/suite-models/views.js';
 import { CLIP_MEAN as MEAN, CLIP_STD as STD } from '../../src/data/preprocess/config.js';
 import { createRandom } from '../../src/data/random.js';
 import { loadSuiteSplit, suiteTasks } from '../../src/data/suite.js';
-import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../../src/data/suite-models.js';
 import { WemoeError } from '../../src/errors.js';
 import { clipParamShapes } from '../../src/models/clip-vision/params.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../../src/models/suite-models.js';
 
 describe('loadSuiteModels', () => {
   let models: SuiteModels;

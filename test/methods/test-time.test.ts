@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COEFFICIENTS_FILE } from '../../src/adapt/adamerging.js';
+import { wemoeMethod } from '../../src/adapt/wemoe.js';
 import { loadMergeConfig } from '../../src/config/merge-config.js';
 import { createRandom } from '../../src/data/random.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
-import { COEFFICIENTS_FILE } from '../../src/merge/adamerging.js';
-import { runMerge } from '../../src/merge/run-merge.js';
-import { wemoeMethod } from '../../src/merge/wemoe.js';
+import { runMerge } from '../../src/methods/run-merge.js';
 import { loadClipVision, saveClipVision } from '../../src/models/clip-vision/checkpoint.js';
 import { parseClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { type ClipParams, randomClipParams } from '../../src/models/clip-vision/params.js';
@@ -142,6 +142,21 @@ describe('test-time methods through wemoe merge', () => {
 
   it('adamerging: learns clamped layer-wise coefficients and writes the merged model', async () => {
     const out = await mergeInto('ada', ['method=adamerging', 'parameters.lr=0.05']);
+    expect(readdirSync(out).sort()).toEqual(
+      [
+        COEFFICIENTS_FILE,
+        'README.md',
+        'config.json',
+        'heads.safetensors',
+        'merge_config.yaml',
+        'model.safetensors',
+        'report.json',
+      ].sort(),
+    );
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ method: 'adamerging', parameters: { clamp: 'merge', lr: 0.05 } });
+    expect(report.tta.loss_curve).toHaveLength(4);
+    expect(Object.keys(report.timing).sort()).toEqual(['adapt_s', 'save_s', 'setup_s', 'total_s']);
     const merged = loadClipVision(out);
     const coefficients = JSON.parse(readFileSync(join(out, COEFFICIENTS_FILE), 'utf8'));
     expect(coefficients.granularity).toBe('layer');

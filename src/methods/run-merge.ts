@@ -5,13 +5,17 @@
  */
 import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from '../config/merge-config.js';
+import type { TestTimeMethod } from '../adapt/test-time-method.js';
 import { WemoeError } from '../errors.js';
 import { CONFIG_FILE, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
+import type { StaticMergeMethod } from '../merge/method.js';
+import { type MergePlan, type MergeSources, planMerge } from '../merge/plan.js';
+import { createProgressReporter } from '../merge/progress.js';
+import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
+import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
-import type { MergeMethod, StaticMergeMethod, TestTimeMergeMethod } from './method.js';
 import { modelCard } from './model-card.js';
 import {
   commitStagingFolder,
@@ -19,10 +23,10 @@ import {
   discardStagingFolder,
   RESOLVED_CONFIG_FILE,
 } from './output-folder.js';
-import { type MergePlan, type MergeSources, planMerge } from './plan.js';
-import { createProgressReporter } from './progress.js';
-import { getMethod, parseMethodParams } from './registry.js';
-import { type OutputDType, outputEntries, streamMerge } from './stream.js';
+import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
+import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from './resolved-config.js';
+import { runMethod } from './run-method.js';
+import { loadTestTimeInputs } from './test-time-inputs.js';
 
 export const HEADS_FILE = 'heads.safetensors';
 
@@ -188,9 +192,10 @@ async function runStatic(
   }
 }
 
+/** Loads the inputs once, adapts in memory, saves the model once (checkpoints in `<output>.checkpoints/`). */
 async function runTestTime(
   config: MergeConfig,
-  method: TestTimeMergeMethod,
+  method: TestTimeMethod,
   options: RunMergeOptions,
   log: (line: string) => void,
 ): Promise<MergeResult> {
@@ -200,20 +205,33 @@ async function runTestTime(
   const start = performance.now();
   const staging = createStagingFolder(config.output);
   try {
-    const outcome = await method.run(config.parameters, {
-      config,
-      outputDir: staging,
+    const inputs = loadTestTimeInputs(config, method.name);
+    const loadSeconds = (performance.now() - start) / 1000;
+    const outcome = await runMethod(method.name, config.parameters, inputs, {
       log,
       progress: options.progress,
+      checkpointDir: `${config.output}.checkpoints`,
+      where: config.source ?? 'merge config',
     });
+    const saving = performance.now();
+    saveVisionModel(staging, outcome.model);
+    for (const [file, json] of Object.entries(outcome.files ?? {}))
+      writeJsonAtomic(join(staging, file), json);
+    const tta = outcome.tta!;
+    const setupSeconds = loadSeconds + outcome.setupSeconds;
     const report: MergeReport = {
-      ...outcome.report,
+      tta: { steps: tta.steps, stopped_early: tta.stoppedEarly, loss_curve: tta.lossCurve },
       method: method.name,
       parameters: config.parameters,
       models: config.models,
       model_info: { trainable_params: outcome.trainableParams, all_params: outcome.allParams },
       output_dtype: config.dtype,
-      timing: { ...outcome.timing, total_s: (performance.now() - start) / 1000 },
+      timing: {
+        setup_s: setupSeconds,
+        adapt_s: tta.seconds,
+        save_s: (performance.now() - saving) / 1000,
+        total_s: (performance.now() - start) / 1000,
+      },
     };
     writeCommonFiles(staging, config, method, report);
     commitStagingFolder(staging, config.output);

@@ -3,44 +3,51 @@
  * Learning", ICLR 2024. θ = θ0 + Σt λt·τt with λ per task (task-wise) or per task per parameter tensor
  * (layer-wise), learned at test time by entropy minimisation on unlabeled data.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../io/json-file.js';
 import {
   type AdaMergingModel,
   createAdaMerging,
+  mergeCoefficients,
   mergedParamLookup,
   mergedParams,
 } from '../models/adamerging/model.js';
-import { saveClipVision } from '../models/clip-vision/checkpoint.js';
 import { clipVisionForward } from '../models/clip-vision/model.js';
 import type { Heads } from '../models/heads.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { entropyObjective } from '../tta/objective.js';
-import type { TestTimeMergeMethod } from './method.js';
-import { loadTestTimeInputs } from './test-time-inputs.js';
-import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
+import type { TestTimeMethod } from './test-time-method.js';
+import { ttaOptions, ttaParamsShape } from './tta-params.js';
 
 export const COEFFICIENTS_FILE = 'adamerging_coefficients.json';
+
+/**
+ * How λ is kept in [0, 1]: 'merge' clamps it inside the merge, in the forward, so a λ outside gets no
+ * gradient (the authors' code); 'parameter' projects the parameter after each optimizer step; 'none'
+ * leaves it free (FusionBench's default).
+ */
+export const CLAMP_MODES = ['none', 'merge', 'parameter'] as const;
+export type ClampMode = (typeof CLAMP_MODES)[number];
 
 const params = z.strictObject({
   granularity: z.enum(['layer', 'task']).default('layer'),
   init: z.number().default(0.3),
-  lr: z.number().positive().default(1e-3),
-  /** Keep every λ in [0, 1] after each step (as the authors' code does). */
-  clamp: z.boolean().default(true),
+  /** 0 keeps every λ at init. */
+  lr: z.number().nonnegative().default(1e-3),
+  clamp: z.enum(CLAMP_MODES).default('merge'),
   ...ttaParamsShape,
 });
 
 export type AdaMergingParams = z.infer<typeof params>;
 
-/** Learns the coefficients of `model` in place. */
+/**
+ * Learns the coefficients of `model` in place; with `projectToUnit`, every λ is projected to [0, 1] after
+ * each step (clamp mode 'parameter'; mode 'merge' lives in the model, see createAdaMerging).
+ */
 export async function adaptAdaMerging(
   model: AdaMergingModel,
   heads: Heads,
   tasks: readonly TtaTask[],
-  options: TtaOptions,
-  clamp: boolean,
+  { projectToUnit = false, ...options }: TtaOptions & { readonly projectToUnit?: boolean },
 ): Promise<TtaResult> {
   const { numChannels: c, imageSize: s } = model.clip;
   const objective = await entropyObjective(
@@ -54,7 +61,7 @@ export async function adaptAdaMerging(
     [c, s, s],
   );
   const lam = model.lambdas.data as Float32Array;
-  if (clamp) {
+  if (projectToUnit) {
     objective.afterStep = () => {
       for (let i = 0; i < lam.length; i++) lam[i] = Math.min(1, Math.max(0, lam[i]));
     };
@@ -66,10 +73,10 @@ export async function adaptAdaMerging(
   }
 }
 
-/** The learned coefficients as JSON: per parameter tensor (layer-wise) or shared (task-wise). */
+/** The coefficients that enter the merge as JSON: per parameter tensor (layer-wise) or shared (task-wise). */
 export function coefficientsJson(model: AdaMergingModel): Record<string, unknown> {
   const t = model.tasks.length;
-  const lam = Array.from(model.lambdas.data as Float32Array);
+  const lam = Array.from(mergeCoefficients(model));
   const rows = Array.from({ length: lam.length / t }, (_, r) => lam.slice(r * t, (r + 1) * t));
   return {
     granularity: model.granularity,
@@ -79,26 +86,28 @@ export function coefficientsJson(model: AdaMergingModel): Record<string, unknown
   };
 }
 
-export const adamergingMethod: TestTimeMergeMethod<AdaMergingParams> = {
+export const adamergingMethod: TestTimeMethod<AdaMergingParams> = {
   kind: 'test-time',
   name: 'adamerging',
   paper: 'Yang et al., AdaMerging: Adaptive Model Merging for Multi-Task Learning, ICLR 2024',
   description: 'θ = θ0 + Σ λt τt with λ learned at test time (task-wise or layer-wise)',
   params,
-  async run(p, { config, outputDir, log, progress }) {
-    const start = performance.now();
-    const inputs = loadTestTimeInputs(config, 'adamerging');
-    const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, p.granularity, p.init);
-    const setup = performance.now();
-    const options = {
-      ...ttaOptions(p, config.output, config.seed, `adamerging (${p.granularity})`, log),
-      progress,
+  async adapt(p, inputs, run) {
+    const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, {
+      granularity: p.granularity,
+      init: p.init,
+      clampInMerge: p.clamp === 'merge',
+    });
+    const tta = await adaptAdaMerging(model, inputs.heads, inputs.tasks, {
+      ...ttaOptions(p, inputs.seed, run, `adamerging (${p.granularity})`),
+      projectToUnit: p.clamp === 'parameter',
+    });
+    return {
+      model: { kind: 'clip', config: model.clip, params: mergedParams(model) },
+      trainableParams: model.lambdas.data.length,
+      allParams: [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0),
+      tta,
+      files: { [COEFFICIENTS_FILE]: coefficientsJson(model) },
     };
-    const result = await adaptAdaMerging(model, inputs.heads, inputs.tasks, options, p.clamp);
-    const adapted = performance.now();
-    saveClipVision(outputDir, model.clip, mergedParams(model));
-    writeJsonAtomic(join(outputDir, COEFFICIENTS_FILE), coefficientsJson(model));
-    const all = [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0);
-    return testTimeOutcome({ trainable: model.lambdas.data.length, all }, { start, setup, adapted }, result);
   },
 };

@@ -6,16 +6,14 @@
  */
 import { z } from 'zod';
 import type { Heads } from '../models/heads.js';
-import { saveWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
 import { UPSCALABLE_MODULES } from '../models/wemoe/names.js';
 import type { CompileOptions } from '../runtime/options.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { type DisposableObjective, entropyObjective } from '../tta/objective.js';
-import type { TestTimeMergeMethod } from './method.js';
-import { loadTestTimeInputs } from './test-time-inputs.js';
-import { testTimeOutcome, ttaOptions, ttaParamsShape } from './test-time-params.js';
+import type { TestTimeMethod } from './test-time-method.js';
+import { ttaOptions, ttaParamsShape } from './tta-params.js';
 
 /** Hidden size of the routers the paper's learning rate was chosen for (ViT-B/32). */
 export const PAPER_ROUTER_WIDTH = 768;
@@ -45,7 +43,8 @@ export function routerWeightLrMultiplier(width: number, referenceWidth = PAPER_R
 const params = z.strictObject({
   init_lambda: z.number().default(0.3),
   router_depth: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(2),
-  lr: z.number().positive().default(1e-4),
+  /** 0 keeps the routers at their initialization. */
+  lr: z.number().nonnegative().default(1e-4),
   /**
    * Router weight matrices train with lr × lr_reference_width / hidden size (biases with lr); null: lr
    * everywhere. The default 768 is the width the paper's lr was set for (ViT-B/32), where it changes nothing.
@@ -70,7 +69,7 @@ export function wemoeObjective(
   const { numChannels: c, imageSize: s } = model.clip;
   return entropyObjective(
     (x) => {
-      const out = wemoeForward(model, x, true);
+      const out = wemoeForward(model, x, { trainableRouters: true });
       return { pooler: out.poolerOutput, trainable: out.routerInputs };
     },
     Object.fromEntries(model.routers),
@@ -102,32 +101,32 @@ export async function adaptWemoe(
   }
 }
 
-export const wemoeMethod: TestTimeMergeMethod<WemoeParams> = {
+export const wemoeMethod: TestTimeMethod<WemoeParams> = {
   kind: 'test-time',
   name: 'wemoe',
   paper: 'Tang et al., Merging Multi-Task Models via Weight-Ensembling Mixture of Experts, ICML 2024',
   description:
     'task arithmetic + per-input mixtures of task vectors in every MLP, routers trained at test time',
   params,
-  async run(p, { config, outputDir, log, progress }) {
-    const start = performance.now();
-    const inputs = loadTestTimeInputs(config, 'wemoe');
+  async adapt(p, inputs, run) {
     const model = upscaleToWemoe(inputs.clip, inputs.pretrained, inputs.experts, {
       routerDepth: p.router_depth,
       initLambda: p.init_lambda,
       batchReduce: p.batch_reduce,
       upscaledLayers: p.upscaled_layers === 'all' ? undefined : p.upscaled_layers,
       upscaledModules: p.upscaled_modules,
-      seed: config.seed,
+      seed: inputs.seed,
     });
-    const setup = performance.now();
-    const result = await adaptWemoe(model, inputs.heads, inputs.tasks, {
-      ...ttaOptions(p, config.output, config.seed, 'wemoe', log),
+    const tta = await adaptWemoe(model, inputs.heads, inputs.tasks, {
+      ...ttaOptions(p, inputs.seed, run, 'wemoe'),
       lrReferenceWidth: p.lr_reference_width,
-      progress,
     });
-    const adapted = performance.now();
-    saveWemoe(outputDir, model);
-    return testTimeOutcome(wemoeParamCounts(model), { start, setup, adapted }, result);
+    const counts = wemoeParamCounts(model);
+    return {
+      model: { kind: 'wemoe', model },
+      trainableParams: counts.trainable,
+      allParams: counts.all,
+      tta,
+    };
   },
 };
