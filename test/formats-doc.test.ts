@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { getMethod, methodNames } from '../src/merge/registry.js';
+import { getMethod, methodNames } from '../src/methods/registry.js';
 
 const formats = readFileSync(join(resolve(import.meta.dirname, '..'), 'docs', 'formats.md'), 'utf8');
 

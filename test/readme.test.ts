@@ -8,7 +8,7 @@ import { parseEvalConfig } from '../src/config/eval-config.js';
 import { parseMergeConfig } from '../src/config/merge-config.js';
 import { suiteTasks } from '../src/data/suite.js';
 import { runEval } from '../src/eval/run-eval.js';
-import { runMerge } from '../src/merge/run-merge.js';
+import { runMerge } from '../src/methods/run-merge.js';
 
 const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
