@@ -155,18 +155,19 @@ export function requireSystemFile(name: SystemDependencyName, path: string): voi
   if (!systemFileExists(path)) throw new WemoeError(`${path}: ${missingWord()}; ${installHint(name)}`);
 }
 
-const resolvedCommands = new Map<SystemDependencyName, string | undefined>();
+/** Probe results by command line: a probe such as `python3 -c "import torch"` takes seconds. */
+const probed = new Map<string, boolean>();
 
 /** The command that provides `name` (for command probes), or undefined when none works. */
 export function systemCommand(name: SystemDependencyName): string | undefined {
   const { probe } = SYSTEM_DEPENDENCIES[name] as SystemDependency;
   if (hidden() || !('commands' in probe)) return undefined;
-  if (!resolvedCommands.has(name)) {
-    const works = (command: string) =>
-      spawnSync(command, probe.args, { stdio: 'ignore', timeout: 60_000 }).status === 0;
-    resolvedCommands.set(name, probe.commands().find(works));
-  }
-  return resolvedCommands.get(name);
+  return probe.commands().find((command) => {
+    const line = [command, ...probe.args].join(' ');
+    if (!probed.has(line))
+      probed.set(line, spawnSync(command, probe.args, { stdio: 'ignore', timeout: 60_000 }).status === 0);
+    return probed.get(line);
+  });
 }
 
 /** Why `name` is unusable here, as one line ending in the install hint; undefined when it is present. */

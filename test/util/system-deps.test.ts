@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WemoeError } from '../../src/errors.js';
 import {
   missingSystemDependency,
@@ -13,6 +13,11 @@ import {
 import { needs } from '../support/system-deps.js';
 
 const thisFile = new URL(import.meta.url).pathname;
+
+// Each test sets the variable itself, so the file passes in CI's run with it set as well.
+beforeEach(() => {
+  vi.stubEnv('WEMOE_HIDE_SYSTEM_DEPS', '');
+});
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -72,7 +77,7 @@ describe('system dependencies', () => {
         'skipping the tests tagged needs:pytorch: pytorch: hidden by WEMOE_HIDE_SYSTEM_DEPS=1; install the Debian packages python3-torch libopenblas0-pthread (see docs/system-packages.md)',
       ],
     ]);
-    vi.unstubAllEnvs();
+    vi.stubEnv('WEMOE_HIDE_SYSTEM_DEPS', '');
     vi.stubEnv('WEMOE_CHROMIUM', process.execPath);
     expect(needs('chromium')).toEqual({ tags: ['needs:chromium'], skip: false });
   });
