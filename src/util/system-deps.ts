@@ -24,8 +24,6 @@ interface CommandProbe {
 }
 
 export interface SystemDependency {
-  /** What uses it, for messages and docs. */
-  readonly usedBy: string;
   /** Debian packages that provide it (`apt-get install -y …`). */
   readonly packages: readonly string[];
   /** Whether CI installs it: true for every dependency that a test needs, so that CI skips no test. */
@@ -46,8 +44,8 @@ const fromEnv =
     [process.env[variable], ...defaults].filter((c): c is string => Boolean(c));
 
 export const SYSTEM_DEPENDENCIES = {
+  // Used by the suite builders: rendered tasks (letters, house-digits, greek, kana) and the glyph corpus.
   'suite-fonts': {
-    usedBy: 'the suite builders: rendered tasks (letters, house-digits, greek, kana) and the glyph corpus',
     packages: [
       'fonts-dejavu-core',
       'fonts-dejavu-extra',
@@ -78,14 +76,14 @@ export const SYSTEM_DEPENDENCIES = {
       ],
     },
   },
+  // Used by the suite builder: the uci-digits task (the UCI digits that scikit-learn ships).
   'sklearn-digits': {
-    usedBy: 'the suite builder: the uci-digits task (the UCI digits that scikit-learn ships)',
     packages: ['python3-sklearn'],
     ci: true,
     probe: { files: [UCI_DIGITS_CSV] },
   },
+  // Used by the suite builder: the fashion task.
   'fashion-mnist': {
-    usedBy: 'the suite builder: the fashion task',
     packages: ['dataset-fashion-mnist'],
     // No test reads it, but CI builds the suite's train splits, whose tests then run.
     ci: true,
@@ -95,8 +93,8 @@ export const SYSTEM_DEPENDENCIES = {
       ),
     },
   },
+  // Used by the PyTorch peers of the benchmarks (npm run bench).
   pytorch: {
-    usedBy: 'the PyTorch peers of the benchmarks (npm run bench)',
     packages: ['python3-torch', 'libopenblas0-pthread'],
     ci: false,
     probe: {
@@ -104,14 +102,14 @@ export const SYSTEM_DEPENDENCIES = {
       args: ['-c', 'import torch'],
     },
   },
+  // Used by browser tests (tag a test needs:chromium; none yet).
   chromium: {
-    usedBy: 'browser tests (tag a test needs:chromium; none yet)',
     packages: ['chromium'],
     ci: false,
     probe: { commands: fromEnv('WEMOE_CHROMIUM', 'chromium'), args: ['--version'] },
   },
+  // Used by tests on a tmpfs (tag a test needs:mount; none yet).
   mount: {
-    usedBy: 'tests on a tmpfs (tag a test needs:mount; none yet)',
     packages: ['mount'],
     ci: false,
     probe: { commands: () => ['mount'], args: ['--version'] },
