@@ -7,24 +7,20 @@ import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from '../config/merge-config.js';
 import { WemoeError } from '../errors.js';
+import { openAtomicOutput } from '../io/atomic-output.js';
 import { CONFIG_FILE, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
 import type { ProgressMode } from '../util/progress.js';
 import type { MergeMethod, StaticMergeMethod, TestTimeMergeMethod } from './method.js';
 import { modelCard } from './model-card.js';
-import {
-  commitStagingFolder,
-  createStagingFolder,
-  discardStagingFolder,
-  RESOLVED_CONFIG_FILE,
-} from './output-folder.js';
 import { type MergePlan, type MergeSources, planMerge } from './plan.js';
 import { createProgressReporter } from './progress.js';
 import { getMethod, parseMethodParams } from './registry.js';
 import { type OutputDType, outputEntries, streamMerge } from './stream.js';
 
 export const HEADS_FILE = 'heads.safetensors';
+export const RESOLVED_CONFIG_FILE = 'merge_config.yaml';
 
 export interface RunMergeOptions {
   /** Validate and print the plan; write nothing. */
@@ -134,7 +130,8 @@ async function runStatic(
     const lines = describePlan(config, method, plan);
     for (const line of lines) log(line);
     if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
-    const staging = createStagingFolder(config.output);
+    const output = openAtomicOutput(config.output);
+    const staging = output.staging;
     try {
       const checked = performance.now();
       const dtype = DTYPES[config.dtype];
@@ -176,11 +173,11 @@ async function runStatic(
         timing,
       };
       writeCommonFiles(staging, config, method, report, plan);
-      commitStagingFolder(staging, config.output);
+      output.commit();
       log(`wrote ${config.output} in ${timing.total_s.toFixed(1)} s`);
       return { output: config.output, dryRun: false, plan: lines, report };
     } catch (error) {
-      discardStagingFolder(staging);
+      output.discard();
       throw error;
     }
   } finally {
@@ -198,7 +195,8 @@ async function runTestTime(
   for (const line of lines) log(line);
   if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
   const start = performance.now();
-  const staging = createStagingFolder(config.output);
+  const output = openAtomicOutput(config.output);
+  const staging = output.staging;
   try {
     const outcome = await method.run(config.parameters, {
       config,
@@ -216,11 +214,11 @@ async function runTestTime(
       timing: { ...outcome.timing, total_s: (performance.now() - start) / 1000 },
     };
     writeCommonFiles(staging, config, method, report);
-    commitStagingFolder(staging, config.output);
+    output.commit();
     log(`wrote ${config.output} in ${report.timing.total_s.toFixed(1)} s`);
     return { output: config.output, dryRun: false, plan: lines, report };
   } catch (error) {
-    discardStagingFolder(staging);
+    output.discard();
     throw error;
   }
 }

@@ -67,6 +67,7 @@ describe('runMerge', () => {
     expect(result.output).toBe(out);
     expect(readdirSync(out).sort()).toEqual(
       [
+        '.wemoe-output',
         'README.md',
         'config.json',
         'heads.safetensors',
@@ -190,7 +191,14 @@ describe('runMerge', () => {
       model_info: { trainable_params: 96, all_params: 1000 },
     });
     expect(readdirSync(join(root, 'out-tta')).sort()).toEqual(
-      ['README.md', 'config.json', 'heads.safetensors', 'merge_config.yaml', 'report.json'].sort(),
+      [
+        '.wemoe-output',
+        'README.md',
+        'config.json',
+        'heads.safetensors',
+        'merge_config.yaml',
+        'report.json',
+      ].sort(),
     );
   });
 });
