@@ -17,7 +17,9 @@ import { modelCard } from './model-card.js';
 import { type MergePlan, type MergeSources, planMerge } from './plan.js';
 import { createProgressReporter } from './progress.js';
 import { getMethod, parseMethodParams } from './registry.js';
+import { checkRunKey, runKey } from './run-key.js';
 import { type OutputDType, outputEntries, streamMerge } from './stream.js';
+import { checkpointDir } from './test-time-params.js';
 
 export const HEADS_FILE = 'heads.safetensors';
 export const RESOLVED_CONFIG_FILE = 'merge_config.yaml';
@@ -198,6 +200,7 @@ async function runTestTime(
   const output = openAtomicOutput(config.output);
   const staging = output.staging;
   try {
+    checkRunKey(checkpointDir(config.output), runKey(config), { resume: config.parameters.resume === true });
     const outcome = await method.run(config.parameters, {
       config,
       outputDir: staging,

@@ -1,4 +1,5 @@
 /** Parameters shared by the test-time methods (the tta/ loop's settings), as a zod shape. */
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { TtaOptions, TtaResult } from '../tta/loop.js';
 import type { TestTimeOutcome } from './method.js';
@@ -21,6 +22,11 @@ export const ttaParamsShape = {
 const ttaParams = z.object(ttaParamsShape);
 type TtaParams = z.output<typeof ttaParams>;
 
+/** Where a test-time run on `output` keeps its checkpoints and loss log. */
+export function checkpointDir(output: string): string {
+  return `${output}.checkpoints`;
+}
+
 export function ttaOptions(
   p: TtaParams & { lr: number },
   output: string,
@@ -38,9 +44,9 @@ export function ttaOptions(
     earlyStop: p.early_stop_patience
       ? { patience: p.early_stop_patience, minDelta: p.early_stop_min_delta }
       : undefined,
-    checkpoint: { dir: `${output}.checkpoints`, every: p.checkpoint_every },
+    checkpoint: { dir: checkpointDir(output), every: p.checkpoint_every },
     resume: p.resume,
-    logFile: `${output}.checkpoints/loss.jsonl`,
+    logFile: join(checkpointDir(output), 'loss.jsonl'),
     label,
     log,
   };

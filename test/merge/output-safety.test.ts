@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseMergeConfig } from '../../src/config/merge-config.js';
+import { writeConfig } from '../../src/io/checkpoint.js';
+import { saveSafetensors } from '../../src/io/safetensors-writer.js';
+import type { TestTimeMergeMethod } from '../../src/merge/method.js';
+import { registerMethod } from '../../src/merge/registry.js';
+import { runMerge } from '../../src/merge/run-merge.js';
+import { float32 } from '../../src/tensor/tensor.js';
+import { tempDir } from '../io/helpers.js';
+
+const root = tempDir('output-safety');
+const quiet = { progress: 'none' as const, log: () => {} };
+
+function writeModel(name: string, w: number[]): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  saveSafetensors(join(dir, 'model.safetensors'), { w: float32([2], w) });
+  writeConfig(dir, { model_type: 'clip_vision_model' });
+  return dir;
+}
+const models = { pretrained: writeModel('pre', [1, 1]), experts: { a: writeModel('a', [3, 1]) } };
+
+/** A test-time method that waits `pause` ms inside its run, so that two runs overlap. */
+const slow: TestTimeMergeMethod<{ pause: number; resume: boolean }> = {
+  kind: 'test-time',
+  name: 'slow_test_time',
+  paper: 'none',
+  description: 'waits, then writes one file',
+  params: z.strictObject({ pause: z.number().default(50), resume: z.boolean().default(false) }),
+  async run(params, context) {
+    await new Promise((r) => setTimeout(r, params.pause));
+    writeFileSync(join(context.outputDir, 'config.json'), '{}');
+    return { trainableParams: 0, allParams: 2, timing: {}, report: {} };
+  },
+};
+registerMethod(slow);
+
+function config(output: string, extra: Record<string, unknown> = {}) {
+  return parseMergeConfig({ method: 'task_arithmetic', models, output: join(root, output), ...extra });
+}
+
+describe('merge outputs are never lost', () => {
+  it('output: . in a folder holding merge_config.yaml and the user’s files is refused, every file kept', async () => {
+    const home = join(root, 'project');
+    mkdirSync(home);
+    const files = { 'merge_config.yaml': 'method: task_arithmetic\n', 'notes.md': 'mine', 'data.csv': '1,2' };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(home, f), text);
+    await expect(runMerge(config('project'), quiet)).rejects.toThrow(
+      `${home}: output folder exists and is not a wemoe merge output (no .wemoe-output file inside)`,
+    );
+    expect(readdirSync(home).sort()).toEqual(Object.keys(files).sort());
+    for (const [f, text] of Object.entries(files)) expect(readFileSync(join(home, f), 'utf8')).toBe(text);
+    expect(readdirSync(root).filter((f) => f.includes('project') && f !== 'project')).toEqual([]);
+  });
+
+  it('of two concurrent runs on one output, the second is refused with one line', async () => {
+    const tta = { method: 'slow_test_time', parameters: { pause: 100 } };
+    const runs = await Promise.allSettled([
+      runMerge(config('raced', tta), quiet),
+      new Promise((r) => setTimeout(r, 20)).then(() => runMerge(config('raced'), quiet)),
+    ]);
+    expect(runs[0].status).toBe('fulfilled');
+    expect(runs[1].status).toBe('rejected');
+    const reason = (runs[1] as PromiseRejectedResult).reason as Error;
+    expect(reason.message).toBe(
+      `${join(root, 'raced')}: in use by another wemoe run (process ${process.pid}, lock file ${join(root, 'raced')}.lock); wait for it to finish, or remove the lock file if no such run exists`,
+    );
+    expect(existsSync(join(root, 'raced', 'config.json'))).toBe(true);
+    expect(
+      readdirSync(root)
+        .filter((f) => f.includes('raced'))
+        .sort(),
+    ).toEqual(['raced', 'raced.checkpoints']);
+  });
+
+  it('--resume after a change of config is refused; with the same config it goes on', async () => {
+    const tta = { method: 'slow_test_time', parameters: { pause: 0 } };
+    await runMerge(config('resumed', tta), quiet);
+    const resume = { method: 'slow_test_time', parameters: { pause: 0, resume: true } };
+    await expect(runMerge(config('resumed', { ...resume, seed: 5 }), quiet)).rejects.toThrow(
+      `${join(root, 'resumed.checkpoints')}: the checkpoints belong to a run with another config or other model files; remove them or run without --resume`,
+    );
+    await expect(runMerge(config('resumed', resume), quiet)).resolves.toMatchObject({ dryRun: false });
+    // A changed model file is another input, even under the same config.
+    saveSafetensors(join(models.experts.a, 'model.safetensors'), { w: float32([2], [3, 2]) });
+    await expect(runMerge(config('resumed', resume), quiet)).rejects.toThrow('other model files');
+  });
+});
