@@ -4,12 +4,12 @@
  * defaults, and relative paths resolved against the config file's folder (override paths: the current
  * folder). Every error is one line naming the file and the key.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { getMethod, issueMessage, methodNames, parseMethodParams } from '../merge/registry.js';
+import { readYamlFile } from './yaml-file.js';
 
 export const OUTPUT_DTYPES = ['f32', 'f16', 'bf16'] as const;
 export type OutputDTypeName = (typeof OUTPUT_DTYPES)[number];
@@ -73,6 +73,9 @@ export type MergeConfig = z.output<typeof schema> & {
   readonly source?: string;
 };
 
+/** Key parts that reach into JavaScript's object machinery instead of the config. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** `key.path=value` → [['key', 'path'], parsed value]. */
 export function parseOverride(text: string): [string[], unknown] {
   const eq = text.indexOf('=');
@@ -88,7 +91,11 @@ export function parseOverride(text: string): [string[], unknown] {
   } catch {
     throw new WemoeError(`--set ${text}: the value is not valid YAML`);
   }
-  return [key.split('.'), value ?? null];
+  const parts = key.split('.');
+  const unsafe = parts.find((part) => UNSAFE_KEYS.has(part));
+  if (unsafe !== undefined)
+    throw new WemoeError(`--set ${key}: '${unsafe}' is not a config key (it would change every object)`);
+  return [parts, value ?? null];
 }
 
 const PATH_KEYS = [
@@ -139,6 +146,8 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
     const [key, value] = parseOverride(text);
     applyOverride(doc, key, value, where);
   }
+  // `parameters:` left empty (YAML null), as for a method without parameters, means none.
+  if (doc.parameters === null) delete doc.parameters;
   const result = schema.safeParse(doc);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -196,22 +205,7 @@ function resolvePaths(config: MergeConfig, base: string): MergeConfig {
 
 /** Reads, overrides, validates and resolves a merge config file. */
 export function loadMergeConfig(path: string, overrides: readonly string[] = []): MergeConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new WemoeError(
-      `${path}: cannot read the merge config (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
-  }
+  const raw = readYamlFile(path, 'merge config');
   return parseMergeConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
 }
 
