@@ -27,8 +27,10 @@ export function errorLine(error: unknown): string {
   if (error instanceof WemoeError) return oneLine(error.message);
   const code = systemErrorCode(error);
   if (code !== undefined) {
-    const e = error as NodeJS.ErrnoException;
-    const action = (e.syscall && SYSCALLS[e.syscall]) ?? e.syscall ?? 'access';
+    const e = error as NodeJS.ErrnoException & { dest?: string };
+    const verb = (e.syscall && SYSCALLS[e.syscall]) ?? e.syscall ?? 'access';
+    // copyfile and rename carry the destination too; it is usually the one that failed.
+    const action = e.dest ? `${verb} to ${e.dest}` : verb;
     return oneLine(fsError(error, e.path ?? '(unknown path)', action).message);
   }
   const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
