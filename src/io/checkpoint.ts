@@ -42,6 +42,18 @@ export function openCheckpoint(path: string): TensorSource {
   throw new WemoeError(`${path}: folder holds neither ${SINGLE_FILE} nor ${INDEX_FILE}`);
 }
 
+/**
+ * A model given as a folder must be a whole Hugging Face folder: without config.json a merge would
+ * write an output no model command can load. (A bare .safetensors file stays allowed for weights-only merges.)
+ */
+export function checkModelFolder(path: string): void {
+  if (kindOf(path) === 'dir' && kindOf(join(path, CONFIG_FILE)) !== 'file') {
+    throw new WemoeError(
+      `${path}: model folder has no ${CONFIG_FILE}; give a Hugging Face model folder, or the .safetensors file itself for a weights-only merge`,
+    );
+  }
+}
+
 /** The parsed config.json of a model folder (or the given .json file). */
 export function readConfig(path: string): Record<string, unknown> {
   return readJsonObject(kindOf(path) === 'dir' ? join(path, CONFIG_FILE) : path);

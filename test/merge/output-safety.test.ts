@@ -88,4 +88,18 @@ describe('merge outputs are never lost', () => {
     saveSafetensors(join(models.experts.a, 'model.safetensors'), { w: float32([2], [3, 2]) });
     await expect(runMerge(config('resumed', resume), quiet)).rejects.toThrow('other model files');
   });
+
+  it('a model folder without config.json is refused; a bare .safetensors file is a weights-only merge', async () => {
+    const bare = join(root, 'bare');
+    mkdirSync(bare);
+    saveSafetensors(join(bare, 'model.safetensors'), { w: float32([2], [5, 5]) });
+    const refused = config('no-config', { models: { pretrained: bare, experts: models.experts } });
+    await expect(runMerge(refused, quiet)).rejects.toThrow(
+      `${bare}: model folder has no config.json; give a Hugging Face model folder, or the .safetensors file itself for a weights-only merge`,
+    );
+    const file = join(bare, 'model.safetensors');
+    await runMerge(config('weights-only', { models: { pretrained: file, experts: models.experts } }), quiet);
+    expect(existsSync(join(root, 'weights-only', 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(root, 'weights-only', 'config.json'))).toBe(false);
+  });
 });
