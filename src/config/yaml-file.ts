@@ -3,7 +3,7 @@
  * stops at its alias limit) is one WemoeError naming the file.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, YAMLError } from 'yaml';
 import { WemoeError } from '../errors.js';
 import { systemErrorCode } from '../io/fs-error.js';
 import { checkRegularFile } from '../io/regular-file.js';
@@ -23,12 +23,18 @@ export function readYamlFile(path: string, what: string): unknown {
   return parseYamlText(text, path);
 }
 
-/** Parses YAML text; `where` names its source in errors. */
+/**
+ * Parses YAML text; `where` names its source in errors. Warnings (an unresolved tag, an ambiguous
+ * alias) are errors too: a config that means something other than it seems to should not run.
+ */
 export function parseYamlText(text: string, where: string): unknown {
   try {
-    return parseYaml(text, { maxAliasCount: MAX_ALIASES });
+    const doc = parseDocument(text, { logLevel: 'error' }); // warnings are raised below, not printed
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
-    if (error instanceof YAMLParseError) {
+    if (error instanceof YAMLError) {
       const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
       throw new WemoeError(`${where}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
     }

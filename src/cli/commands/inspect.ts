@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { escapeControl, terminalSafeJson } from '../../errors.js';
 import { type CheckpointSummary, inspectCheckpoint } from '../../io/inspect.js';
 import { shapeString } from '../../tensor/tensor.js';
-import { escapeControl, terminalSafeJson } from '../terminal-text.js';
 
 /** A plain-text table of name, dtype and shape, then the metadata and the totals. */
 export function formatSummary(summary: CheckpointSummary): string {
