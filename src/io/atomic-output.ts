@@ -8,7 +8,7 @@
  * writes into each output, never because of a file name a user's folder may also hold.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { fsError, withFsError } from './fs-error.js';
 import { acquireLock } from './lock-file.js';
@@ -95,6 +95,16 @@ export function checkReplaceable(output: string): void {
     throw new WemoeError(
       `${output}: output folder exists and is not a wemoe merge output (no ${OUTPUT_MARKER} file inside); choose another output (an output of an older wemoe can be marked with: touch ${join(output, OUTPUT_MARKER)})`,
     );
+  }
+}
+
+/** Refuses an output that is one of the inputs or holds one: replacing it would delete what is being read. */
+export function checkOutputApart(output: string, inputs: readonly string[]): void {
+  const out = resolve(output);
+  for (const input of inputs) {
+    const path = resolve(input);
+    if (path === out || path.startsWith(`${out}${sep}`))
+      throw new WemoeError(`${output}: output would replace the input ${input}; choose another output`);
   }
 }
 

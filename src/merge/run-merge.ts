@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from '../config/merge-config.js';
 import { WemoeError } from '../errors.js';
-import { openAtomicOutput } from '../io/atomic-output.js';
+import { checkOutputApart, openAtomicOutput } from '../io/atomic-output.js';
 import { CONFIG_FILE, checkModelFolder, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
@@ -84,8 +84,9 @@ function checkFiles(config: MergeConfig): void {
   if (config.heads !== undefined && !(existsSync(config.heads) && statSync(config.heads).isFile())) {
     throw new WemoeError(`${config.source ?? 'merge config'}: heads: ${config.heads} is not a file`);
   }
-  for (const model of [config.models.pretrained, ...Object.values(config.models.experts)])
-    checkModelFolder(model);
+  const models = [config.models.pretrained, ...Object.values(config.models.experts)];
+  for (const model of models) checkModelFolder(model);
+  checkOutputApart(config.output, config.heads === undefined ? models : [...models, config.heads]);
 }
 
 function describePlan(config: MergeConfig, method: MergeMethod, plan?: MergePlan): string[] {

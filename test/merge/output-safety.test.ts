@@ -102,4 +102,17 @@ describe('merge outputs are never lost', () => {
     expect(existsSync(join(root, 'weights-only', 'model.safetensors'))).toBe(true);
     expect(existsSync(join(root, 'weights-only', 'config.json'))).toBe(false);
   });
+
+  it('an output that is an input, or holds one, is refused', async () => {
+    const earlier = join(root, 'earlier');
+    await runMerge(config('earlier'), quiet);
+    // A previous output used as the pretrained model must not be replaced by the merge reading it.
+    const reuse = config('earlier', { models: { pretrained: earlier, experts: models.experts } });
+    await expect(runMerge(reuse, quiet)).rejects.toThrow(
+      `${earlier}: output would replace the input ${earlier}; choose another output`,
+    );
+    await expect(runMerge(config('.', {}), quiet)).rejects.toThrow(
+      `${root}: output would replace the input ${models.pretrained}; choose another output`,
+    );
+  });
 });
