@@ -13,6 +13,7 @@ export class WemoeError extends Error {
 }
 
 // C0 controls, DEL, C1 controls, line/paragraph separators and the bidirectional embedding/override/isolate marks.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

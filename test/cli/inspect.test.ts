@@ -100,6 +100,7 @@ describe('wemoe inspect', () => {
     );
     const json = wemoe('inspect', hostile, '--json');
     // Only the final newline is raw; JSON escapes C0 itself, and C1 and U+202E are escaped on top.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
     expect(json.stdout.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     expect(JSON.parse(json.stdout).tensors[0].name).toBe(name);
   });
