@@ -22,6 +22,8 @@ export type SwapStep = 'marked' | 'old-moved-away' | 'new-moved-in';
 export interface AtomicOutputOptions {
   /** Called after each step of the commit; tests kill the process here to check recovery. */
   readonly afterStep?: (step: SwapStep) => void;
+  /** Where the line saying that an interrupted run's output was restored goes (default: nowhere). */
+  readonly log?: (line: string) => void;
 }
 
 export interface AtomicOutput {
@@ -125,7 +127,7 @@ export function openAtomicOutput(output: string, options: AtomicOutputOptions = 
   const lock = acquireLock(`${output}.lock`, output);
   let staging: string;
   try {
-    recoverOutput(output);
+    recoverOutput(output, options.log);
     checkReplaceable(output);
     staging = sibling(output, 'tmp');
     withFsError(staging, 'create the staging folder', () => mkdirSync(staging));

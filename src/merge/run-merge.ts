@@ -135,7 +135,7 @@ async function runStatic(
     const lines = describePlan(config, method, plan);
     for (const line of lines) log(line);
     if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
-    const output = openAtomicOutput(config.output);
+    const output = openAtomicOutput(config.output, { log });
     const staging = output.staging;
     try {
       const checked = performance.now();
@@ -200,7 +200,7 @@ async function runTestTime(
   for (const line of lines) log(line);
   if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
   const start = performance.now();
-  const output = openAtomicOutput(config.output);
+  const output = openAtomicOutput(config.output, { log });
   const staging = output.staging;
   try {
     checkRunKey(checkpointDir(config.output), runKey(config), { resume: config.parameters.resume === true });

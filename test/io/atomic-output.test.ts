@@ -53,7 +53,11 @@ describe('atomic output folders', () => {
       const run = killedAfter(output, step, 'new');
       expect(run.signal).toBe('SIGKILL');
       // The next run on the output recovers before anything else; discarding it changes nothing more.
-      openAtomicOutput(output).discard();
+      const lines: string[] = [];
+      openAtomicOutput(output, { log: (line) => lines.push(line) }).discard();
+      const restored =
+        step === 'old-moved-away' ? [`${output}: restored the new output an interrupted run left`] : [];
+      expect(lines).toEqual(restored);
       // After 'marked' the new copy is complete but the old one is still in place: the old one stays.
       const expected = step === 'marked' ? 'old' : 'new';
       expect(readFileSync(join(output, 'model.txt'), 'utf8')).toBe(expected);
