@@ -3,7 +3,7 @@
  * (model.safetensors, sharded past max_shard_size), config.json copied from the pretrained model, the
  * heads file when the config names one, merge_config.yaml, report.json and a model card README.md.
  */
-import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from '../config/merge-config.js';
 import { WemoeError } from '../errors.js';
@@ -11,6 +11,7 @@ import { checkOutputApart, openAtomicOutput } from '../io/atomic-output.js';
 import { CONFIG_FILE, checkModelFolder, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
+import { writeTextFile } from '../io/text-file.js';
 import type { ProgressMode } from '../util/progress.js';
 import type { MergeMethod, StaticMergeMethod, TestTimeMergeMethod } from './method.js';
 import { modelCard } from './model-card.js';
@@ -238,7 +239,7 @@ function writeCommonFiles(
   plan?: MergePlan,
 ): void {
   if (config.heads !== undefined) copyFileSync(config.heads, join(staging, HEADS_FILE));
-  writeFileSync(join(staging, RESOLVED_CONFIG_FILE), mergeConfigToYaml(config));
+  writeTextFile(join(staging, RESOLVED_CONFIG_FILE), mergeConfigToYaml(config));
   writeJsonAtomic(join(staging, 'report.json'), report);
   const card = modelCard(config, method, {
     allParams: report.model_info.all_params,
@@ -246,5 +247,5 @@ function writeCommonFiles(
     copiedTensors: plan?.copiedTensors.length ?? 0,
     totalSeconds: report.timing.total_s ?? 0,
   });
-  writeFileSync(join(staging, 'README.md'), card);
+  writeTextFile(join(staging, 'README.md'), card);
 }

@@ -203,7 +203,11 @@ async function adapt(
       lr,
     };
     curve.push(record);
-    if (options.logFile) appendFileSync(options.logFile, `${JSON.stringify(record)}\n`);
+    const logFile = options.logFile;
+    if (logFile)
+      withFsError(logFile, 'append to the loss log', () =>
+        appendFileSync(logFile, `${JSON.stringify(record)}\n`),
+      );
     const rate = (step - start) / ((performance.now() - began) / 1000);
     progress.update(step, `loss ${record.loss.toFixed(4)} · ${rate.toFixed(2)} steps/s`);
     const ckpt = options.checkpoint;

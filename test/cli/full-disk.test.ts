@@ -28,6 +28,8 @@ function mountTmpfs(name: string, options: string): { dir?: string; reason?: str
 }
 
 const small = mountTmpfs('small', 'size=64k');
+// Three pages: the lock file, the model and config.json fit; merge_config.yaml does not.
+const pages = mountTmpfs('pages', 'size=12k');
 const readOnly = mountTmpfs('read-only', 'size=64k,ro');
 if (small.reason) console.log(`skipping the full-disk tests: ${small.reason}`);
 
@@ -87,6 +89,15 @@ describe.skipIf(small.dir === undefined)('merging onto a full or read-only disk'
       /^wemoe: .*heads\.safetensors: cannot copy to .*\/small\/\.out\.tmp-.*\/heads\.safetensors: no space left on the device \(ENOSPC\)\n$/,
     );
     expect(readdirSync(small.dir!)).toEqual([]);
+  });
+
+  it('ENOSPC while writing merge_config.yaml: one line naming it', () => {
+    const run = merge(join(pages.dir!, 'out'), [tinyPre, tinyExpert]);
+    expectOneLine(
+      run,
+      /^wemoe: .*\/pages\/\.out\.tmp-.*\/merge_config\.yaml: cannot write: no space left on the device \(ENOSPC\)\n$/,
+    );
+    expect(readdirSync(pages.dir!)).toEqual([]);
   });
 
   it('EROFS: refused before any work with one line', () => {
