@@ -28,13 +28,22 @@ export interface Lock {
   release(): void;
 }
 
+/**
+ * The pid in a lock file; undefined when the file is gone or empty (a run killed right after creating
+ * it). A file of other content is not a wemoe lock: it is never removed.
+ */
 function readOwner(path: string): number | undefined {
+  let text: string;
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+  if (text === '') return undefined;
+  const match = /^(\d+)\n?$/.exec(text);
+  if (!match)
+    throw new WemoeError(`${path}: exists and is not a wemoe lock file; move it away and run again`);
+  return Number(match[1]);
 }
 
 /**
@@ -71,7 +80,13 @@ export function acquireLock(path: string, what: string): Lock {
   throw new WemoeError(`${path}: cannot take the lock (another run keeps replacing it)`);
 }
 
-/** Removes the lock unless another process has taken it over meanwhile. */
+/** Removes the lock unless another process has taken it over (or replaced it) meanwhile. */
 function releaseIfOwned(path: string): void {
-  if (readOwner(path) === process.pid) rmSync(path, { force: true });
+  let owner: number | undefined;
+  try {
+    owner = readOwner(path);
+  } catch {
+    return;
+  }
+  if (owner === process.pid) rmSync(path, { force: true });
 }

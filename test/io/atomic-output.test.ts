@@ -106,7 +106,13 @@ describe('atomic output folders', () => {
     expect(existsSync(`${output}.lock`)).toBe(false);
   });
 
-  it('a lock names its owner and is released only by it', () => {
+  it('a lock names its owner and is released only by it; a file of other content is never taken', () => {
+    const mine = join(root, 'notes.lock');
+    writeFileSync(mine, 'my notes');
+    expect(() => acquireLock(mine, 'notes')).toThrow(
+      `${mine}: exists and is not a wemoe lock file; move it away and run again`,
+    );
+    expect(readFileSync(mine, 'utf8')).toBe('my notes');
     const path = join(root, 'x.lock');
     const lock = acquireLock(path, 'x');
     expect(readFileSync(path, 'utf8')).toBe(`${process.pid}\n`);
