@@ -4,14 +4,14 @@
  * defaults, and relative paths resolved against the config file's folder (override paths: the current
  * folder). Every error is one line naming the file and the key.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { getMethod, issueMessage, methodNames, parseMethodParams } from '../methods/registry.js';
 import { type MergeConfig, OUTPUT_DTYPES } from '../methods/resolved-config.js';
 import { parseByteSize } from '../util/byte-size.js';
+import { readYamlFile } from './yaml-file.js';
 
 export type { MergeConfig };
 
@@ -49,6 +49,9 @@ const schema = z.strictObject({
     ),
 });
 
+/** Key parts that reach into JavaScript's object machinery instead of the config. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** `key.path=value` → [['key', 'path'], parsed value]. */
 export function parseOverride(text: string): [string[], unknown] {
   const eq = text.indexOf('=');
@@ -64,7 +67,11 @@ export function parseOverride(text: string): [string[], unknown] {
   } catch {
     throw new WemoeError(`--set ${text}: the value is not valid YAML`);
   }
-  return [key.split('.'), value ?? null];
+  const parts = key.split('.');
+  const unsafe = parts.find((part) => UNSAFE_KEYS.has(part));
+  if (unsafe !== undefined)
+    throw new WemoeError(`--set ${key}: '${unsafe}' is not a config key (it would change every object)`);
+  return [parts, value ?? null];
 }
 
 const PATH_KEYS = [
@@ -115,6 +122,8 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
     const [key, value] = parseOverride(text);
     applyOverride(doc, key, value, where);
   }
+  // `parameters:` left empty (YAML null), as for a method without parameters, means none.
+  if (doc.parameters === null) delete doc.parameters;
   const result = schema.safeParse(doc);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -172,21 +181,6 @@ function resolvePaths(config: MergeConfig, base: string): MergeConfig {
 
 /** Reads, overrides, validates and resolves a merge config file. */
 export function loadMergeConfig(path: string, overrides: readonly string[] = []): MergeConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new WemoeError(
-      `${path}: cannot read the merge config (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
-  }
+  const raw = readYamlFile(path, 'merge config');
   return parseMergeConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
 }

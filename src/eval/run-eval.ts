@@ -6,6 +6,9 @@ import { basename } from 'node:path';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
+import { openCheckpoint } from '../io/checkpoint.js';
+import { clipVisionView } from '../io/clip-keys.js';
+import { checkWritableFolder } from '../io/writable.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
@@ -52,6 +55,16 @@ export interface EvalOutcome {
   readonly table: string;
   /** Where the reports went, when an output folder was given. */
   readonly paths?: ReportPaths;
+}
+
+/** Fails on a model that is not CLIP vision (by its tensors) before the heads are checked against it. */
+function checkClipCheckpoint(dir: string): void {
+  const source = openCheckpoint(dir);
+  try {
+    clipVisionView(source);
+  } finally {
+    source.close();
+  }
 }
 
 function loadModel(dir: string): { model: VisionModel; info: ModelInfo } {
@@ -101,7 +114,10 @@ function generalizationOf(
 export async function runEval(config: EvalConfig, options: RunEvalOptions = {}): Promise<EvalOutcome> {
   const began = performance.now();
   const created = new Date().toISOString();
+  const out = options.out ?? config.output;
+  if (out !== undefined) checkWritableFolder(out, 'the reports');
   const clip = readClipVisionConfig(config.model);
+  if (!isWemoeFolder(config.model)) checkClipCheckpoint(config.model);
   const heads = loadHeads(config.heads, clip.hiddenSize);
   const processor = loadProcessorConfig(config.model, clip.imageSize);
   const tasks = Object.entries(config.tasks).map(([name, spec]) =>
@@ -149,7 +165,6 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
   };
   if (config.unseen_tasks?.length)
     report.experiments = { generalization: generalizationOf(result, report.tasks, config) };
-  const out = options.out ?? config.output;
   const paths = out === undefined ? undefined : writeReports(out, report);
   const table = report.experiments
     ? `${accuracyTableMarkdown(report)}\n\n${generalizationTableMarkdown(report.experiments.generalization!)}`

@@ -3,13 +3,15 @@
  * (model.safetensors, sharded past max_shard_size), config.json copied from the pretrained model, the
  * heads file when the config names one, merge_config.yaml, report.json and a model card README.md.
  */
-import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestTimeMethod } from '../adapt/test-time-method.js';
 import { WemoeError } from '../errors.js';
-import { CONFIG_FILE, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
+import { checkOutputApart, openAtomicOutput } from '../io/atomic-output.js';
+import { CONFIG_FILE, checkModelFolder, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
+import { writeTextFile } from '../io/text-file.js';
 import type { StaticMergeMethod } from '../merge/method.js';
 import { type MergePlan, type MergeSources, planMerge } from '../merge/plan.js';
 import { createProgressReporter } from '../merge/progress.js';
@@ -17,18 +19,14 @@ import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
 import { modelCard } from './model-card.js';
-import {
-  commitStagingFolder,
-  createStagingFolder,
-  discardStagingFolder,
-  RESOLVED_CONFIG_FILE,
-} from './output-folder.js';
 import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from './resolved-config.js';
+import { checkpointDir, checkRunKey, runKey } from './run-key.js';
 import { runMethod } from './run-method.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
 
 export const HEADS_FILE = 'heads.safetensors';
+export const RESOLVED_CONFIG_FILE = 'merge_config.yaml';
 
 export interface RunMergeOptions {
   /** Validate and print the plan; write nothing. */
@@ -90,6 +88,9 @@ function checkFiles(config: MergeConfig): void {
   if (config.heads !== undefined && !(existsSync(config.heads) && statSync(config.heads).isFile())) {
     throw new WemoeError(`${config.source ?? 'merge config'}: heads: ${config.heads} is not a file`);
   }
+  const models = [config.models.pretrained, ...Object.values(config.models.experts)];
+  for (const model of models) checkModelFolder(model);
+  checkOutputApart(config.output, config.heads === undefined ? models : [...models, config.heads]);
 }
 
 function describePlan(config: MergeConfig, method: MergeMethod, plan?: MergePlan): string[] {
@@ -138,7 +139,8 @@ async function runStatic(
     const lines = describePlan(config, method, plan);
     for (const line of lines) log(line);
     if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
-    const staging = createStagingFolder(config.output);
+    const output = openAtomicOutput(config.output, { log });
+    const staging = output.staging;
     try {
       const checked = performance.now();
       const dtype = DTYPES[config.dtype];
@@ -180,11 +182,11 @@ async function runStatic(
         timing,
       };
       writeCommonFiles(staging, config, method, report, plan);
-      commitStagingFolder(staging, config.output);
+      output.commit();
       log(`wrote ${config.output} in ${timing.total_s.toFixed(1)} s`);
       return { output: config.output, dryRun: false, plan: lines, report };
     } catch (error) {
-      discardStagingFolder(staging);
+      output.discard();
       throw error;
     }
   } finally {
@@ -203,14 +205,16 @@ async function runTestTime(
   for (const line of lines) log(line);
   if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
   const start = performance.now();
-  const staging = createStagingFolder(config.output);
+  const output = openAtomicOutput(config.output, { log });
+  const staging = output.staging;
   try {
+    checkRunKey(checkpointDir(config.output), runKey(config), { resume: config.parameters.resume === true });
     const inputs = loadTestTimeInputs(config, method.name);
     const loadSeconds = (performance.now() - start) / 1000;
     const outcome = await runMethod(method.name, config.parameters, inputs, {
       log,
       progress: options.progress,
-      checkpointDir: `${config.output}.checkpoints`,
+      checkpointDir: checkpointDir(config.output),
       where: config.source ?? 'merge config',
     });
     const saving = performance.now();
@@ -234,11 +238,11 @@ async function runTestTime(
       },
     };
     writeCommonFiles(staging, config, method, report);
-    commitStagingFolder(staging, config.output);
+    output.commit();
     log(`wrote ${config.output} in ${report.timing.total_s.toFixed(1)} s`);
     return { output: config.output, dryRun: false, plan: lines, report };
   } catch (error) {
-    discardStagingFolder(staging);
+    output.discard();
     throw error;
   }
 }
@@ -252,7 +256,7 @@ function writeCommonFiles(
   plan?: MergePlan,
 ): void {
   if (config.heads !== undefined) copyFileSync(config.heads, join(staging, HEADS_FILE));
-  writeFileSync(join(staging, RESOLVED_CONFIG_FILE), mergeConfigToYaml(config));
+  writeTextFile(join(staging, RESOLVED_CONFIG_FILE), mergeConfigToYaml(config));
   writeJsonAtomic(join(staging, 'report.json'), report);
   const card = modelCard(config, method, {
     allParams: report.model_info.all_params,
@@ -260,5 +264,5 @@ function writeCommonFiles(
     copiedTensors: plan?.copiedTensors.length ?? 0,
     totalSeconds: report.timing.total_s ?? 0,
   });
-  writeFileSync(join(staging, 'README.md'), card);
+  writeTextFile(join(staging, 'README.md'), card);
 }

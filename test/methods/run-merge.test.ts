@@ -64,6 +64,7 @@ describe('runMerge', () => {
     expect(result.output).toBe(out);
     expect(readdirSync(out).sort()).toEqual(
       [
+        '.wemoe-output',
         'README.md',
         'config.json',
         'heads.safetensors',

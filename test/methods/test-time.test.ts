@@ -144,6 +144,7 @@ describe('test-time methods through wemoe merge', () => {
     const out = await mergeInto('ada', ['method=adamerging', 'parameters.lr=0.05']);
     expect(readdirSync(out).sort()).toEqual(
       [
+        '.wemoe-output',
         COEFFICIENTS_FILE,
         'README.md',
         'config.json',
