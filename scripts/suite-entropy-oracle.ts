@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { suiteTasks } from '../src/data/suite.js';
-import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/data/suite-models.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/models/suite-models.js';
 import { imageScores, loadTestSets, type TestSet } from './suite-models/evaluate.js';
 import { featureRunner, poolerFeatures } from './suite-models/heads.js';
 import { mergeWeighted } from './suite-models/merge-weighted.js';

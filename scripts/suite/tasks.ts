@@ -5,6 +5,7 @@
  * taken from per-class orders shuffled once with a fixed seed; test takes the head, train what follows.
  */
 import { createRandom, deriveSeed, type Random, shuffleInPlace } from '../../src/data/random.js';
+import type { SystemDependencyName } from '../../src/util/system-deps.js';
 import { loadFonts, type Script, type Split } from './fonts.js';
 import {
   type RenderRequest,
@@ -36,6 +37,8 @@ export interface SuiteTaskSpec {
   source: string;
   /** Images in each full split. */
   counts: Record<Split, number>;
+  /** What the build reads from outside npm (checked before a build starts). */
+  needs: readonly SystemDependencyName[];
   /** The first `count` items of `split`. */
   build(split: Split, count: number): SplitImages;
 }
@@ -68,6 +71,7 @@ function renderedTask(o: RenderedOptions): SuiteTaskSpec {
     channels: o.channels,
     source: o.source,
     counts: { train: o.perClass.train * k, test: o.perClass.test * k },
+    needs: o.script ? ['suite-fonts'] : [],
     build(split, count) {
       const fonts = o.script ? loadFonts(o.script, split) : [''];
       const surface = new Surface();
@@ -97,6 +101,8 @@ interface RealOptions {
   /** True when train and test draw from one pool (train then skips the test images). */
   sharedPool: boolean;
   pool: (split: Split) => GrayImages;
+  /** Where the pool comes from, when not from npm. */
+  needs?: SystemDependencyName;
 }
 
 function realTask(o: RealOptions): SuiteTaskSpec {
@@ -107,6 +113,7 @@ function realTask(o: RealOptions): SuiteTaskSpec {
     channels: 1,
     source: o.source,
     counts: { train: o.trainCount, test: o.testPerClass * k },
+    needs: o.needs ? [o.needs] : [],
     build(split, count) {
       const pool = o.pool(split);
       const skip = split === 'train' && o.sharedPool ? o.testPerClass : 0;
@@ -210,6 +217,7 @@ export const SUITE_TASKS: readonly SuiteTaskSpec[] = [
     trainCount: 5000,
     sharedPool: false,
     pool: (split) => (split === 'train' ? fashionTrain() : fashionTest()),
+    needs: 'fashion-mnist',
   }),
   realTask({
     id: 'uci-digits',
@@ -220,6 +228,7 @@ export const SUITE_TASKS: readonly SuiteTaskSpec[] = [
     trainCount: 1797 - 600,
     sharedPool: true,
     pool: uciPool,
+    needs: 'sklearn-digits',
   }),
   renderedTask({
     id: 'letters',

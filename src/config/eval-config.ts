@@ -9,13 +9,15 @@
  * A merge config (it has `method`) is accepted too: its `output` folder is the model evaluated, with its
  * heads and tasks. `--set key=value` overrides and path resolution work as for merge configs.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
-import { issueMessage } from '../merge/registry.js';
+import type { EvalConfig } from '../eval/run-eval.js';
+import { issueMessage } from '../methods/registry.js';
 import { checkUnseenTasks, parseMergeConfig, parseOverride } from './merge-config.js';
+import { readYamlFile } from './yaml-file.js';
+
+export type { EvalConfig };
 
 const taskSchema = z.looseObject({ data: z.string(), split: z.string().default('test') });
 
@@ -37,22 +39,6 @@ const schema = z.strictObject({
   ...evalKeys,
   ...unseenKey,
 });
-
-export interface EvalConfig {
-  /** The model folder (absolute). */
-  readonly model: string;
-  readonly heads: string;
-  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
-  readonly batch_size: number;
-  readonly limit?: number;
-  /** Where the reports go, when anywhere. */
-  readonly output?: string;
-  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
-  readonly unseen_tasks?: readonly string[];
-  /** The merge method, when the config was a merge config. */
-  readonly method?: string;
-  readonly source?: string;
-}
 
 const PATH_KEYS = [/^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
 
@@ -136,20 +122,6 @@ function dataPath(data: string, at: (p: string) => string): string {
 
 /** Reads, overrides, validates and resolves an eval (or merge) config file. */
 export function loadEvalConfig(path: string, overrides: readonly string[] = []): EvalConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new WemoeError(
-      `${path}: cannot read the eval config (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    throw new WemoeError(`${path}: invalid YAML: ${error.message.split('\n')[0]}`);
-  }
+  const raw = readYamlFile(path, 'eval config');
   return parseEvalConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
 }

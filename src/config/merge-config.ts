@@ -1,38 +1,19 @@
 /**
- * The YAML merge config of contracts.md: parsed with `yaml`, validated with `zod`, `--set key=value`
+ * The YAML merge config of `wemoe merge`: parsed with `yaml`, validated with `zod`, `--set key=value`
  * overrides applied (dotted keys, values parsed as YAML), the method's parameters filled with their
  * defaults, and relative paths resolved against the config file's folder (override paths: the current
  * folder). Every error is one line naming the file and the key.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
-import { getMethod, issueMessage, methodNames, parseMethodParams } from '../merge/registry.js';
+import { getMethod, issueMessage, methodNames, parseMethodParams } from '../methods/registry.js';
+import { type MergeConfig, OUTPUT_DTYPES } from '../methods/resolved-config.js';
+import { parseByteSize } from '../util/byte-size.js';
+import { readYamlFile } from './yaml-file.js';
 
-export const OUTPUT_DTYPES = ['f32', 'f16', 'bf16'] as const;
-export type OutputDTypeName = (typeof OUTPUT_DTYPES)[number];
-
-const UNITS: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KIB: 2 ** 10,
-  MIB: 2 ** 20,
-  GIB: 2 ** 30,
-};
-
-/** Bytes from a number or a size such as "5GB", "500MB", "2GiB" (decimal units as Hugging Face's). */
-export function parseByteSize(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*$/i.exec(value);
-  if (!match) return undefined;
-  const bytes = Math.floor(Number(match[1]) * UNITS[match[2].toUpperCase()]);
-  return bytes > 0 ? bytes : undefined;
-}
+export type { MergeConfig };
 
 const taskSchema = z.looseObject({
   /** A dataset folder or file (see data/). */
@@ -68,10 +49,8 @@ const schema = z.strictObject({
     ),
 });
 
-export type MergeConfig = z.output<typeof schema> & {
-  /** The config file it was read from, when there is one (for error messages). */
-  readonly source?: string;
-};
+/** Key parts that reach into JavaScript's object machinery instead of the config. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** `key.path=value` → [['key', 'path'], parsed value]. */
 export function parseOverride(text: string): [string[], unknown] {
@@ -88,7 +67,11 @@ export function parseOverride(text: string): [string[], unknown] {
   } catch {
     throw new WemoeError(`--set ${text}: the value is not valid YAML`);
   }
-  return [key.split('.'), value ?? null];
+  const parts = key.split('.');
+  const unsafe = parts.find((part) => UNSAFE_KEYS.has(part));
+  if (unsafe !== undefined)
+    throw new WemoeError(`--set ${key}: '${unsafe}' is not a config key (it would change every object)`);
+  return [parts, value ?? null];
 }
 
 const PATH_KEYS = [
@@ -139,6 +122,8 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
     const [key, value] = parseOverride(text);
     applyOverride(doc, key, value, where);
   }
+  // `parameters:` left empty (YAML null), as for a method without parameters, means none.
+  if (doc.parameters === null) delete doc.parameters;
   const result = schema.safeParse(doc);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -196,32 +181,6 @@ function resolvePaths(config: MergeConfig, base: string): MergeConfig {
 
 /** Reads, overrides, validates and resolves a merge config file. */
 export function loadMergeConfig(path: string, overrides: readonly string[] = []): MergeConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new WemoeError(
-      `${path}: cannot read the merge config (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
-  }
+  const raw = readYamlFile(path, 'merge config');
   return parseMergeConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
-}
-
-/** The resolved config as YAML (written next to the merged model). */
-export function mergeConfigToYaml(config: MergeConfig): string {
-  const { source: _source, ...plain } = config;
-  return stringifyYaml(plain);
-}
-
-/** Bytes of the config's max_shard_size. */
-export function maxShardBytes(config: MergeConfig): number {
-  return parseByteSize(config.max_shard_size)!;
 }

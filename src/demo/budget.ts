@@ -2,8 +2,10 @@
  * The demo's settings: the paper's test-time hyperparameters, and what the CPU time budget makes us use
  * instead (reported as changed hyperparameters, with the reason).
  */
+
+import { PAPER_ROUTER_WIDTH, routerWeightLrMultiplier } from '../adapt/wemoe.js';
+import { WemoeError } from '../errors.js';
 import type { ChangedHyperparameter } from '../eval/report-types.js';
-import { PAPER_ROUTER_WIDTH, routerWeightLrMultiplier } from '../merge/wemoe.js';
 
 export interface DemoBudget {
   /** Test-time adaptation steps of every AdaMerging and WEMoE run. */
@@ -19,7 +21,20 @@ export interface DemoBudget {
   readonly testLimit?: number;
 }
 
-/** Tang et al. 2024 (WEMoE) and Yang et al. 2024 (AdaMerging), as method.md gives them. */
+/** The budget's learning rate of each test-time method, by registry name. */
+const LEARNING_RATES: Readonly<Record<string, (budget: DemoBudget) => number>> = {
+  adamerging: (b) => b.adamergingLr,
+  wemoe: (b) => b.wemoeLr,
+};
+
+/** The adaptation parameters the budget gives test-time method `method`: steps, batch, schedule, its lr. */
+export function adaptationParams(budget: DemoBudget, method: string): Record<string, unknown> {
+  const lr = LEARNING_RATES[method];
+  if (!lr) throw new WemoeError(`demo: the budget has no learning rate for test-time method ${method}`);
+  return { steps: budget.ttaSteps, batch_size: budget.ttaBatch, schedule: budget.schedule, lr: lr(budget) };
+}
+
+/** Tang et al. 2024 (WEMoE) and Yang et al. 2024 (AdaMerging), as the papers give them. */
 export const PAPER_HYPERPARAMETERS = {
   ttaSteps: 1000,
   ttaBatch: 16,

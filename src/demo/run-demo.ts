@@ -9,7 +9,8 @@ import type { MethodResult, RunReport } from '../eval/report-types.js';
 import { type ReportPaths, writeReports } from '../eval/write-reports.js';
 import type { ProgressMode } from '../util/progress.js';
 import { changedHyperparameters, type DemoBudget, FULL_BUDGET, QUICK_BUDGET } from './budget.js';
-import { DEMO_METHODS, type DemoContext, type DemoMethod } from './methods.js';
+import { DEMO_ROWS, type DemoRow } from './rows.js';
+import { type DemoContext, runRow } from './run-row.js';
 import { checkSuite, type DemoSuite } from './suite.js';
 
 export interface DemoOptions {
@@ -34,7 +35,7 @@ export interface DemoOutcome {
   readonly table: string;
 }
 
-export function demoBudget(quick: boolean): DemoBudget {
+export function demoBudget({ quick = false }: { readonly quick?: boolean } = {}): DemoBudget {
   return quick ? QUICK_BUDGET : FULL_BUDGET;
 }
 
@@ -42,15 +43,15 @@ export function demoBudget(quick: boolean): DemoBudget {
  * The methods named by `ids` (in the paper's order), or every method but the `onRequest` ones; an unknown
  * id is an error naming the known.
  */
-export function selectMethods(ids?: readonly string[]): DemoMethod[] {
-  if (ids === undefined) return DEMO_METHODS.filter((m) => !m.onRequest);
-  const known = DEMO_METHODS.map((m) => m.id);
+export function selectMethods(ids?: readonly string[]): DemoRow[] {
+  if (ids === undefined) return DEMO_ROWS.filter((m) => !m.onRequest);
+  const known = DEMO_ROWS.map((m) => m.id);
   for (const id of ids) {
     if (!known.includes(id))
       throw new WemoeError(`demo: --methods ${id}: unknown; known methods: ${known.join(', ')}`);
   }
   if (ids.length === 0) throw new WemoeError('demo: --methods is empty; expected at least one method');
-  return DEMO_METHODS.filter((m) => ids.includes(m.id));
+  return DEMO_ROWS.filter((m) => ids.includes(m.id));
 }
 
 function phaseLine(index: number, total: number, result: MethodResult): string {
@@ -62,7 +63,11 @@ function phaseLine(index: number, total: number, result: MethodResult): string {
   );
 }
 
-function settingsNotes(budget: DemoBudget, quick: boolean, methods: readonly DemoMethod[]): string[] {
+function settingsNotes(
+  budget: DemoBudget,
+  methods: readonly DemoRow[],
+  { quick }: { quick: boolean },
+): string[] {
   const notes = [
     'Test-time adaptation uses the unlabeled test images; evaluation uses the same test split (as the paper).',
     `Test-time adaptation: ${budget.ttaSteps} steps, batch ${budget.ttaBatch} per task, ${budget.schedule} schedule.`,
@@ -81,7 +86,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
   const began = performance.now();
   const created = new Date().toISOString();
   const quick = options.quick ?? false;
-  const budget = options.budget ?? demoBudget(quick);
+  const budget = options.budget ?? demoBudget({ quick });
   const methods = selectMethods(options.methods);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? 42;
@@ -95,7 +100,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
   };
   const results: MethodResult[] = [];
   for (const [i, method] of methods.entries()) {
-    const result = await method.run(ctx);
+    const result = await runRow(method, ctx);
     results.push(result);
     log(phaseLine(i + 1, methods.length, result));
   }
@@ -108,7 +113,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
       seed,
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
-      notes: settingsNotes(budget, quick, methods),
+      notes: settingsNotes(budget, methods, { quick }),
       changed_hyperparameters: changedHyperparameters(budget, suite.config.hiddenSize),
     },
     tasks: suite.tasks.map((t) => t.task),

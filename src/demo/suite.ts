@@ -1,11 +1,11 @@
 /** What the demo runs on: a pre-trained encoder, one expert per task, the heads and each task's test data. */
 import { defaultProcessorConfig } from '../data/preprocess/config.js';
-import { loadSuiteModels } from '../data/suite-models.js';
 import { type LabeledImages, loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import type { ClipVisionConfig } from '../models/clip-vision/config.js';
 import type { ClipParams } from '../models/clip-vision/params.js';
 import type { Heads } from '../models/heads.js';
+import { loadSuiteModels } from '../models/suite-models.js';
 
 export interface DemoSuite {
   /** Shown in the report, e.g. "built-in suite". */

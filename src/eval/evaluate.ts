@@ -8,11 +8,10 @@ import { WemoeError } from '../errors.js';
 import { Graph, type Value } from '../graph/index.js';
 import type { ClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipVisionForward, constantParams } from '../models/clip-vision/model.js';
-import type { ClipParams } from '../models/clip-vision/params.js';
 import { headInputs } from '../models/head-logits.js';
 import { type Heads, taskHead, validateHeads } from '../models/heads.js';
+import type { VisionModel } from '../models/vision-model.js';
 import { ROUTING_OUTPUTS, routingOutputs, wemoeForward } from '../models/wemoe/graph.js';
-import type { WemoeModel } from '../models/wemoe/model.js';
 import type { UpscaledModule } from '../models/wemoe/names.js';
 import { type CompiledGraph, compile } from '../runtime/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -20,11 +19,6 @@ import { createProgress, type ProgressMode } from '../util/progress.js';
 import { TaskMetrics } from './metrics.js';
 import type { RoutingSummary, TaskScore } from './report-types.js';
 import { averageScore, RoutingStats } from './summaries.js';
-
-/** A plain CLIP vision encoder (pre-trained, an expert, a static or AdaMerging merge) or a WEMoE model. */
-export type EvalModel =
-  | { readonly kind: 'clip'; readonly config: ClipVisionConfig; readonly params: ClipParams }
-  | { readonly kind: 'wemoe'; readonly model: WemoeModel };
 
 export interface EvaluateOptions {
   /** Images per forward run (default 128). */
@@ -59,11 +53,11 @@ interface EvalGraph {
   readonly feeds: (task: string) => Record<string, Tensor>;
 }
 
-function clipConfigOf(model: EvalModel): ClipVisionConfig {
+function clipConfigOf(model: VisionModel): ClipVisionConfig {
   return model.kind === 'clip' ? model.config : model.model.clip;
 }
 
-function buildGraph(model: EvalModel, heads: Heads): EvalGraph {
+function buildGraph(model: VisionModel, heads: Heads): EvalGraph {
   const graph = new Graph();
   const { numChannels: c, imageSize: s } = clipConfigOf(model);
   const pixels = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
@@ -72,7 +66,7 @@ function buildGraph(model: EvalModel, heads: Heads): EvalGraph {
     const { logits, feeds } = headInputs(heads, poolerOutput);
     return { outputs: { logits }, feeds };
   }
-  const out = wemoeForward(model.model, pixels, false);
+  const out = wemoeForward(model.model, pixels);
   const { logits, feeds } = headInputs(heads, out.poolerOutput);
   return { outputs: { logits, ...routingOutputs(out) }, feeds };
 }
@@ -100,7 +94,7 @@ interface RoutedOutput {
 
 /** The MLP routers (the paper's routing analysis) and, when upscaled, the attention routers. */
 function routingStats(
-  model: EvalModel,
+  model: VisionModel,
   tasks: readonly LabeledImages[],
 ): Record<UpscaledModule, RoutedOutput | undefined> {
   const none = { mlp: undefined, self_attn: undefined };
@@ -151,7 +145,7 @@ async function runTask(
 
 /** Accuracy and loss of `model` with `heads` on each task's labelled data. */
 export async function evaluateModel(
-  model: EvalModel,
+  model: VisionModel,
   heads: Heads,
   tasks: readonly LabeledImages[],
   options: EvaluateOptions = {},

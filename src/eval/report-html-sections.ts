@@ -2,17 +2,15 @@
  * The optional parts of report.html: the paper's findings checked, adaptation curves, routing heatmaps,
  * generalization, robustness.
  */
-import { bestMask, percent, taskLabel } from './format.js';
+import { taskLabel } from './format.js';
+import { htmlTable, legendHtml, paragraph, section } from './html/page.js';
+import { PAPER_SHAPE_SOURCE } from './paper-shape.js';
 import {
-  bestPerColumnRows,
-  type Cell,
-  htmlTable,
-  legendHtml,
-  paragraph,
-  type Row,
-  section,
-} from './html/page.js';
-import { PAPER_SHAPE_SOURCE, paperShapeChecks } from './paper-shape.js';
+  findingsTable,
+  generalizationTable,
+  robustnessDetailTable,
+  robustnessTable,
+} from './report-tables.js';
 import type {
   GeneralizationExperiment,
   MethodResult,
@@ -30,23 +28,9 @@ const formatLossValue = (value: number) => value.toFixed(4);
 
 /** Which of the paper's Table 2 findings this run reproduces; no section when it lacks the rows. */
 export function paperShapeSections(report: RunReport): string[] {
-  const checks = paperShapeChecks(report);
-  if (checks.length === 0) return [];
-  const header: Cell[] = [
-    { text: 'Finding' },
-    { text: 'Paper (ViT-B/32)', numeric: true },
-    { text: 'Here', numeric: true },
-    { text: 'Holds' },
-  ];
-  const rows: Row[] = checks.map((c) => ({
-    cells: [
-      { text: c.claim },
-      { text: c.paper, numeric: true },
-      { text: c.here, numeric: true },
-      { text: c.holds ? 'yes' : 'no' },
-    ],
-  }));
-  return [section('Against the paper', htmlTable(header, rows), paragraph(PAPER_SHAPE_SOURCE))];
+  const findings = findingsTable(report);
+  if (findings === undefined) return [];
+  return [section('Against the paper', htmlTable(findings), paragraph(PAPER_SHAPE_SOURCE))];
 }
 
 /** Per-task curves of one method: one line per task that was recorded. */
@@ -161,22 +145,6 @@ function generalizationHtml(
   colors: Map<string, string>,
 ) {
   const label = (t: string) => taskLabel(report.task_labels, t);
-  const tasks = [...experiment.seen, ...experiment.unseen];
-  const header: Cell[] = [
-    { text: 'Method' },
-    ...experiment.seen.map((t) => ({ text: label(t), numeric: true })),
-    ...experiment.unseen.map((t) => ({ text: `${label(t)} (unseen)`, numeric: true })),
-    { text: 'Seen avg.', numeric: true },
-    { text: 'Unseen avg.', numeric: true },
-  ];
-  const texts = experiment.methods.map((m) =>
-    [...tasks.map((t) => m.per_task[t]), m.seen_average, m.unseen_average].map((s) => percent(s.accuracy)),
-  );
-  const rows = bestPerColumnRows(
-    experiment.methods.map((m) => m.label),
-    texts,
-    experiment.methods.map(() => true),
-  );
   const series = experiment.methods.map((m) => ({
     label: m.label,
     color: colors.get(m.method)!,
@@ -195,27 +163,13 @@ function generalizationHtml(
   return section(
     'Generalization to unseen tasks',
     paragraph(text, 'note'),
-    htmlTable(header, rows),
+    htmlTable(generalizationTable(experiment, report.task_labels)),
     legendHtml(series),
     chart,
   );
 }
 
 function robustnessHtml(experiment: RobustnessExperiment, report: RunReport, colors: Map<string, string>) {
-  const header: Cell[] = [
-    { text: 'Test set' },
-    ...experiment.methods.map((m) => ({ text: m.label, numeric: true })),
-  ];
-  const rows: Row[] = experiment.conditions.map((condition) => {
-    const texts = experiment.methods.map((m) => percent(condition.results[m.method].average.accuracy));
-    const best = bestMask(
-      texts,
-      texts.map(() => true),
-    );
-    return {
-      cells: [{ text: condition.label }, ...texts.map((text, i) => ({ text, numeric: true, best: best[i] }))],
-    };
-  });
   const series = experiment.methods.map((m) => ({
     label: m.label,
     color: colors.get(m.method)!,
@@ -234,7 +188,7 @@ function robustnessHtml(experiment: RobustnessExperiment, report: RunReport, col
   return section(
     'Robustness to corrupted test data',
     paragraph(text, 'note'),
-    htmlTable(header, rows),
+    htmlTable(robustnessTable(experiment)),
     legendHtml(series),
     chart,
     robustnessDetail(experiment, report),
@@ -243,26 +197,8 @@ function robustnessHtml(experiment: RobustnessExperiment, report: RunReport, col
 
 /** Per-task accuracy of every (test set, method) pair, folded away by default. */
 function robustnessDetail(experiment: RobustnessExperiment, report: RunReport): string {
-  const header: Cell[] = [
-    { text: 'Test set' },
-    { text: 'Method' },
-    ...experiment.tasks.map((t) => ({ text: taskLabel(report.task_labels, t), numeric: true })),
-    { text: 'Avg.', numeric: true },
-  ];
-  const rows: Row[] = experiment.conditions.flatMap((condition) =>
-    experiment.methods.map((m) => {
-      const result = condition.results[m.method];
-      const scores = [...experiment.tasks.map((t) => result.per_task[t]), result.average];
-      return {
-        cells: [
-          { text: condition.label },
-          { text: m.label },
-          ...scores.map((s) => ({ text: percent(s.accuracy), numeric: true })),
-        ],
-      };
-    }),
-  );
-  return `<details>\n<summary>Accuracy per task (%)</summary>\n${htmlTable(header, rows)}\n</details>`;
+  const table = htmlTable(robustnessDetailTable(experiment, report.task_labels));
+  return `<details>\n<summary>Accuracy per task (%)</summary>\n${table}\n</details>`;
 }
 
 export function experimentSections(report: RunReport, colors: Map<string, string>): string[] {

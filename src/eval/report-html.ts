@@ -2,18 +2,8 @@
  * report.html: one self-contained page (inline CSS and SVG, no script, no URL) with the accuracy table
  * and chart, the paper's findings checked, adaptation curves, WEMoE routing heatmaps, cost, experiments and settings.
  */
-import { formatCount, formatLoss, formatSeconds, percent, taskLabel } from './format.js';
-import {
-  bestPerColumnRows,
-  type Cell,
-  htmlTable,
-  legendHtml,
-  numericCells,
-  page,
-  paragraph,
-  type Row,
-  section,
-} from './html/page.js';
+import { formatSeconds, taskLabel } from './format.js';
+import { htmlTable, legendHtml, page, paragraph, section } from './html/page.js';
 import { checkRunReport } from './report-check.js';
 import {
   experimentSections,
@@ -21,6 +11,14 @@ import {
   routingSection,
   ttaSection,
 } from './report-html-sections.js';
+import {
+  accuracyTable,
+  changedHyperparametersTable,
+  costTable,
+  lossTable,
+  NO_CHANGED_HYPERPARAMETERS,
+  settingsEntries,
+} from './report-tables.js';
 import type { RunReport } from './report-types.js';
 import { groupedBarChart } from './svg/bar-chart.js';
 import { methodColors } from './svg/color.js';
@@ -40,23 +38,6 @@ function headerHtml(report: RunReport): string {
   return `<header>\n${lines.join('\n')}\n</header>`;
 }
 
-function accuracyTable(report: RunReport): string {
-  const header: Cell[] = [
-    { text: 'Method' },
-    ...numericCells([...report.tasks.map((t) => taskLabel(report.task_labels, t)), 'Avg.']),
-  ];
-  const texts = report.methods.map((m) =>
-    [...report.tasks.map((t) => m.per_task[t]), m.average].map((s) => percent(s.accuracy)),
-  );
-  const rows = bestPerColumnRows(
-    report.methods.map((m) => m.label),
-    texts,
-    report.methods.map((m) => !m.reference),
-    report.methods.map((m) => m.reference === true),
-  );
-  return htmlTable(header, rows);
-}
-
 function accuracySection(report: RunReport, colors: Map<string, string>): string {
   const groups = [...report.tasks.map((t) => taskLabel(report.task_labels, t)), 'Avg.'];
   const series = report.methods.map((m) => ({
@@ -74,7 +55,7 @@ function accuracySection(report: RunReport, colors: Map<string, string>): string
   });
   return section(
     'Accuracy (%)',
-    accuracyTable(report),
+    htmlTable(accuracyTable(report)),
     paragraph(
       'Best merged model per column in bold; the pre-trained model and the individual experts are references.',
       'note',
@@ -84,74 +65,24 @@ function accuracySection(report: RunReport, colors: Map<string, string>): string
   );
 }
 
-function costTable(report: RunReport): string {
-  const header: Cell[] = [
-    { text: 'Method' },
-    ...numericCells(['Trainable params', 'Total params', 'Setup (s)', 'Adapt (s)', 'Eval (s)', 'Total (s)']),
-  ];
-  const rows: Row[] = report.methods.map(({ label, reference, model_info: info, timing }) => ({
-    reference,
-    cells: [
-      { text: label },
-      ...numericCells([formatCount(info.trainable_params), formatCount(info.all_params)]),
-      ...numericCells([timing.setup_s, timing.adapt_s, timing.eval_s, timing.total_s].map(formatSeconds)),
-    ],
-  }));
-  return htmlTable(header, rows);
-}
-
-function lossTable(report: RunReport): string {
-  const header: Cell[] = [
-    { text: 'Method' },
-    ...numericCells([...report.tasks.map((t) => taskLabel(report.task_labels, t)), 'Avg.']),
-  ];
-  const rows: Row[] = report.methods.map((m) => ({
-    reference: m.reference,
-    cells: [
-      { text: m.label },
-      ...numericCells([...report.tasks.map((t) => m.per_task[t].loss), m.average.loss].map(formatLoss)),
-    ],
-  }));
-  return htmlTable(header, rows);
-}
-
 function costSection(report: RunReport): string {
   return section(
     'Cost and loss',
     '<h3>Parameters and time</h3>',
-    costTable(report),
+    htmlTable(costTable(report)),
     '<h3>Mean test loss (cross-entropy, nats)</h3>',
-    lossTable(report),
+    htmlTable(lossTable(report)),
   );
 }
 
 function settingsSection(report: RunReport): string {
   const { settings } = report;
-  const entries: [string, string][] = [['Quick mode', settings.quick ? 'yes' : 'no']];
-  if (settings.suite !== undefined) entries.push(['Suite', settings.suite]);
-  if (settings.seed !== undefined) entries.push(['Seed', String(settings.seed)]);
-  if (settings.test_samples_per_task !== undefined)
-    entries.push(['Test samples per task', String(settings.test_samples_per_task)]);
-  const list = `<dl>${entries.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join('')}</dl>`;
+  const list = `<dl>${settingsEntries(settings)
+    .map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`)
+    .join('')}</dl>`;
   const notes = (settings.notes ?? []).map((note) => paragraph(note, 'note'));
-  const changed = settings.changed_hyperparameters;
-  const changedHtml =
-    changed.length === 0
-      ? paragraph("None: every hyperparameter is the paper's.")
-      : htmlTable(
-          ['Hyperparameter', 'Paper', 'Used', 'Why'].map((text, i) => ({
-            text,
-            numeric: i === 1 || i === 2,
-          })),
-          changed.map((c) => ({
-            cells: [
-              { text: c.name },
-              { text: String(c.paper), numeric: true },
-              { text: String(c.used), numeric: true },
-              { text: c.why, wrap: true },
-            ],
-          })),
-        );
+  const changed = changedHyperparametersTable(settings);
+  const changedHtml = changed === undefined ? paragraph(NO_CHANGED_HYPERPARAMETERS) : htmlTable(changed);
   return section('Settings', list, ...notes, '<h3>Changed hyperparameters</h3>', changedHtml);
 }
 

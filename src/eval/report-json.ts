@@ -1,5 +1,5 @@
 /**
- * report.json. One method is FusionBench's layout (contracts.md):
+ * report.json. One method is FusionBench's layout (docs/formats.md):
  *   {"method", "<task>": {"accuracy", "loss"}, ..., "average", "model_info", "timing"}
  * A whole run keeps those objects under "methods" (keyed by method id) and everything the renderers
  * need besides (labels, adaptation curves, routing, experiments) next to them, so that the run can be

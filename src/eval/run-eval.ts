@@ -3,23 +3,43 @@
  * config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
  */
 import { basename } from 'node:path';
-import type { EvalConfig } from '../config/eval-config.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { loadTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
+import { openCheckpoint } from '../io/checkpoint.js';
+import { clipVisionView } from '../io/clip-keys.js';
+import { checkWritableFolder } from '../io/writable.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
+import type { VisionModel } from '../models/vision-model.js';
 import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeParamCounts } from '../models/wemoe/model.js';
 import type { ProgressMode } from '../util/progress.js';
-import { type EvalModel, evaluateModel } from './evaluate.js';
+import { evaluateModel } from './evaluate.js';
 import { machineInfo } from './machine.js';
 import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
 import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
 import { averageScore } from './summaries.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
+
+/** What `wemoe eval` evaluates: config/eval-config.ts reads it from YAML (absolute paths). */
+export interface EvalConfig {
+  /** The model folder (absolute). */
+  readonly model: string;
+  readonly heads: string;
+  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
+  readonly batch_size: number;
+  readonly limit?: number;
+  /** Where the reports go, when anywhere. */
+  readonly output?: string;
+  /** Tasks evaluated that the model was not merged on (generalization); the others are seen. */
+  readonly unseen_tasks?: readonly string[];
+  /** The merge method, when the config was a merge config. */
+  readonly method?: string;
+  readonly source?: string;
+}
 
 export interface RunEvalOptions {
   /** Report folder; overrides the config's `output`. */
@@ -37,7 +57,17 @@ export interface EvalOutcome {
   readonly paths?: ReportPaths;
 }
 
-function loadModel(dir: string): { model: EvalModel; info: ModelInfo } {
+/** Fails on a model that is not CLIP vision (by its tensors) before the heads are checked against it. */
+function checkClipCheckpoint(dir: string): void {
+  const source = openCheckpoint(dir);
+  try {
+    clipVisionView(source);
+  } finally {
+    source.close();
+  }
+}
+
+function loadModel(dir: string): { model: VisionModel; info: ModelInfo } {
   if (isWemoeFolder(dir)) {
     const model = loadWemoe(dir);
     const counts = wemoeParamCounts(model);
@@ -84,7 +114,10 @@ function generalizationOf(
 export async function runEval(config: EvalConfig, options: RunEvalOptions = {}): Promise<EvalOutcome> {
   const began = performance.now();
   const created = new Date().toISOString();
+  const out = options.out ?? config.output;
+  if (out !== undefined) checkWritableFolder(out, 'the reports');
   const clip = readClipVisionConfig(config.model);
+  if (!isWemoeFolder(config.model)) checkClipCheckpoint(config.model);
   const heads = loadHeads(config.heads, clip.hiddenSize);
   const processor = loadProcessorConfig(config.model, clip.imageSize);
   const tasks = Object.entries(config.tasks).map(([name, spec]) =>
@@ -132,7 +165,6 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
   };
   if (config.unseen_tasks?.length)
     report.experiments = { generalization: generalizationOf(result, report.tasks, config) };
-  const out = options.out ?? config.output;
   const paths = out === undefined ? undefined : writeReports(out, report);
   const table = report.experiments
     ? `${accuracyTableMarkdown(report)}\n\n${generalizationTableMarkdown(report.experiments.generalization!)}`

@@ -35,6 +35,15 @@ export function where(cond: Value, a: Value | number, b: Value | number): Value 
   return cond.graph.op('Where', [cond, cond.graph.lift(a, like), cond.graph.lift(b, like)]);
 }
 
+/**
+ * x clamped to [min, max] elementwise; the gradient passes where min ≤ x ≤ max and is 0 outside (as
+ * torch.clamp's).
+ */
+export function clamp(x: Value, min: number, max: number): Value {
+  const below = x.graph.scalar(min, x.dtype).gt(x);
+  return where(x.gt(max), max, where(below, min, x));
+}
+
 /** Joins values along `axis`. */
 export function concat(values: readonly Value[], axis: number): Value {
   if (values.length === 0) throw new WemoeError('concat: needs at least one value');

@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from './json-file.js';
+import { checkRegularFile } from './regular-file.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { SafetensorsFileWriter } from './safetensors-writer.js';
 import {
@@ -18,9 +19,10 @@ import type { TensorSource } from './tensor-source.js';
 
 export const CONFIG_FILE = 'config.json';
 
-function kindOf(path: string): 'file' | 'dir' | undefined {
+function kindOf(path: string): 'file' | 'dir' | 'other' | undefined {
   try {
-    return statSync(path).isDirectory() ? 'dir' : 'file';
+    const stat = statSync(path);
+    return stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'other';
   } catch {
     return undefined;
   }
@@ -33,10 +35,23 @@ function kindOf(path: string): 'file' | 'dir' | undefined {
 export function openCheckpoint(path: string): TensorSource {
   const kind = kindOf(path);
   if (kind === undefined) throw new WemoeError(`${path}: no such file or folder`);
+  if (kind === 'other') checkRegularFile(path, 'checkpoint');
   if (kind === 'file') return path.endsWith('.json') ? openShardedSafetensors(path) : openSafetensors(path);
   if (kindOf(join(path, SINGLE_FILE)) === 'file') return openSafetensors(join(path, SINGLE_FILE));
   if (kindOf(join(path, INDEX_FILE)) === 'file') return openShardedSafetensors(join(path, INDEX_FILE));
   throw new WemoeError(`${path}: folder holds neither ${SINGLE_FILE} nor ${INDEX_FILE}`);
+}
+
+/**
+ * A model given as a folder must be a whole Hugging Face folder: without config.json a merge would
+ * write an output no model command can load. (A bare .safetensors file stays allowed for weights-only merges.)
+ */
+export function checkModelFolder(path: string): void {
+  if (kindOf(path) === 'dir' && kindOf(join(path, CONFIG_FILE)) !== 'file') {
+    throw new WemoeError(
+      `${path}: model folder has no ${CONFIG_FILE}; give a Hugging Face model folder, or the .safetensors file itself for a weights-only merge`,
+    );
+  }
 }
 
 /** The parsed config.json of a model folder (or the given .json file). */

@@ -1,7 +1,7 @@
 /**
  * CLIP vision checkpoints come as a CLIPVisionModel (keys `vision_model.*`), the same without the
  * prefix, or a full CLIPModel (vision and text towers). `clipVisionView` presents any of them under the
- * canonical `vision_model.*` names of contracts.md, keeping `visual_projection.weight` and `logit_scale`
+ * canonical `vision_model.*` names of docs/formats.md, keeping `visual_projection.weight` and `logit_scale`
  * and dropping the text tower.
  */
 import { WemoeError } from '../errors.js';

@@ -3,10 +3,12 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { WemoeError } from '../errors.js';
 import { errorCode } from './byte-io.js';
 import { findDuplicateKey } from './json-duplicates.js';
+import { checkRegularFile } from './regular-file.js';
 import { isPlainObject } from './safetensors-header.js';
 
 /** Reads a JSON object from `path`; a missing file, bad JSON, a non-object or a duplicate key is a WemoeError. */
 export function readJsonObject(path: string): Record<string, unknown> {
+  checkRegularFile(path, 'JSON file');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -10,6 +10,11 @@ import { findDuplicateKey } from './json-duplicates.js';
 /** Headers above this are rejected before any allocation (the reference implementation uses the same cap). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** More tensors than any real checkpoint file holds; past it parsing would cost gigabytes. */
+export const MAX_TENSORS = 100_000;
+/** A valid header nests 3 levels (header, entry, shape); deep nesting would exhaust the parser's stack. */
+export const MAX_DEPTH = 16;
+
 /** A validated header entry: byte range relative to the start of the data section. */
 export interface HeaderEntry {
   readonly name: string;
@@ -50,6 +55,7 @@ export function parseHeader(path: string, headerBytes: Uint8Array, dataBytes: nu
   } catch {
     throw new WemoeError(`${path}: header is not valid UTF-8`);
   }
+  checkBudget(path, text);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -69,6 +75,30 @@ export function parseHeader(path: string, headerBytes: Uint8Array, dataBytes: nu
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   checkLayout(path, entries, dataBytes);
   return { entries, metadata, dataBytes };
+}
+
+/**
+ * One pass over the text before JSON.parse (which recurses and builds every object): nesting depth and
+ * the number of top-level members (tensors) are bounded. Strings are skipped; a malformed text that
+ * passes is left to JSON.parse to reject.
+ */
+function checkBudget(path: string, text: string): void {
+  let depth = 0;
+  let members = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_DEPTH)
+        throw new WemoeError(`${path}: header nests deeper than ${MAX_DEPTH} levels (a valid one nests 3)`);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    } else if (c === 0x2c /* , */ && depth === 1 && ++members >= MAX_TENSORS) {
+      throw new WemoeError(`${path}: header lists more than ${MAX_TENSORS} tensors (the limit of a file)`);
+    }
+  }
 }
 
 function parseMetadata(path: string, value: unknown): Record<string, string> {

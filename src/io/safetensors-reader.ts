@@ -5,6 +5,7 @@ import { WemoeError } from '../errors.js';
 import { toFloat32 } from '../tensor/convert.js';
 import type { DType, Tensor, TensorData } from '../tensor/tensor.js';
 import { errorCode, readFully } from './byte-io.js';
+import { checkRegularFile } from './regular-file.js';
 import { checkHeaderLength, type HeaderEntry, parseHeader } from './safetensors-header.js';
 import type { TensorInfo, TensorLocation, TensorSource } from './tensor-source.js';
 
@@ -20,6 +21,7 @@ export interface SafetensorsFile extends TensorSource {
 /** Opens and validates `path`; the file stays open (one descriptor) until `close()`. */
 export function openSafetensors(path: string): SafetensorsFile {
   if (endianness() !== 'LE') throw new WemoeError(`${path}: safetensors reading needs a little-endian host`);
+  checkRegularFile(path, 'safetensors file');
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -1,11 +1,9 @@
 /**
  * What a merge method is. Static methods (weight average, task arithmetic, Ties, DARE) see one tensor of
  * every model at a time, in memory, and never do I/O: the streaming driver (stream.ts) reads, they merge.
- * Test-time methods (AdaMerging, WEMoE) need the tasks' unlabeled data and run asynchronously.
+ * Test-time methods (AdaMerging, WEMoE) live in adapt/; methods/registry.ts lists both kinds by name.
  */
 import type { z } from 'zod';
-import type { MergeConfig } from '../config/merge-config.js';
-import type { ProgressMode } from '../util/progress.js';
 
 /** One floating-point tensor of every model, converted to float32. */
 export interface MergeTensors {
@@ -42,7 +40,8 @@ export interface StaticMergeContext {
   readonly seed: number;
 }
 
-interface MethodInfo<P> {
+/** What every merge method, static or test-time, says of itself. */
+export interface MethodInfo<P> {
   readonly name: string;
   /** The paper the method comes from. */
   readonly paper: string;
@@ -55,30 +54,3 @@ export interface StaticMergeMethod<P = unknown> extends MethodInfo<P> {
   readonly kind: 'static';
   createMerger(params: P, context: StaticMergeContext): TensorMerger;
 }
-
-export interface TestTimeContext {
-  /** The resolved merge config (absolute paths): models, tasks with their data, heads, seed. */
-  readonly config: MergeConfig;
-  /** An empty folder (renamed into place afterwards) where the method writes config.json and the model. */
-  readonly outputDir: string;
-  readonly log: (line: string) => void;
-  /** How to show the adaptation's progress (default 'auto'). */
-  readonly progress?: ProgressMode;
-}
-
-export interface TestTimeOutcome {
-  readonly trainableParams: number;
-  readonly allParams: number;
-  /** Seconds per phase. */
-  readonly timing: Readonly<Record<string, number>>;
-  /** More report.json keys (for example per-task accuracy or loss curves). */
-  readonly report?: Readonly<Record<string, unknown>>;
-}
-
-export interface TestTimeMergeMethod<P = unknown> extends MethodInfo<P> {
-  readonly kind: 'test-time';
-  run(params: P, context: TestTimeContext): Promise<TestTimeOutcome>;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: the registry holds methods of every parameter type
-export type MergeMethod = StaticMergeMethod<any> | TestTimeMergeMethod<any>;

@@ -2,8 +2,8 @@
  * Task arithmetic: θ = θ0 + λ·Σt τt. Ilharco et al., "Editing models with task arithmetic", ICLR 2023.
  */
 import { z } from 'zod';
+import { taskArithmetic } from '../tensor/task-arithmetic.js';
 import type { StaticMergeMethod, TensorMerger } from './method.js';
-import { blockSums } from './task-vector.js';
 
 const params = z.strictObject({
   /** λ, the same for every task. */
@@ -11,21 +11,6 @@ const params = z.strictObject({
 });
 
 export type TaskArithmeticParams = z.infer<typeof params>;
-
-/** θ0 + λ·Σt (θt − θ0), as θ0 + λ·(Σt θt − count·θ0) summed in float64 in task order and rounded once. */
-export function taskArithmetic(
-  pretrained: Float32Array,
-  experts: readonly Float32Array[],
-  lambda: number,
-): Float32Array {
-  const out = new Float32Array(pretrained.length);
-  const count = experts.length;
-  blockSums(experts, out.length, (sums, start, n) => {
-    for (let j = 0, i = start; j < n; j++, i++)
-      out[i] = pretrained[i] + lambda * (sums[j] - count * pretrained[i]);
-  });
-  return out;
-}
 
 export const taskArithmeticMethod: StaticMergeMethod<TaskArithmeticParams> = {
   kind: 'static',

@@ -1,11 +1,14 @@
 /**
  * `wemoe forward` as a library call: pixel_values from a safetensors file through a model folder
- * (plain CLIP vision or WEMoE), outputs to a safetensors file (contracts.md).
+ * (plain CLIP vision or WEMoE), outputs to a safetensors file (docs/formats.md).
  */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { Graph, type Value } from '../graph/index.js';
 import { openSafetensors } from '../io/safetensors-reader.js';
 import { saveSafetensors } from '../io/safetensors-writer.js';
+import { checkWritableFile } from '../io/writable.js';
 import { compile } from '../runtime/index.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
 import { readClipVisionConfig } from './clip-vision/config.js';
@@ -34,12 +37,59 @@ function readPixels(path: string): Tensor {
     if (!source.has('pixel_values'))
       throw new WemoeError(`${path}: no tensor pixel_values (expected [B, C, H, W] F32)`);
     const info = source.info('pixel_values');
+    if (info.dtype !== 'F32') {
+      throw new WemoeError(
+        `${path}: pixel_values is ${info.dtype}, expected F32 pixels already normalised by the model's processor (mean and std)`,
+      );
+    }
     if (info.shape.length !== 4) {
       throw new WemoeError(`${path}: pixel_values is ${shapeString(info.shape)}, expected [B, C, H, W]`);
     }
-    return { dtype: 'F32', shape: info.shape, data: source.readF32('pixel_values') };
+    // The runners check C, H and W against the model.
+    const [, c, h, w] = info.shape;
+    const data = source.readF32('pixel_values');
+    checkFinite(path, data, c * h * w);
+    return { dtype: 'F32', shape: info.shape, data };
   } finally {
     source.close();
+  }
+}
+
+/** NaN or ±Inf pixels would silently give NaN outputs; the error names the first such image. */
+function checkFinite(path: string, data: Float32Array, perImage: number): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new WemoeError(
+        `${path}: pixel_values image ${Math.floor(i / perImage)} holds a non-finite value (${data[i]}) at element ${i % perImage}`,
+      );
+    }
+  }
+}
+
+/** The output must not replace a file this command reads. */
+function checkOutputPath(options: ForwardFileOptions): void {
+  const target = canonical(options.output);
+  for (const [flag, path] of [
+    ['--input', options.input],
+    ['--heads', options.heads],
+  ] as const) {
+    if (path !== undefined && canonical(path) === target)
+      throw new WemoeError(`forward: --output ${options.output} is the ${flag} file; choose another output`);
+  }
+  checkWritableFile(options.output);
+}
+
+/** The absolute path with symbolic links resolved as far as the path exists. */
+function canonical(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
   }
 }
 
@@ -54,7 +104,7 @@ async function wemoeOutputs(
   const graph = new Graph();
   const { numChannels: c, imageSize: s } = model.clip;
   const input = graph.input('pixel_values', 'F32', ['batch', c, s, s]);
-  const out = wemoeForward(model, input, false);
+  const out = wemoeForward(model, input);
   const outputs: Record<string, Value> = {
     pooler_output: out.poolerOutput,
     last_hidden_state: out.lastHiddenState,
@@ -74,8 +124,9 @@ export async function forwardFile(options: ForwardFileOptions): Promise<Record<s
       'forward: --heads and --task go together (the task names one head in the heads file)',
     );
   }
-  const pixels = readPixels(options.input);
+  checkOutputPath(options);
   const config = readClipVisionConfig(options.model);
+  const pixels = readPixels(options.input);
   const heads = options.heads ? loadHeads(options.heads, config.hiddenSize) : undefined;
   let result: Record<string, Tensor>;
   if (isWemoeFolder(options.model)) {

@@ -1,5 +1,5 @@
 /**
- * Classification heads (contracts.md): heads.safetensors holds one `{task}.weight` [K, E] (and optional
+ * Classification heads (docs/formats.md): heads.safetensors holds one `{task}.weight` [K, E] (and optional
  * `{task}.bias` [K]) per task, `__metadata__.kind` and `__metadata__.classes.{task}` (JSON class names).
  * kind "linear": logits = W·pooler + b (E = hidden size).
  * kind "clip_zeroshot": the file also holds `visual_projection.weight` [E, D] and `logit_scale` [], and

@@ -5,15 +5,25 @@
  * Checkpoints make an interrupted run resumable with the same result as an uninterrupted one.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { deriveSeed } from '../data/random.js';
 import { WemoeError } from '../errors.js';
+import { withFsError } from '../io/fs-error.js';
+import { acquireLock, type Lock } from '../io/lock-file.js';
 import { Adam } from '../optim/adam.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { constantSchedule, cosineSchedule } from '../optim/schedule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { createProgress, type ProgressMode } from '../util/progress.js';
-import { clearCheckpoints, loadLatestCheckpoint, type StepRecord, saveCheckpoint } from './checkpoint.js';
+import {
+  clearCheckpoints,
+  LOCK_FILE,
+  loadLatestCheckpoint,
+  removeTempFiles,
+  type StepRecord,
+  saveCheckpoint,
+  type TtaCheckpoint,
+} from './checkpoint.js';
 import type { TtaObjective } from './objective.js';
 import { plateaued } from './plateau.js';
 import { BatchSampler, type SamplerState } from './sampler.js';
@@ -89,6 +99,40 @@ export async function runTta(
   options: TtaOptions,
 ): Promise<TtaResult> {
   if (tasks.length === 0) throw new WemoeError('test-time adaptation: no tasks');
+  // One run per checkpoint folder: a second would interleave its checkpoints and loss log.
+  const lock = options.checkpoint ? lockCheckpoints(options.checkpoint.dir) : undefined;
+  try {
+    return await adapt(tasks, objective, options);
+  } finally {
+    lock?.release();
+  }
+}
+
+function lockCheckpoints(dir: string): Lock {
+  withFsError(dir, 'create the checkpoint folder', () => mkdirSync(dir, { recursive: true }));
+  const lock = acquireLock(join(dir, LOCK_FILE), dir);
+  removeTempFiles(dir);
+  return lock;
+}
+
+/** Refuses a checkpoint that cannot continue this run: past its end, or without a task's sampler. */
+function checkResumable(saved: TtaCheckpoint, tasks: readonly TtaTask[], o: TtaOptions, dir: string): void {
+  if (saved.step > o.steps)
+    throw new WemoeError(`${dir}: the checkpoint is at step ${saved.step}, past this run's ${o.steps} steps`);
+  for (const task of tasks) {
+    const state = saved.samplers[task.name];
+    if (state === undefined || state.offset > task.count)
+      throw new WemoeError(
+        `${dir}: the checkpoint has no valid sampler state for task ${task.name} (${task.count} samples)`,
+      );
+  }
+}
+
+async function adapt(
+  tasks: readonly TtaTask[],
+  objective: TtaObjective,
+  options: TtaOptions,
+): Promise<TtaResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const print = fingerprint(tasks, options, objective);
   const optimizer = new Adam(objective.params, { lr: options.lr, lrScale: objective.lrScale });
@@ -108,6 +152,7 @@ export async function runTta(
       throw new WemoeError(
         `${options.checkpoint!.dir}: the checkpoint belongs to a run with other tasks or settings; remove it or run without --resume`,
       );
+    checkResumable(saved, tasks, options, options.checkpoint!.dir);
     for (const [n, t] of Object.entries(saved.params))
       (objective.params[n].data as Float32Array).set(t.data as Float32Array);
     optimizer.loadState(saved.optimizer);
@@ -119,7 +164,9 @@ export async function runTta(
   if (!saved && options.checkpoint) clearCheckpoints(options.checkpoint.dir);
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
-    if (!saved) writeFileSync(options.logFile, '');
+    // A resumed log restarts from the checkpoint's curve: steps logged after it are run again.
+    const lines = curve.map((r) => `${JSON.stringify(r)}\n`).join('');
+    withFsError(options.logFile, 'write the loss log', () => writeFileSync(options.logFile!, lines));
   }
   const progress = createProgress(options.progress ?? 'auto', options.label ?? 'adapt', options.steps, log);
   const began = performance.now();
@@ -156,7 +203,11 @@ export async function runTta(
       lr,
     };
     curve.push(record);
-    if (options.logFile) appendFileSync(options.logFile, `${JSON.stringify(record)}\n`);
+    const logFile = options.logFile;
+    if (logFile)
+      withFsError(logFile, 'append to the loss log', () =>
+        appendFileSync(logFile, `${JSON.stringify(record)}\n`),
+      );
     const rate = (step - start) / ((performance.now() - began) / 1000);
     progress.update(step, `loss ${record.loss.toFixed(4)} · ${rate.toFixed(2)} steps/s`);
     const ckpt = options.checkpoint;

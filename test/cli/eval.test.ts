@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEvalConfig, parseEvalConfig } from '../../src/config/eval-config.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
+import { runEval } from '../../src/eval/run-eval.js';
+import { writeConfig } from '../../src/io/checkpoint.js';
+import { saveSafetensors } from '../../src/io/safetensors-writer.js';
+import { float32 } from '../../src/tensor/tensor.js';
 import { REDUCED_TASKS, writeReducedSuiteFiles } from '../demo/reduced-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-cli-eval-'));
@@ -91,5 +95,27 @@ describe('wemoe eval', () => {
     const merge = loadEvalConfig(mergeConfig);
     expect(merge.model).toBe(join(dir, 'merged'));
     expect(merge.method).toBe('task_arithmetic');
+  });
+
+  it('checks the report folder before evaluating, and says when the model is not CLIP vision', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    // The heads are missing too, but the report folder is checked first: nothing is loaded or evaluated.
+    const config = parseEvalConfig(
+      { model: 'pretrained', heads: 'missing-heads.safetensors', tasks: { a: { data: 'a' } } },
+      { baseDir: dir },
+    );
+    await expect(runEval(config, { out: join(file, 'reports'), progress: 'none' })).rejects.toThrow(
+      new RegExp(`^${file}/reports: cannot create the output folder: .*\\((EEXIST|ENOTDIR)\\)$`),
+    );
+    const other = join(dir, 'not-clip');
+    mkdirSync(other);
+    saveSafetensors(join(other, 'model.safetensors'), { 'encoder.weight': float32([2], [1, 2]) });
+    writeConfig(other, { model_type: 'clip_vision_model', hidden_size: 8, num_attention_heads: 2 });
+    const run = wemoe('eval', evalConfig, '--set', `model=${other}`, '--quiet');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `wemoe: ${join(other, 'model.safetensors')}: not a CLIP vision checkpoint: has neither vision_model.embeddings.patch_embedding.weight and embeddings.patch_embedding.weight\n`,
+    );
   });
 });

@@ -127,4 +127,44 @@ describe('wemoe forward', () => {
       `${headsFile}: no tensor pixel_values (expected [B, C, H, W] F32)`,
     );
   });
+
+  it('refuses pixel_values that are not F32, hold non-finite values, or would be overwritten', async () => {
+    const output = join(dir, 'checked.safetensors');
+    const call = (file: string, out = output) => forwardFile({ model, input: file, output: out, threads: 1 });
+    const raw = [
+      { dtype: 'U8', shape: [1, 3, 4, 4], data: new Uint8Array(48).fill(200) },
+      { dtype: 'I64', shape: [1, 3, 4, 4], data: new BigInt64Array(48) },
+      { dtype: 'BOOL', shape: [1, 3, 4, 4], data: new Uint8Array(48) },
+    ] as const;
+    for (const t of raw) {
+      const file = join(dir, `raw-${t.dtype}.safetensors`);
+      saveSafetensors(file, { pixel_values: t });
+      await expect(call(file)).rejects.toThrow(
+        `${file}: pixel_values is ${t.dtype}, expected F32 pixels already normalised by the model's processor (mean and std)`,
+      );
+    }
+    for (const [value, element] of [
+      [Number.NaN, 17],
+      [Number.POSITIVE_INFINITY, 47],
+    ] as const) {
+      const values = Array.from({ length: 96 }, normal);
+      values[48 + element] = value; // image 1
+      const file = join(dir, 'non-finite.safetensors');
+      saveSafetensors(file, { pixel_values: float32([2, 3, 4, 4], values) });
+      await expect(call(file)).rejects.toThrow(
+        `${file}: pixel_values image 1 holds a non-finite value (${value}) at element ${element}`,
+      );
+    }
+    const before = readOutputs(input).pixel_values.data;
+    await expect(call(input, input)).rejects.toThrow(
+      `forward: --output ${input} is the --input file; choose another output`,
+    );
+    expect(readOutputs(input).pixel_values.data).toEqual(before);
+    const underFile = join(input, 'out.safetensors');
+    const run = wemoe('--model', model, '--input', input, '--output', underFile);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `wemoe: ${underFile}: cannot write the output file: ${input} is a file, not a folder\n`,
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatSummary } from '../../src/cli/commands/inspect.js';
 import { createCheckpointWriter } from '../../src/io/checkpoint.js';
 import { inspectCheckpoint } from '../../src/io/inspect.js';
+import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-inspect-'));
@@ -70,5 +71,37 @@ describe('wemoe inspect', () => {
     expect(run.stderr.startsWith(`wemoe: ${bad}: header is not valid JSON (`)).toBe(true);
     expect(run.stderr.split('\n')).toEqual([expect.any(String), '']); // one line
     expect(run.stdout).toBe('');
+  });
+
+  it('escapes control characters in names and metadata: no fake rows, no terminal codes', () => {
+    const hostile = join(dir, 'hostile.safetensors');
+    const name = 'w\nlogit_scale  F32  [999]\u001b[2J\u009b31m\u202e';
+    saveSafetensors(
+      hostile,
+      { [name]: { dtype: 'F32', shape: [1], data: new Float32Array(1) } },
+      {
+        'note\r': 'fine\u001b]0;pwned\u0007',
+      },
+    );
+    const text = wemoe('inspect', hostile);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        `${'name'.padEnd(50)}  dtype  shape`,
+        'w\\nlogit_scale  F32  [999]\\u001b[2J\\u009b31m\\u202e  F32    [1]',
+        '',
+        'metadata:',
+        '  format: pt',
+        '  note\\r: fine\\u001b]0;pwned\\u0007',
+        '',
+        '1 tensors, 1 parameters',
+        '',
+      ].join('\n'),
+    );
+    const json = wemoe('inspect', hostile, '--json');
+    // Only the final newline is raw; JSON escapes C0 itself, and C1 and U+202E are escaped on top.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+    expect(json.stdout.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(JSON.parse(json.stdout).tensors[0].name).toBe(name);
   });
 });

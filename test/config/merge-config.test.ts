@@ -2,14 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  loadMergeConfig,
-  maxShardBytes,
-  mergeConfigToYaml,
-  parseByteSize,
-  parseMergeConfig,
-  parseOverride,
-} from '../../src/config/merge-config.js';
+import { loadMergeConfig, parseMergeConfig, parseOverride } from '../../src/config/merge-config.js';
+import { maxShardBytes, mergeConfigToYaml } from '../../src/methods/resolved-config.js';
+import { parseByteSize } from '../../src/util/byte-size.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

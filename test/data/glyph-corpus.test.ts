@@ -3,6 +3,7 @@ import { glyphClassTexts, renderGlyphCorpus } from '../../scripts/suite-models/g
 import { initialParams } from '../../scripts/suite-models/pretrain.js';
 import { pretrainSupervised } from '../../scripts/suite-models/supervised-pretrain.js';
 import { clipVisionConfig } from '../../src/models/clip-vision/config.js';
+import { needs } from '../support/system-deps.js';
 
 const IMAGE = 3 * 32 * 32;
 
@@ -15,7 +16,7 @@ describe('renderGlyphCorpus', () => {
     expect(texts.filter((t) => suiteLike.test(t))).toEqual([]);
   });
 
-  it('interleaves the classes and depends only on the seed', () => {
+  it('interleaves the classes and depends only on the seed', needs('suite-fonts'), () => {
     const a = renderGlyphCorpus(1, 5);
     const b = renderGlyphCorpus(1, 5);
     const c = renderGlyphCorpus(1, 6);
@@ -25,7 +26,7 @@ describe('renderGlyphCorpus', () => {
     expect(Buffer.compare(a.images, c.images)).not.toBe(0);
   });
 
-  it('draws a visible glyph on every image (no blank canvas)', () => {
+  it('draws a visible glyph on every image (no blank canvas)', needs('suite-fonts'), () => {
     const { images, count } = renderGlyphCorpus(1, 9);
     for (let i = 0; i < count; i++) {
       const image = images.subarray(i * IMAGE, (i + 1) * IMAGE);

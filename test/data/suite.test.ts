@@ -3,8 +3,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fontFiles } from '../../scripts/suite/fonts.js';
-import { UCI_DIGITS_CSV } from '../../scripts/suite/real-sources.js';
 import { suiteTask } from '../../scripts/suite/tasks.js';
 import {
   loadSuiteSplit,
@@ -15,6 +13,7 @@ import {
 } from '../../src/data/suite.js';
 import { WemoeError } from '../../src/errors.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
+import { needs } from '../support/system-deps.js';
 
 const PLANE = 32 * 32;
 const EXPECTED = {
@@ -165,7 +164,7 @@ describe('suite train splits (.cache/suite, built by npm run build-suite-data)',
 });
 
 describe('generation is deterministic', () => {
-  it.runIf(existsSync(UCI_DIGITS_CSV))('rebuilds the committed uci-digits test split byte for byte', () => {
+  it('rebuilds the committed uci-digits test split byte for byte', needs('sklearn-digits'), () => {
     const rebuilt = suiteTask('uci-digits').build('test', 600);
     const committed = loadSuiteSplit('uci-digits', 'test');
     const red = new Uint8Array(600 * PLANE);
@@ -175,7 +174,7 @@ describe('generation is deterministic', () => {
     expect(sameBytes(Int32Array.from(rebuilt.labels), committed.labels)).toBe(true);
   });
 
-  it.runIf(fontFiles('latin', 'test').every((f) => existsSync(f)))('renders the same letters twice', () => {
+  it('renders the same letters twice', needs('suite-fonts'), () => {
     const first = suiteTask('letters').build('test', 12);
     const second = suiteTask('letters').build('test', 12);
     expect(sameBytes(second.images, first.images)).toBe(true);

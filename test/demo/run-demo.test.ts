@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DemoBudget } from '../../src/demo/budget.js';
-import { DEMO_METHODS } from '../../src/demo/methods.js';
+import { DEMO_ROWS } from '../../src/demo/rows.js';
 import { runDemo, selectMethods } from '../../src/demo/run-demo.js';
 import { REDUCED_TASKS, reducedSuite } from './reduced-suite.js';
 
@@ -34,7 +34,7 @@ describe('wemoe demo on a reduced suite', () => {
   it('runs every method end to end and writes the three reports with the expected keys', async () => {
     const lines: string[] = [];
     const out = join(dir, 'all');
-    const ids = DEMO_METHODS.map((m) => m.id); // the paper's rows and the extra (ablation) row
+    const ids = DEMO_ROWS.map((m) => m.id); // the paper's rows and the extra (ablation) row
     const { report, table } = await runDemo(suite, {
       out,
       methods: ids,

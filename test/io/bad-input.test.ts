@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WemoeError } from '../../src/errors.js';
-import { MAX_HEADER_BYTES } from '../../src/io/safetensors-header.js';
+import { openCheckpoint } from '../../src/io/checkpoint.js';
+import { MAX_DEPTH, MAX_HEADER_BYTES, MAX_TENSORS } from '../../src/io/safetensors-header.js';
 import { openSafetensors } from '../../src/io/safetensors-reader.js';
 import { createSafetensorsWriter } from '../../src/io/safetensors-writer.js';
 import { rawSafetensors, tempDir } from './helpers.js';
@@ -188,6 +190,40 @@ describe('bad safetensors input', () => {
     const nested = rawSafetensors({ __metadata__: { a: 'a', dtype: 'x' }, a: f32(0, 4) }, new Uint8Array(4));
     writeFileSync(path, nested);
     expect(openSafetensors(path).metadata).toEqual({ a: 'a', dtype: 'x' });
+  });
+});
+
+describe('headers built to exhaust the parser', () => {
+  it('nesting past the depth budget is a WemoeError, not a stack overflow', () => {
+    const path = join(dir, 'deep.safetensors');
+    for (const open of ['[', '{"a":']) {
+      writeFileSync(path, rawSafetensors(`{"x":${open.repeat(100_000)}`));
+      expect(() => openSafetensors(path)).toThrow(
+        `${path}: header nests deeper than ${MAX_DEPTH} levels (a valid one nests 3)`,
+      );
+    }
+  });
+
+  it('more tensors than the budget are refused before parsing; the budget itself is accepted', () => {
+    const path = join(dir, 'many.safetensors');
+    const header = (n: number) =>
+      `{${Array.from({ length: n }, (_, i) => `"t${i}":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}`).join(',')}}`;
+    writeFileSync(path, rawSafetensors(header(MAX_TENSORS + 1)));
+    expect(() => openSafetensors(path)).toThrow(
+      `${path}: header lists more than ${MAX_TENSORS} tensors (the limit of a file)`,
+    );
+    writeFileSync(path, rawSafetensors(header(MAX_TENSORS)));
+    expect(openSafetensors(path).names()).toHaveLength(MAX_TENSORS);
+  });
+
+  it('a named pipe is refused instead of blocking until someone writes into it', () => {
+    const fifo = join(dir, 'pipe.safetensors');
+    execFileSync('mkfifo', [fifo]);
+    const message = `${fifo}: expected the safetensors file as a regular file, found a named pipe (FIFO)`;
+    expect(() => openSafetensors(fifo)).toThrow(message);
+    expect(() => openCheckpoint(fifo)).toThrow(
+      'expected the checkpoint as a regular file, found a named pipe',
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { simpleAverage, simpleAverageMethod } from '../../src/merge/simple-average.js';
-import { taskArithmetic, taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
+import { taskArithmeticMethod } from '../../src/merge/task-arithmetic.js';
 import { addScaledSum } from '../../src/merge/task-vector.js';
+import { taskArithmetic } from '../../src/tensor/task-arithmetic.js';
 import { maxAbsDifference, mergeInMemory, mulberry32, type StateDict, vectors } from './memory.js';
 
 const pretrained = vectors({ w: [1, 2, 3], b: [0.5] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, clipGradNorm, cosineSchedule, Sgd } from '../../src/optim/index.js';
+import { Adam, clipGradNorm, cosineSchedule } from '../../src/optim/index.js';
 import { float32, type Tensor } from '../../src/tensor/tensor.js';
 
 const GRADS = [
@@ -83,25 +83,6 @@ describe('Adam', () => {
   it('rejects a gradient of the wrong size, naming the parameter', () => {
     const adam = new Adam({ 'router.weight': float32([2]) }, { lr: 0.1 });
     expect(() => adam.update({ 'router.weight': float32([3]) })).toThrow(/router\.weight/);
-  });
-});
-
-describe('SGD', () => {
-  it('matches torch.optim.SGD (lr 0.1, momentum 0.9, wd 0.01) after 4 steps', () => {
-    const w = float32([3], [1, -2, 0.5]);
-    const sgd = new Sgd({ w }, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
-    for (const g of GRADS) sgd.update({ w: float32([3], g) });
-    closeTo(w.data as Float32Array, [0.8433640599250793, -1.6451181173324585, -0.4262387156486511], 2e-7);
-  });
-
-  it('state round-trips', () => {
-    const w = float32([1], [1]);
-    const sgd = new Sgd({ w }, { lr: 0.1, momentum: 0.5 });
-    sgd.update({ w: float32([1], [1]) });
-    const other = new Sgd({ w: float32([1], [1]) }, { lr: 0.1, momentum: 0.5 });
-    other.loadState(sgd.state());
-    expect(other.state().tensors['velocity.w'].data[0]).toBe(1);
-    expect(other.step).toBe(1);
   });
 });
 

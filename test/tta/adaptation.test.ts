@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { taskArithmetic } from '../../src/merge/task-arithmetic.js';
-import { adaptWemoe } from '../../src/merge/wemoe.js';
+import { adaptWemoe } from '../../src/adapt/wemoe.js';
 import { constantParams } from '../../src/models/clip-vision/model.js';
 import type { ClipParams } from '../../src/models/clip-vision/params.js';
 import { wemoeForward } from '../../src/models/wemoe/graph.js';
 import { upscaleToWemoe } from '../../src/models/wemoe/model.js';
+import { taskArithmetic } from '../../src/tensor/task-arithmetic.js';
 import {
   config,
   evaluate,
@@ -69,7 +69,7 @@ describe('test-time adaptation on tasks told apart by their input', () => {
       progress: 'none',
     });
     const adapted = await Promise.all(
-      TASKS.map((task) => evaluate((x) => wemoeForward(model, x, false).poolerOutput, task, test.get(task)!)),
+      TASKS.map((task) => evaluate((x) => wemoeForward(model, x).poolerOutput, task, test.get(task)!)),
     );
 
     const taAcc = mean(taResults.map((r) => r.accuracy));

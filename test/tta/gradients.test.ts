@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { wemoeObjective } from '../../src/adapt/wemoe.js';
 import { createRandom } from '../../src/data/random.js';
-import { wemoeObjective } from '../../src/merge/wemoe.js';
 import { createAdaMerging, mergedParamLookup } from '../../src/models/adamerging/model.js';
 import { clipVisionForward } from '../../src/models/clip-vision/model.js';
 import type { Heads } from '../../src/models/heads.js';
@@ -97,7 +97,7 @@ describe('test-time gradients vs finite differences', () => {
 
   for (const granularity of ['task', 'layer'] as const) {
     it(`AdaMerging ${granularity}-wise coefficients`, async () => {
-      const model = createAdaMerging(tinyConfig, pretrained, experts, granularity);
+      const model = createAdaMerging(tinyConfig, pretrained, experts, { granularity });
       const lambdas = model.lambdas.data as Float32Array;
       for (let i = 0; i < lambdas.length; i++) lambdas[i] = 0.3 + 0.2 * random.normal();
       const objective = await entropyObjective(

@@ -21,14 +21,14 @@ interface DemoFlags {
   unseen?: string;
 }
 
-async function experimentsAction(o: DemoFlags, quick: boolean, log: (line: string) => void, began: number) {
+async function experimentsAction(o: DemoFlags, log: (line: string) => void, began: number) {
   const experiments = parseExperimentNames(o.experiment ?? '');
   const severity = o.severity === undefined ? undefined : parseSeverity(o.severity);
   log(`loading the built-in suite for ${experiments.join(' and ')}`);
   const { tables, paths } = await runBuiltinExperiments({
     experiments,
     out: o.out ?? `outputs/demo-${timestamp()}`,
-    quick,
+    quick: o.quick ?? false,
     severity,
     unseen: o.unseen?.split(',').map((t) => t.trim()),
     progress: o.quiet ? 'none' : 'auto',
@@ -61,8 +61,8 @@ export function registerDemo(program: Command): void {
       const began = performance.now();
       const quick = o.quick ?? false;
       const log = o.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
-      if (o.experiment !== undefined) return experimentsAction(o, quick, log, began);
-      const budget = demoBudget(quick);
+      if (o.experiment !== undefined) return experimentsAction(o, log, began);
+      const budget = demoBudget({ quick });
       const methods = o.methods?.split(',').map((m) => m.trim());
       selectMethods(methods); // an unknown id fails before the suite is loaded
       log(

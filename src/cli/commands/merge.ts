@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { loadMergeConfig, OUTPUT_DTYPES } from '../../config/merge-config.js';
+import { loadMergeConfig } from '../../config/merge-config.js';
 import { WemoeError } from '../../errors.js';
-import { runMerge } from '../../merge/run-merge.js';
+import { OUTPUT_DTYPES } from '../../methods/resolved-config.js';
+import { runMerge } from '../../methods/run-merge.js';
 
 interface MergeCommandOptions {
   set: string[];

@@ -35,13 +35,20 @@ const QUICK_BUDGET: DemoBudget = {
   testLimit: 128,
 };
 
-export function experimentBudget(name: ExperimentName, quick: boolean): DemoBudget {
+export function experimentBudget(
+  name: ExperimentName,
+  { quick = false }: { readonly quick?: boolean } = {},
+): DemoBudget {
   if (quick) return QUICK_BUDGET;
   return name === 'generalization' ? GENERALIZATION_BUDGET : ROBUSTNESS_BUDGET;
 }
 
 /** Why an experiment changed `c`: the learning rates keep their reasons, the rest is this experiment's budget. */
-function experimentReason(c: ChangedHyperparameter, budgetWhy: string, unscaledLr: boolean): string {
+function experimentReason(
+  c: ChangedHyperparameter,
+  budgetWhy: string,
+  { unscaledLr }: { readonly unscaledLr: boolean },
+): string {
   if (c.name === 'wemoe.lr' || c.name === 'adamerging.lr') return unscaledLr ? UNSCALED_LR_WHY : c.why;
   return c.name === ROUTER_WEIGHT_LR ? c.why : budgetWhy;
 }
@@ -58,6 +65,6 @@ export function experimentChanges(
   return changedHyperparameters(budget, routerWidth).map((c) => ({
     ...c,
     name: `${name}: ${c.name}`,
-    why: experimentReason(c, why, unscaled),
+    why: experimentReason(c, why, { unscaledLr: unscaled }),
   }));
 }

@@ -7,7 +7,8 @@
 import { WemoeError } from '../../errors.js';
 import type { GeneralizationExperiment, MethodResult } from '../../eval/report-types.js';
 import { averageScore } from '../../eval/summaries.js';
-import { DEMO_METHODS, type DemoContext } from '../methods.js';
+import { DEMO_ROWS } from '../rows.js';
+import { type DemoContext, runRow } from '../run-row.js';
 import type { DemoSuite } from '../suite.js';
 
 /**
@@ -73,8 +74,7 @@ export async function runGeneralization(
   };
   const results: MethodResult[] = [];
   for (const id of GENERALIZATION_METHODS) {
-    const method = DEMO_METHODS.find((m) => m.id === id)!;
-    const result = await method.run(seenCtx);
+    const result = await runRow(DEMO_ROWS.find((m) => m.id === id)!, seenCtx);
     results.push(result);
     const seenAvg = averageScore(result.per_task, split.seen).accuracy;
     const unseenAvg = averageScore(result.per_task, split.unseen).accuracy;

@@ -6,7 +6,8 @@
 import type { ProcessorConfig } from '../../data/preprocess/config.js';
 import { WemoeError } from '../../errors.js';
 import type { MethodResult, RobustnessCondition, RobustnessExperiment } from '../../eval/report-types.js';
-import { DEMO_METHODS, type DemoContext } from '../methods.js';
+import { DEMO_ROWS } from '../rows.js';
+import { type DemoContext, runRow } from '../run-row.js';
 import type { DemoSuite } from '../suite.js';
 import {
   CONDITION_LABELS,
@@ -119,8 +120,8 @@ export async function runRobustness(
     const suite = conditionSuite(ctx.suite, raws, condition, options, ctx.seed);
     const results: MethodResult[] = [];
     for (const id of ROBUSTNESS_METHODS) {
-      const method = DEMO_METHODS.find((m) => m.id === id)!;
-      results.push(await method.run({ ...ctx, suite, evalTasks: undefined }));
+      const row = DEMO_ROWS.find((m) => m.id === id)!;
+      results.push(await runRow(row, { ...ctx, suite, evalTasks: undefined }));
     }
     const line = results.map((r) => `${r.label} ${(100 * r.average.accuracy).toFixed(1)}%`).join(', ');
     const seconds = results.reduce((s, r) => s + r.timing.total_s, 0);
@@ -136,7 +137,7 @@ export async function runRobustness(
   }
   const methods = ROBUSTNESS_METHODS.map((id) => ({
     method: id,
-    label: DEMO_METHODS.find((m) => m.id === id)!.label,
+    label: DEMO_ROWS.find((m) => m.id === id)!.label,
   }));
   return {
     experiment: {

@@ -13,7 +13,7 @@ import type { ChangedHyperparameter, MethodResult, RunReport } from '../../eval/
 import { type ReportPaths, readReport, writeReports } from '../../eval/write-reports.js';
 import type { ProgressMode } from '../../util/progress.js';
 import type { DemoBudget } from '../budget.js';
-import type { DemoContext } from '../methods.js';
+import type { DemoContext } from '../run-row.js';
 import { checkSuite, type DemoSuite } from '../suite.js';
 import { type ExperimentName, experimentBudget, experimentChanges } from './budget.js';
 import { DEFAULT_UNSEEN_TASKS, runGeneralization } from './generalization.js';
@@ -103,7 +103,7 @@ async function runOne(
 async function collect(suite: DemoSuite, options: ExperimentsOptions, base: DemoContext): Promise<Collected> {
   const c: Collected = { experiments: {}, tasks: [], methods: [], notes: [], changed: [] };
   for (const name of options.experiments) {
-    const budget = options.budget ?? experimentBudget(name, options.quick ?? false);
+    const budget = options.budget ?? experimentBudget(name, { quick: options.quick });
     c.notes.push(budgetNote(name, budget));
     c.changed.push(...experimentChanges(name, budget, suite.config.hiddenSize));
     await runOne(name, { ...base, budget, suite: limitSuite(suite, budget.testLimit) }, options, c);
@@ -174,7 +174,7 @@ export async function runExperiments(
   const seed = options.seed ?? 42;
   const base: DemoContext = {
     suite,
-    budget: experimentBudget('generalization', false),
+    budget: experimentBudget('generalization'),
     seed,
     threads: options.threads,
     progress: options.progress ?? 'auto',

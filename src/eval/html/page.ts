@@ -1,5 +1,5 @@
 /** The report page's frame: inline CSS, tables, legends. Everything inline; no URL anywhere. */
-import { bestMask } from '../format.js';
+import type { ReportTable } from '../report-tables.js';
 import { escapeXml } from '../svg/svg.js';
 
 const CSS = `
@@ -44,63 +44,33 @@ dt { color: var(--muted); }
 dd { margin: 0; }
 `;
 
-/** A table cell: its text (escaped here), right-aligned when numeric, bold when best. */
-export interface Cell {
-  text: string;
-  numeric?: boolean;
-  best?: boolean;
-  wrap?: boolean;
+/** A table cell as markup: right-aligned when numeric, bold when strong, wrapping when prose. */
+function cellHtml(
+  tagName: 'td' | 'th',
+  text: string,
+  classes: { numeric?: boolean; strong?: boolean; wrap?: boolean },
+) {
+  // `best` is the page's bold class: the best value of a column, or a finding that does not hold.
+  const names = [
+    classes.numeric ? 'num' : '',
+    classes.strong ? 'best' : '',
+    classes.wrap ? 'wrap' : '',
+  ].filter(Boolean);
+  const classAttr = names.length > 0 ? ` class="${names.join(' ')}"` : '';
+  return `<${tagName}${classAttr}>${escapeXml(text)}</${tagName}>`;
 }
 
-export interface Row {
-  cells: Cell[];
-  /** Muted reference row (pre-trained, individual experts). */
-  reference?: boolean;
-}
-
-/**
- * Rows of a numeric table whose best entry per column is marked: `texts[r][c]` as displayed,
- * `eligible[r]` whether row r may be best (reference rows may not), `reference[r]` mutes the row.
- */
-export function bestPerColumnRows(
-  labels: string[],
-  texts: string[][],
-  eligible: boolean[],
-  reference?: boolean[],
-): Row[] {
-  const columns = texts[0]?.length ?? 0;
-  const best = Array.from({ length: columns }, (_, c) =>
-    bestMask(
-      texts.map((row) => row[c]),
-      eligible,
-    ),
-  );
-  return labels.map((label, r) => ({
-    reference: reference?.[r],
-    cells: [{ text: label }, ...texts[r].map((text, c) => ({ text, numeric: true, best: best[c][r] }))],
-  }));
-}
-
-/** Right-aligned cells. */
-export function numericCells(texts: string[]): Cell[] {
-  return texts.map((text) => ({ text, numeric: true }));
-}
-
-function cellHtml(tagName: 'td' | 'th', cell: Cell): string {
-  const classes = [cell.numeric ? 'num' : '', cell.best ? 'best' : '', cell.wrap ? 'wrap' : ''].filter(
-    Boolean,
-  );
-  const classAttr = classes.length > 0 ? ` class="${classes.join(' ')}"` : '';
-  return `<${tagName}${classAttr}>${escapeXml(cell.text)}</${tagName}>`;
-}
-
-export function htmlTable(header: Cell[], rows: Row[]): string {
-  const head = `<tr>${header.map((c) => cellHtml('th', c)).join('')}</tr>`;
-  const body = rows
-    .map(
-      (row) =>
-        `<tr${row.reference ? ' class="reference"' : ''}>${row.cells.map((c) => cellHtml('td', c)).join('')}</tr>`,
-    )
+/** A table of report-tables.ts as HTML; reference rows are muted. */
+export function htmlTable(table: ReportTable): string {
+  const head = `<tr>${table.columns.map((column) => cellHtml('th', column.title, { numeric: column.numeric })).join('')}</tr>`;
+  const body = table.rows
+    .map((row) => {
+      const cells = row.cells.map((cell, c) => {
+        const { numeric, wrap } = table.columns[c];
+        return cellHtml('td', cell.text, { numeric, strong: cell.strong, wrap });
+      });
+      return `<tr${row.reference ? ' class="reference"' : ''}>${cells.join('')}</tr>`;
+    })
     .join('\n');
   return `<div class="scroll"><table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }

@@ -5,6 +5,7 @@
  * gradients reach λ.
  */
 import { WemoeError } from '../../errors.js';
+import { clamp } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { ClipVisionConfig } from '../clip-vision/config.js';
@@ -24,14 +25,23 @@ export interface AdaMergingModel {
   readonly taskVectors: ReadonlyMap<string, Tensor>;
   /** [1, T] (task-wise) or [P, T] (layer-wise). */
   lambdas: Tensor;
+  /** Each λ enters the merge clamped to [0, 1] (the AdaMerging authors' forward); otherwise as it is. */
+  readonly clampInMerge: boolean;
+}
+
+export interface AdaMergingOptions {
+  readonly granularity: Granularity;
+  /** The initial λ of every task (default 0.3). */
+  readonly init?: number;
+  /** Clamp λ to [0, 1] inside the merge (default false). */
+  readonly clampInMerge?: boolean;
 }
 
 export function createAdaMerging(
   clip: ClipVisionConfig,
   pretrained: ClipParams,
   experts: ReadonlyMap<string, ClipParams>,
-  granularity: Granularity,
-  init = 0.3,
+  { granularity, init = 0.3, clampInMerge = false }: AdaMergingOptions,
 ): AdaMergingModel {
   const tasks = [...experts.keys()];
   const names = [...clipParamShapes(clip).keys()];
@@ -54,11 +64,12 @@ export function createAdaMerging(
     shape: [rows, tasks.length],
     data: new Float32Array(rows * tasks.length).fill(init),
   };
-  return { clip, tasks, granularity, names, pretrained, taskVectors, lambdas };
+  return { clip, tasks, granularity, names, pretrained, taskVectors, lambdas, clampInMerge };
 }
 
 /** Encoder parameters θ0 + λ·τ as graph values, from a λ value [rows, T] (an input when trained). */
 export function mergedParamLookup(graph: Graph, model: AdaMergingModel, lambdas: Value): ParamLookup {
+  const merged = model.clampInMerge ? clamp(lambdas, 0, 1) : lambdas;
   const row = new Map(model.names.map((n, i) => [n, model.granularity === 'task' ? 0 : i]));
   const made = new Map<string, Value>();
   return (name) => {
@@ -68,7 +79,7 @@ export function mergedParamLookup(graph: Graph, model: AdaMergingModel, lambdas:
     if (r === undefined) throw new WemoeError(`adamerging: the model has no parameter ${name}`);
     const base = model.pretrained.get(name)!;
     const tv = graph.constant(model.taskVectors.get(name)!, `task_vectors.${name}`); // [T, n]
-    const delta = lambdas
+    const delta = merged
       .slice(0, r, r + 1)
       .matmul(tv)
       .reshape([...base.shape]); // shape of θ
@@ -78,11 +89,17 @@ export function mergedParamLookup(graph: Graph, model: AdaMergingModel, lambdas:
   };
 }
 
+/** The λ that enter the merge, [rows, T] row-major: clamped to [0, 1] when the model clamps in the merge. */
+export function mergeCoefficients(model: AdaMergingModel): Float32Array {
+  const lam = model.lambdas.data as Float32Array;
+  return model.clampInMerge ? lam.map((l) => Math.min(1, Math.max(0, l))) : lam;
+}
+
 /** The merged parameters θ0 + λ·τ on the host (for saving and plain evaluation). */
 export function mergedParams(model: AdaMergingModel): ClipParams {
   const out: ClipParams = new Map();
   const t = model.tasks.length;
-  const lam = model.lambdas.data as Float32Array;
+  const lam = mergeCoefficients(model);
   model.names.forEach((name, p) => {
     const base = model.pretrained.get(name)!;
     const n = numel(base.shape);

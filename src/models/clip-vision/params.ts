@@ -1,5 +1,5 @@
 /**
- * The CLIP vision transformer's parameters under their Hugging Face names (contracts.md), derived from
+ * The CLIP vision transformer's parameters under their Hugging Face names (docs/formats.md), derived from
  * the config, so that loading a checkpoint is a lookup with every key and shape checked.
  */
 

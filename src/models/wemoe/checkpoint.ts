@@ -1,5 +1,5 @@
 /**
- * WEMoE checkpoints (contracts.md): config.json = the CLIP vision config plus a `wemoe` block;
+ * WEMoE checkpoints (docs/formats.md): config.json = the CLIP vision config plus a `wemoe` block;
  * model.safetensors = shared tensors under their CLIP names, and per upscaled module (`mlp`, and
  * `self_attn` when the attention is upscaled too) the pre-trained weights (`mlp.base_model.*`), the task
  * vectors (`mlp.task_vectors.{t}.*`) and the router (`mlp.gate.*`).

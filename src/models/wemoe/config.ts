@@ -1,4 +1,4 @@
-/** The `wemoe` block of a WEMoE checkpoint's config.json (contracts.md), validated. */
+/** The `wemoe` block of a WEMoE checkpoint's config.json (docs/formats.md), validated. */
 import { z } from 'zod';
 import { WemoeError } from '../../errors.js';
 import { UPSCALABLE_MODULES, type UpscaledModule } from './names.js';

@@ -16,13 +16,18 @@ export interface WemoeGraph extends ClipVisionOutputs {
   readonly routerInputs: ReadonlyMap<string, Value>;
 }
 
-/**
- * Builds the encoder on `pixelValues` [B, C, H, W]. With `trainableRouters` the routers are graph inputs
- * (fed each run, differentiable); otherwise constants.
- */
-export function wemoeForward(model: WemoeModel, pixelValues: Value, trainableRouters: boolean): WemoeGraph {
+export interface WemoeForwardOptions {
+  /** The routers as graph inputs (fed each run, differentiable); otherwise constants (default). */
+  readonly trainableRouters?: boolean;
+}
+
+/** Builds the encoder on `pixelValues` [B, C, H, W]. */
+export function wemoeForward(
+  model: WemoeModel,
+  pixelValues: Value,
+  { trainableRouters = false }: WemoeForwardOptions = {},
+): WemoeGraph {
   const graph: Graph = pixelValues.graph;
-  const { routerDepth, batchReduce } = model.wemoe;
   const routerInputs = new Map<string, Value>();
   const routerValue = (name: string): Value => {
     let v = routerInputs.get(name);
@@ -40,7 +45,7 @@ export function wemoeForward(model: WemoeModel, pixelValues: Value, trainableRou
     moduleParams: (layer, module, x) => {
       const moe = moes.get(modulePrefix(layer, module));
       if (!moe) return undefined;
-      const { param, weights } = wemoeModuleParams(moe, routerDepth, batchReduce, routerValue, x);
+      const { param, weights } = wemoeModuleParams(moe, model.wemoe, routerValue, x);
       weightsOf[module].push(weights);
       return param;
     },

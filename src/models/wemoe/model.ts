@@ -7,7 +7,7 @@
 
 import { createRandom } from '../../data/random.js';
 import { WemoeError } from '../../errors.js';
-import { taskArithmetic } from '../../merge/task-arithmetic.js';
+import { taskArithmetic } from '../../tensor/task-arithmetic.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { ClipVisionConfig } from '../clip-vision/config.js';
 import type { ClipParams } from '../clip-vision/params.js';

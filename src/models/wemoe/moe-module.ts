@@ -9,7 +9,7 @@ import { linear } from '../../graph/functional.js';
 import type { Value } from '../../graph/graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ParamLookup } from '../clip-vision/model.js';
-import type { RouterDepth } from './config.js';
+import type { RouterDepth, WemoeConfig } from './config.js';
 import type { MoeModule } from './model.js';
 import { baseName, modulePrefix } from './names.js';
 
@@ -56,8 +56,7 @@ function mergedPart(moe: MoeModule, part: string, weights: Value): Value {
  */
 export function wemoeModuleParams(
   moe: MoeModule,
-  depth: RouterDepth,
-  batchReduce: boolean,
+  { routerDepth: depth, batchReduce }: Pick<WemoeConfig, 'routerDepth' | 'batchReduce'>,
   router: RouterLookup,
   x: Value,
 ): { param: ParamLookup; weights: Value } {

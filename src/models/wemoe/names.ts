@@ -1,4 +1,4 @@
-/** Tensor names of a WEMoE checkpoint (contracts.md; FusionBench's module names). */
+/** Tensor names of a WEMoE checkpoint (docs/formats.md; FusionBench's module names). */
 import type { BlockModule } from '../clip-vision/model.js';
 import { layerPrefix } from '../clip-vision/params.js';
 import type { RouterDepth } from './config.js';

@@ -15,7 +15,7 @@ export interface PngSpec {
   trns?: number[];
 }
 
-function chunk(type: string, payload: Uint8Array): Buffer {
+export function chunk(type: string, payload: Uint8Array): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(payload.length, 0);
   head.write(type, 4, 'latin1');

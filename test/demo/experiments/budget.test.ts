@@ -7,9 +7,9 @@ import {
 
 describe('experiment budgets', () => {
   it('keep the 100-step learning rates for robustness and --quick, and say so', () => {
-    const robustness = experimentBudget('robustness', false);
+    const robustness = experimentBudget('robustness');
     expect([robustness.ttaSteps, robustness.wemoeLr, robustness.adamergingLr]).toEqual([25, 1e-3, 1e-2]);
-    const quick = experimentBudget('generalization', true);
+    const quick = experimentBudget('generalization', { quick: true });
     expect([quick.ttaSteps, quick.wemoeLr, quick.testLimit]).toEqual([20, 1e-3, 128]);
     const changes = experimentChanges('robustness', robustness, 96);
     const lr = changes.find((c) => c.name === 'robustness: wemoe.lr')!;
@@ -21,7 +21,7 @@ describe('experiment budgets', () => {
   });
 
   it("scale generalization's learning rates by 1000 / steps, as the demo does", () => {
-    expect(experimentBudget('generalization', false)).toBe(GENERALIZATION_BUDGET);
+    expect(experimentBudget('generalization')).toBe(GENERALIZATION_BUDGET);
     const changes = experimentChanges('generalization', GENERALIZATION_BUDGET, 768);
     const steps = changes.find((c) => c.name === 'generalization: wemoe.steps')!;
     expect(steps).toMatchObject({ paper: 1000, used: 100 });

@@ -10,7 +10,7 @@ import {
   runGeneralization,
   splitTasks,
 } from '../../../src/demo/experiments/generalization.js';
-import type { DemoContext } from '../../../src/demo/methods.js';
+import type { DemoContext } from '../../../src/demo/run-row.js';
 import type { DemoSuite } from '../../../src/demo/suite.js';
 import type { ClipParams } from '../../../src/models/clip-vision/params.js';
 import { REDUCED_TASKS, reducedSuite } from '../reduced-suite.js';

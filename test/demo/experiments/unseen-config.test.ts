@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseEvalConfig } from '../../../src/config/eval-config.js';
 import { parseMergeConfig } from '../../../src/config/merge-config.js';
 import { runEval } from '../../../src/eval/run-eval.js';
-import { loadTestTimeInputs } from '../../../src/merge/test-time-inputs.js';
+import { loadTestTimeInputs } from '../../../src/methods/test-time-inputs.js';
 import { writeReducedSuiteFiles } from '../reduced-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-unseen-'));

@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { routerLrScale } from '../../../src/adapt/wemoe.js';
 import { Graph } from '../../../src/graph/graph.js';
-import { taskArithmetic } from '../../../src/merge/task-arithmetic.js';
-import { routerLrScale } from '../../../src/merge/wemoe.js';
 import type { ClipParams } from '../../../src/models/clip-vision/params.js';
 import { loadWemoe, saveWemoe } from '../../../src/models/wemoe/checkpoint.js';
 import { wemoeForward } from '../../../src/models/wemoe/graph.js';
@@ -15,6 +14,7 @@ import {
   wemoeParamCounts,
 } from '../../../src/models/wemoe/model.js';
 import { compile } from '../../../src/runtime/compile.js';
+import { taskArithmetic } from '../../../src/tensor/task-arithmetic.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { maxAbsDiff, perturbed, plainPooler, pretrained, randomPixels, tinyConfig } from './tiny.js';
 
@@ -30,7 +30,7 @@ async function wemoeRun(
 ): Promise<{ pooler: Float32Array; routing: Tensor }> {
   const g = new Graph();
   const x = g.input('pixel_values', 'F32', ['batch', 3, tinyConfig.imageSize, tinyConfig.imageSize]);
-  const out = wemoeForward(model, x, false);
+  const out = wemoeForward(model, x);
   const session = await compile({ pooler: out.poolerOutput, routing: out.routingWeights! });
   const r = await session.run({ pixel_values: pixels });
   return { pooler: r.pooler.data as Float32Array, routing: r.routing };
@@ -72,7 +72,7 @@ describe('WEMoE', () => {
     expect([...model.shared.keys()].some((n) => n.includes('self_attn.') || n.includes('.mlp.'))).toBe(false);
     const g = new Graph();
     const x = g.input('pixel_values', 'F32', ['batch', 3, tinyConfig.imageSize, tinyConfig.imageSize]);
-    const out = wemoeForward(model, x, false);
+    const out = wemoeForward(model, x);
     const session = await compile({ pooler: out.poolerOutput, attention: out.attentionRoutingWeights! });
     const r = await session.run({ pixel_values: pixels });
     const want = await plainPooler(taskArithmeticParams(0.3, experts), pixels);
@@ -85,7 +85,7 @@ describe('WEMoE', () => {
     const model = upscale({ routerDepth: 0, initLambda: 1, upscaledModules: ['self_attn'] }, one);
     const g = new Graph();
     const x = g.input('pixel_values', 'F32', ['batch', 3, tinyConfig.imageSize, tinyConfig.imageSize]);
-    const out = wemoeForward(model, x, false);
+    const out = wemoeForward(model, x);
     expect(out.routingWeights).toBeUndefined();
     const session = await compile({ pooler: out.poolerOutput });
     const r = await session.run({ pixel_values: pixels });

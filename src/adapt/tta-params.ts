@@ -1,0 +1,49 @@
+/** Parameters shared by the test-time methods (the tta/ loop's settings), as a zod shape, and their TtaOptions. */
+import { z } from 'zod';
+import type { TtaOptions } from '../tta/loop.js';
+import type { AdaptationRun } from './test-time-method.js';
+
+export const ttaParamsShape = {
+  steps: z.number().int().positive().default(1000),
+  batch_size: z.number().int().positive().default(16),
+  schedule: z.enum(['cosine', 'constant']).default('cosine'),
+  /** Clip the gradient's global norm; off when absent. */
+  max_grad_norm: z.number().positive().optional(),
+  /** Stop when the loss has not improved for this many steps; off when absent. */
+  early_stop_patience: z.number().int().positive().optional(),
+  early_stop_min_delta: z.number().nonnegative().default(1e-4),
+  /** Checkpoint every N steps (`wemoe merge`: into `<output>.checkpoints/`). */
+  checkpoint_every: z.number().int().positive().default(100),
+  /** Continue from the newest checkpoint of an interrupted run. */
+  resume: z.boolean().default(false),
+};
+
+const ttaParams = z.object(ttaParamsShape);
+type TtaParams = z.output<typeof ttaParams>;
+
+/** The loop's options from a method's parameters; `label` names the run when `run.label` does not. */
+export function ttaOptions(
+  p: TtaParams & { lr: number },
+  seed: number,
+  run: AdaptationRun,
+  label: string,
+): TtaOptions {
+  const dir = run.checkpointDir;
+  return {
+    steps: p.steps,
+    lr: p.lr,
+    schedule: p.schedule,
+    batchSize: p.batch_size,
+    seed,
+    maxGradNorm: p.max_grad_norm,
+    earlyStop: p.early_stop_patience
+      ? { patience: p.early_stop_patience, minDelta: p.early_stop_min_delta }
+      : undefined,
+    checkpoint: dir === undefined ? undefined : { dir, every: p.checkpoint_every },
+    resume: p.resume,
+    logFile: dir === undefined ? undefined : `${dir}/loss.jsonl`,
+    progress: run.progress,
+    label: run.label ?? label,
+    log: run.log,
+  };
+}

@@ -1,0 +1,45 @@
+/** What the test-time methods read from a merge config: the models, the heads and each task's unlabeled data. */
+import type { TestTimeInputs } from '../adapt/test-time-method.js';
+import { loadProcessorConfig } from '../data/preprocess/config.js';
+import { loadTaskData } from '../data/task-data.js';
+import { WemoeError } from '../errors.js';
+import { loadClipVision } from '../models/clip-vision/checkpoint.js';
+import type { ClipParams } from '../models/clip-vision/params.js';
+import { loadHeads } from '../models/heads.js';
+import type { MergeConfig } from './resolved-config.js';
+
+/** Loads the config's models, heads and tasks' data for test-time method `method` (named in errors). */
+export function loadTestTimeInputs(config: MergeConfig, method: string): TestTimeInputs {
+  const where = config.source ?? 'merge config';
+  if (!config.heads)
+    throw new WemoeError(`${where}: heads: method ${method} needs the tasks' classification heads`);
+  const base = loadClipVision(config.models.pretrained);
+  const experts = new Map<string, ClipParams>();
+  for (const [name, dir] of Object.entries(config.models.experts)) {
+    const expert = loadClipVision(dir);
+    if (JSON.stringify(expert.config) !== JSON.stringify(base.config))
+      throw new WemoeError(
+        `${dir}: config.json differs from the pre-trained model's (${config.models.pretrained})`,
+      );
+    experts.set(name, expert.params);
+  }
+  const heads = loadHeads(config.heads, base.config.hiddenSize);
+  const processor = loadProcessorConfig(config.models.pretrained, base.config.imageSize);
+  const tasks = [...experts.keys()].map((name) => {
+    const spec = config.tasks?.[name];
+    if (!spec)
+      throw new WemoeError(
+        `${where}: tasks.${name}: method ${method} needs the unlabeled data of every expert's task`,
+      );
+    if (!heads.tasks.has(name)) throw new WemoeError(`${config.heads}: no head for task ${name}`);
+    return loadTaskData(name, spec, processor);
+  });
+  return {
+    clip: base.config,
+    pretrained: base.params,
+    experts,
+    heads,
+    tasks: tasks.map((t) => ({ name: t.task, count: t.count, pixels: (i) => t.pixels(i) })),
+    seed: config.seed,
+  };
+}
