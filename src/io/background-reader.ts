@@ -88,8 +88,6 @@ export interface BackgroundReaderOptions {
   readonly stallMs?: number;
   /** Bytes of the ring that reads go into (none: every read gets a fresh buffer). */
   readonly ringBytes?: number;
-  /** Instead of `ringBytes`: the ring is `bytes` bytes of `buffer` from `offset` on (memory shared with kernels). */
-  readonly ring?: { readonly buffer: SharedArrayBuffer; readonly offset: number; readonly bytes: number };
 }
 
 export class BackgroundReader {
@@ -110,9 +108,7 @@ export class BackgroundReader {
 
   constructor(options: BackgroundReaderOptions = {}) {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
-    const { ring, ringBytes } = options;
-    if (ring !== undefined) this.ring = new ByteRing(ring.bytes, ring);
-    else this.ring = ringBytes ? new ByteRing(ringBytes) : null;
+    this.ring = options.ringBytes ? new ByteRing(options.ringBytes) : null;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {

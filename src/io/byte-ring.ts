@@ -20,26 +20,14 @@ export function alignUp(bytes: number): number {
 
 export class ByteRing {
   readonly buffer: SharedArrayBuffer;
-  /** Where the ring starts in `buffer`. */
-  private readonly base: number;
   /** Allocated ranges not yet freed, oldest first (each at least RING_ALIGN bytes). */
   private readonly live: RingSlot[] = [];
   /** Where the next range goes when it fits (from the ring's start): the end of the newest live range. */
   private head = 0;
 
-  /**
-   * A ring of `size` bytes: a SharedArrayBuffer of its own, or `size` bytes of `within` from byte
-   * `offset` on (slots give their start in that buffer).
-   */
-  constructor(
-    readonly size: number,
-    within?: { readonly buffer: SharedArrayBuffer; readonly offset: number },
-  ) {
-    if (within !== undefined && within.offset + size > within.buffer.byteLength) {
-      throw new RangeError(`byte ring: ${size} bytes at ${within.offset} exceed the buffer`);
-    }
-    this.buffer = within?.buffer ?? new SharedArrayBuffer(size);
-    this.base = within?.offset ?? 0;
+  /** A ring of `size` bytes, in a SharedArrayBuffer of its own. */
+  constructor(readonly size: number) {
+    this.buffer = new SharedArrayBuffer(size);
   }
 
   /** A range of `length` (> 0) bytes, or null when the ring has no room for it now. */
@@ -48,7 +36,7 @@ export class ByteRing {
     const bytes = alignUp(length);
     const start = this.place(bytes);
     if (start === null) return null;
-    const slot = { start: this.base + start, length, released: false };
+    const slot = { start, length, released: false };
     this.live.push(slot);
     this.head = start + bytes;
     return slot;
@@ -63,7 +51,7 @@ export class ByteRing {
 
   private place(bytes: number): number | null {
     if (this.live.length === 0) return bytes <= this.size ? 0 : null;
-    const tail = this.live[0].start - this.base;
+    const tail = this.live[0].start;
     // Live ranges are [tail, head) when head > tail, else [tail, size) and [0, head) (wrapped).
     if (this.head > tail) {
       if (this.head + bytes <= this.size) return this.head;

@@ -34,22 +34,6 @@ describe('ByteRing', () => {
     expect(ring.allocate(4 * RING_ALIGN)?.start).toBe(0);
   });
 
-  it('lies within a given buffer from an offset: slots start there, wrap back to it, stay inside', () => {
-    const buffer = new SharedArrayBuffer(8 * RING_ALIGN);
-    const base = 3 * RING_ALIGN;
-    const ring = new ByteRing(4 * RING_ALIGN, { buffer, offset: base });
-    expect(ring.buffer).toBe(buffer);
-    const [a, b] = [ring.allocate(RING_ALIGN)!, ring.allocate(2 * RING_ALIGN)!];
-    expect([a.start, b.start]).toEqual([base, base + RING_ALIGN]);
-    expect(ring.allocate(2 * RING_ALIGN)).toBeNull();
-    ring.release(a);
-    expect(ring.allocate(RING_ALIGN)?.start).toBe(base + 3 * RING_ALIGN);
-    expect(ring.allocate(RING_ALIGN)?.start).toBe(base); // wrapped to the ring's start
-    expect(() => new ByteRing(6 * RING_ALIGN, { buffer, offset: base })).toThrow(
-      `byte ring: ${6 * RING_ALIGN} bytes at ${base} exceed the buffer`,
-    );
-  });
-
   it('never hands out overlapping live ranges (random sizes, releases out of order)', () => {
     const size = 64 * RING_ALIGN;
     const ring = new ByteRing(size);
