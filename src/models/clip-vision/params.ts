@@ -43,9 +43,8 @@ export function clipParamShapes(config: ClipVisionConfig): Map<string, number[]>
     [`${VISION_PREFIX}pre_layrnorm.weight`, [d]],
     [`${VISION_PREFIX}pre_layrnorm.bias`, [d]],
   ];
-  for (let layer = 0; layer < config.numHiddenLayers; layer++) shapes.push(
-      ...blockParamShapes(layerPrefix(layer), config.hiddenSize, config.intermediateSize),
-    );
+  for (let layer = 0; layer < config.numHiddenLayers; layer++)
+    shapes.push(...blockParamShapes(layerPrefix(layer), config.hiddenSize, config.intermediateSize));
   shapes.push([`${VISION_PREFIX}post_layernorm.weight`, [d]], [`${VISION_PREFIX}post_layernorm.bias`, [d]]);
   return new Map(shapes);
 }
@@ -88,7 +87,9 @@ export function checkParamShapes(
   if (unexpected.length) problems.push(`${unexpected.length} unexpected: ${listFew(unexpected)}`);
   if (wrongShape.length) problems.push(`${wrongShape.length} with wrong shape: ${listFew(wrongShape)}`);
   if (problems.length)
-    throw new WemoeError(`${source}: CLIP ${tower} parameters do not match the config; ${problems.join('; ')}`);
+    throw new WemoeError(
+      `${source}: CLIP ${tower} parameters do not match the config; ${problems.join('; ')}`,
+    );
 }
 
 /** A seeded standard-normal sampler: the same seed gives the same weights everywhere. */
