@@ -1,6 +1,7 @@
 /**
  * `wemoe forward` as a library call: pixel_values from a safetensors file through a model folder
- * (plain CLIP vision or WEMoE), outputs to a safetensors file (docs/formats.md).
+ * (plain CLIP vision or WEMoE), and input_ids through a full CLIPModel's text tower, outputs to a
+ * safetensors file (docs/formats.md).
  */
 import { WemoeError } from '../errors.js';
 import { Graph, type Value } from '../graph/index.js';
@@ -8,6 +9,7 @@ import { openSafetensors } from '../io/safetensors-reader.js';
 import { saveSafetensors } from '../io/safetensors-writer.js';
 import { compile } from '../runtime/index.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
+import { forwardText, inputKinds } from './clip-text/forward-text.js';
 import { readClipVisionConfig } from './clip-vision/config.js';
 import { ClipVisionRunner } from './clip-vision/runner.js';
 import { headLogits } from './head-logits.js';
@@ -74,6 +76,14 @@ export async function forwardFile(options: ForwardFileOptions): Promise<Record<s
       'forward: --heads and --task go together (the task names one head in the heads file)',
     );
   }
+  // input_ids go through a full CLIPModel's text tower; pixel_values (also) through the vision path below.
+  const kinds = inputKinds(options.input);
+  const text = kinds.text ? await forwardText(options.model, options.input, options) : {};
+  if (kinds.text && !kinds.pixels) {
+    if (options.heads) throw new WemoeError('forward: --heads and --task need pixel_values in the input');
+    saveSafetensors(options.output, text, { format: 'pt' });
+    return text;
+  }
   const pixels = readPixels(options.input);
   const config = readClipVisionConfig(options.model);
   const heads = options.heads ? loadHeads(options.heads, config.hiddenSize) : undefined;
@@ -85,6 +95,7 @@ export async function forwardFile(options: ForwardFileOptions): Promise<Record<s
     result = { ...(await runner.forward(pixels, options.task)) };
     await runner.dispose();
   }
+  result = { ...result, ...text };
   saveSafetensors(options.output, result, { format: 'pt' });
   return result;
 }
