@@ -4,8 +4,10 @@ import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerForward } from './commands/forward.js';
+import { registerHeads } from './commands/heads.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
+import { registerTokenize } from './commands/tokenize.js';
 
 const program = new Command()
   .name('wemoe')
@@ -16,8 +18,10 @@ const program = new Command()
 registerDemo(program);
 registerEval(program);
 registerForward(program);
+registerHeads(program);
 registerInspect(program);
 registerMerge(program);
+registerTokenize(program);
 
 try {
   await program.parseAsync(process.argv);

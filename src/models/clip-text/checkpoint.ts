@@ -17,14 +17,19 @@ const isTextTensor = (name: string) => name.startsWith(TEXT_PREFIX) || name === 
 /** The `position_ids` buffer older transformers versions saved: an index, not a weight. */
 const isPositionIds = (name: string) => name.endsWith('embeddings.position_ids');
 
-/** Reads and checks the text tower of an opened CLIPModel checkpoint (stored F32, F16 or BF16). */
-export function clipTextParamsFromSource(config: ClipTextConfig, source: TensorSource): ClipParams {
+/** Checks, from the headers alone, that an opened checkpoint holds the text tower `config` describes. */
+export function checkClipTextSource(config: ClipTextConfig, source: TensorSource): void {
   const found = new Map<string, readonly number[]>();
   for (const name of source.names()) {
     if (isTextTensor(name) && !isPositionIds(name)) found.set(name, source.info(name).shape);
   }
+  checkParamShapes(clipTextParamShapes(config), found, source.path, () => false, 'text');
+}
+
+/** Reads and checks the text tower of an opened CLIPModel checkpoint (stored F32, F16 or BF16). */
+export function clipTextParamsFromSource(config: ClipTextConfig, source: TensorSource): ClipParams {
+  checkClipTextSource(config, source);
   const expected = clipTextParamShapes(config);
-  checkParamShapes(expected, found, source.path, () => false, 'text');
   const params: ClipParams = new Map();
   for (const [name, shape] of expected) params.set(name, { dtype: 'F32', shape, data: source.readF32(name) });
   return params;

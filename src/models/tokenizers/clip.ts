@@ -123,12 +123,17 @@ export function loadClipTokenizer(dir: string): ClipTokenizer {
   };
 }
 
-/** input_ids and attention_mask I64 [N, S] of token id lists, right-padded with `padId` to the longest. */
+/**
+ * input_ids and attention_mask I64 [N, S] of token id lists, right-padded with `padId` to the longest
+ * (or to `length` when given, e.g. one length for every batch of a run).
+ */
 export function padIds(
   ids: readonly (readonly number[])[],
   padId: number,
+  length?: number,
 ): { inputIds: Tensor; attentionMask: Tensor } {
-  const s = Math.max(1, ...ids.map((row) => row.length));
+  const s = length ?? Math.max(1, ...ids.map((row) => row.length));
+  if (ids.some((row) => row.length > s)) throw new WemoeError(`padIds: a row is longer than ${s} tokens`);
   const input = new BigInt64Array(ids.length * s).fill(BigInt(padId));
   const mask = new BigInt64Array(ids.length * s);
   ids.forEach((row, i) => {
