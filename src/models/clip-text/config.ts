@@ -80,7 +80,9 @@ function textPart(json: unknown, source: string): Record<string, unknown> {
     if (typeof text !== 'object' || text === null || Array.isArray(text)) {
       fail(source, 'text_config: expected an object');
     }
-    return { ...text, projection_dim: record.projection_dim };
+    // A CLIPModel keeps the projection width at its top level; text_config's own is the fallback.
+    const own = (text as Record<string, unknown>).projection_dim;
+    return { ...text, projection_dim: record.projection_dim ?? own };
   }
   if (record.model_type === 'clip_text_model') return record;
   fail(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadClipText } from '../../../src/models/clip-text/checkpoint.js';
+import { CLIP_TEXT_DEFAULTS, parseClipTextConfig } from '../../../src/models/clip-text/config.js';
 import { ClipTextRunner } from '../../../src/models/clip-text/runner.js';
 import { loadClipVision } from '../../../src/models/clip-vision/checkpoint.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
@@ -129,5 +130,34 @@ describe('CLIP text tower on ONNX Runtime', () => {
     await expect(runner.forward(ids([Array(78).fill(5)]))).rejects.toThrow(
       'input_ids: expected I64 [B, S] with 1 ≤ S ≤ 77, got I64 [1, 78]',
     );
+  });
+});
+
+describe('CLIP text config', () => {
+  it("reads text_config with Hugging Face's defaults and the top-level projection_dim", () => {
+    const config = parseClipTextConfig({
+      model_type: 'clip',
+      projection_dim: 768,
+      text_config: { hidden_size: 768, num_attention_heads: 12, eos_token_id: 2, bad_words_ids: null },
+    });
+    expect(config).toEqual({
+      ...CLIP_TEXT_DEFAULTS,
+      hiddenSize: 768,
+      numAttentionHeads: 12,
+      projectionDim: 768,
+      eosTokenId: 2,
+    });
+    expect(
+      parseClipTextConfig({ model_type: 'clip', text_config: { projection_dim: 64 } }).projectionDim,
+    ).toBe(64);
+    expect(() =>
+      parseClipTextConfig(
+        { model_type: 'clip', text_config: { hidden_size: 10, num_attention_heads: 3 } },
+        'c.json',
+      ),
+    ).toThrow('c.json: text_config.hidden_size 10 is not a multiple of num_attention_heads 3');
+    expect(() =>
+      parseClipTextConfig({ model_type: 'clip', text_config: { vocab_size: -1 } }, 'c.json'),
+    ).toThrow(/c.json: text_config.vocab_size = -1: /);
   });
 });
