@@ -15,12 +15,10 @@ export const LOGIT_SCALE_INIT = 2.6592;
 
 /** The config.json of a CLIPModel; the projection width is the vision config's `projectionDim`. */
 export function clipModelConfigJson(vision: ClipVisionConfig, text: ClipTextConfig): Record<string, unknown> {
-  const {
-    architectures: _,
-    torch_dtype: __,
-    projection_dim: ___,
-    ...visionJson
-  } = clipVisionConfigJson(vision);
+  // The vision part as CLIPVisionConfig writes it, less the keys that belong to the top level.
+  const visionJson = clipVisionConfigJson(vision);
+  delete visionJson.architectures;
+  delete visionJson.torch_dtype;
   return {
     architectures: ['CLIPModel'],
     model_type: 'clip',
@@ -42,7 +40,7 @@ export function clipModelConfigJson(vision: ClipVisionConfig, text: ClipTextConf
       eos_token_id: text.eosTokenId,
       pad_token_id: text.padTokenId,
     },
-    vision_config: { ...visionJson, projection_dim: vision.projectionDim },
+    vision_config: visionJson,
   };
 }
 
