@@ -42,7 +42,7 @@ writeFileSync(
   join(dir, 'heads.yaml'),
   [
     'model: clip',
-    'output: heads.safetensors',
+    'output: out/heads.safetensors',
     'tasks:',
     '  animals:',
     `    classes: [${CLASSES.join(', ')}]`,
@@ -53,7 +53,7 @@ writeFileSync(
 writeFileSync(join(dir, 'templates.txt'), `${TEMPLATES.join('\n')}\n`);
 writeFileSync(
   join(dir, 'eval.yaml'),
-  ['model: clip', 'heads: heads.safetensors', 'tasks:', '  animals: {data: images}', ''].join('\n'),
+  ['model: clip', 'heads: out/heads.safetensors', 'tasks:', '  animals: {data: images}', ''].join('\n'),
 );
 
 function wemoe(...args: string[]) {

@@ -4,6 +4,8 @@
  * text_embeds of its prompts, L2-normalised again; the file also carries visual_projection and
  * logit_scale so that logits = exp(logit_scale)·normalize(visual_projection·pooler)·Wᵀ.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { WemoeError } from '../../errors.js';
 import { openCheckpoint } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
@@ -189,6 +191,7 @@ export async function runHeads(config: HeadsConfig, options: RunHeadsOptions = {
     visualProjection: projection.projection,
     logitScale: projection.logitScale,
   };
+  mkdirSync(dirname(config.output), { recursive: true });
   saveHeads(config.output, heads);
   log(`wrote ${config.output} (${tasks.size} tasks) in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   return { plan, heads };
