@@ -32,6 +32,10 @@ function saveUnprefixed(dir: string, p: ClipParams): void {
   writeConfig(dir, clipVisionConfigJson(vision));
 }
 
+// Experts a (CLIPVisionModel) and b (unprefixed keys).
+saveClipVision(join(root, 'a'), vision, expertA);
+saveUnprefixed(join(root, 'b'), expertB);
+
 function taskArithmetic(pretrained: string, experts: Record<string, string>, output: string) {
   return runMerge(
     parseMergeConfig({
@@ -54,8 +58,6 @@ function expected(name: string, pre: ClipParams): Float64Array {
 
 describe('static merges of CLIP checkpoints of mixed layouts', () => {
   it('a full CLIPModel pretrained with vision experts: the vision tower merged, the rest kept exactly', async () => {
-    saveClipVision(join(root, 'a'), vision, expertA);
-    saveUnprefixed(join(root, 'b'), expertB);
     const output = join(root, 'merged-full');
     const result = await taskArithmetic(full, { a: join(root, 'a'), b: join(root, 'b') }, output);
     expect(result.report?.tensors?.merged).toBe(params.size);
@@ -78,6 +80,26 @@ describe('static merges of CLIP checkpoints of mixed layouts', () => {
       [...params.keys()].filter((n) => n.startsWith('text')).length,
     );
   });
+
+  for (const method of ['ties', 'dare']) {
+    it(`${method} keeps the full pretrained model's tensors outside the vision tower exactly`, async () => {
+      const output = join(root, `merged-${method}`);
+      const config = parseMergeConfig({
+        method,
+        models: { pretrained: full, experts: { a: join(root, 'a'), b: join(root, 'b') } },
+        output,
+      });
+      await runMerge(config, { progress: 'none', log: () => {} });
+      const merged = openCheckpoint(output);
+      for (const [name, tensor] of params) {
+        if (!name.startsWith('vision_model.')) expect(merged.readF32(name)).toEqual(tensor.data);
+      }
+      expect(merged.readF32('vision_model.post_layernorm.weight')).not.toEqual(
+        params.get('vision_model.post_layernorm.weight')!.data,
+      );
+      merged.close();
+    });
+  }
 
   it('a vision pretrained with full CLIPModel experts: their vision towers merged', async () => {
     const pre = visionOf(params);
