@@ -15,6 +15,7 @@ export type {
 export { adaptWemoe, type WemoeParams, wemoeMethod } from './adapt/wemoe.js';
 // Configs (YAML)
 export { loadEvalConfig, parseEvalConfig } from './config/eval-config.js';
+export { loadHeadsConfig, parseHeadsConfig } from './config/heads-config.js';
 export { loadMergeConfig, parseMergeConfig } from './config/merge-config.js';
 // Data: the tasks' images, preprocessing, corruptions, the built-in suite
 export { CORRUPTIONS, corrupt, corruptBatch } from './data/corruptions/index.js';
@@ -80,6 +81,11 @@ export { type MergeConfig, mergeConfigToYaml, OUTPUT_DTYPES } from './methods/re
 export { type MergeReport, type MergeResult, type RunMergeOptions, runMerge } from './methods/run-merge.js';
 export { type MethodOutcome, runMethod } from './methods/run-method.js';
 // Models
+export { clipModelConfigJson, saveClipModel } from './models/clip-model.js';
+export { type ClipTextModel, loadClipText } from './models/clip-text/checkpoint.js';
+export { type ClipTextConfig, parseClipTextConfig } from './models/clip-text/config.js';
+export { clipTextForward } from './models/clip-text/model.js';
+export { ClipTextRunner } from './models/clip-text/runner.js';
 export { loadClipVision, saveClipVision } from './models/clip-vision/checkpoint.js';
 export { type ClipVisionConfig, parseClipVisionConfig } from './models/clip-vision/config.js';
 export { clipVisionForward } from './models/clip-vision/model.js';
@@ -87,9 +93,13 @@ export { type ClipParams, clipParamCount } from './models/clip-vision/params.js'
 export { type ForwardFileOptions, forwardFile } from './models/forward-file.js';
 export { type Heads, loadHeads, saveHeads, type TaskHead } from './models/heads.js';
 export { loadSuiteModels, type SuiteModels } from './models/suite-models.js';
+export { type ClipTokenizer, loadClipTokenizer, padIds } from './models/tokenizers/clip.js';
 export { saveVisionModel, type VisionModel } from './models/vision-model.js';
 export { isWemoeFolder, loadWemoe, saveWemoe } from './models/wemoe/checkpoint.js';
 export { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from './models/wemoe/model.js';
+export { type HeadsResult, type RunHeadsOptions, runHeads } from './models/zeroshot/build-heads.js';
+export { builtinTask, builtinTaskNames } from './models/zeroshot/builtin.js';
+export type { HeadsConfig } from './models/zeroshot/heads-config.js';
 export { CompiledGraph, compile } from './runtime/compile.js';
 export type { CompileOptions } from './runtime/options.js';
 export { saveOnnx } from './runtime/save.js';

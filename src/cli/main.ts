@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerForward } from './commands/forward.js';
+import { registerHeads } from './commands/heads.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
+import { registerTokenize } from './commands/tokenize.js';
 import { errorReport } from './error-line.js';
 
 // --debug is taken from anywhere on the line (before or after the command), so it is removed before parsing.
@@ -29,8 +31,10 @@ const program = new Command()
 registerDemo(program);
 registerEval(program);
 registerForward(program);
+registerHeads(program);
 registerInspect(program);
 registerMerge(program);
+registerTokenize(program);
 
 try {
   await program.parseAsync(argv);

@@ -18,6 +18,7 @@ import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
+import { alignClipExperts } from './clip-merge-sources.js';
 import { modelCard } from './model-card.js';
 import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from './resolved-config.js';
@@ -72,7 +73,7 @@ function openSources(config: MergeConfig): MergeSources {
     };
     const pretrained = open(config.models.pretrained);
     const experts = Object.fromEntries(Object.entries(config.models.experts).map(([t, p]) => [t, open(p)]));
-    return { pretrained, experts };
+    return alignClipExperts({ pretrained, experts });
   } catch (error) {
     for (const source of opened) source.close();
     throw error;

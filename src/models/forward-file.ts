@@ -1,6 +1,7 @@
 /**
  * `wemoe forward` as a library call: pixel_values from a safetensors file through a model folder
- * (plain CLIP vision or WEMoE), outputs to a safetensors file (docs/formats.md).
+ * (plain CLIP vision or WEMoE), and input_ids through a full CLIPModel's text tower, outputs to a
+ * safetensors file (docs/formats.md).
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { saveSafetensors } from '../io/safetensors-writer.js';
 import { checkWritableFile } from '../io/writable.js';
 import { compile } from '../runtime/index.js';
 import { shapeString, type Tensor } from '../tensor/tensor.js';
+import { forwardText, inputKinds } from './clip-text/forward-text.js';
 import { readClipVisionConfig } from './clip-vision/config.js';
 import { ClipVisionRunner } from './clip-vision/runner.js';
 import { headLogits } from './head-logits.js';
@@ -125,6 +127,14 @@ export async function forwardFile(options: ForwardFileOptions): Promise<Record<s
     );
   }
   checkOutputPath(options);
+  // input_ids go through a full CLIPModel's text tower; pixel_values (also) through the vision path below.
+  const kinds = inputKinds(options.input);
+  const text = kinds.text ? await forwardText(options.model, options.input, options) : {};
+  if (kinds.text && !kinds.pixels) {
+    if (options.heads) throw new WemoeError('forward: --heads and --task need pixel_values in the input');
+    saveSafetensors(options.output, text, { format: 'pt' });
+    return text;
+  }
   const config = readClipVisionConfig(options.model);
   const pixels = readPixels(options.input);
   const heads = options.heads ? loadHeads(options.heads, config.hiddenSize) : undefined;
@@ -136,6 +146,7 @@ export async function forwardFile(options: ForwardFileOptions): Promise<Record<s
     result = { ...(await runner.forward(pixels, options.task)) };
     await runner.dispose();
   }
+  result = { ...result, ...text };
   saveSafetensors(options.output, result, { format: 'pt' });
   return result;
 }

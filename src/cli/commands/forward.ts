@@ -7,13 +7,16 @@ export function registerForward(program: Command): void {
   program
     .command('forward')
     .description(
-      'run a model (CLIP vision or WEMoE folder) on preprocessed pixel_values and save its outputs',
+      'run a model (CLIP vision, full CLIPModel or WEMoE folder) on pixel_values and/or input_ids and save its outputs',
     )
     .requiredOption('--model <dir>', 'model folder (config.json + model.safetensors)')
-    .requiredOption('--input <file>', 'safetensors with pixel_values [B, C, H, W] float32')
+    .requiredOption(
+      '--input <file>',
+      'safetensors with pixel_values [B, C, H, W] float32 and/or input_ids [B, S] int64 (+ attention_mask)',
+    )
     .requiredOption(
       '--output <file>',
-      'safetensors to write: pooler_output, last_hidden_state (+ logits, routing_weights)',
+      'safetensors to write: pooler_output, last_hidden_state (+ logits, routing_weights; text_embeds, text_pooler_output)',
     )
     .option('--heads <file>', 'heads.safetensors (with --task: adds logits [B, K])')
     .option('--task <name>', 'the task whose head gives the logits')

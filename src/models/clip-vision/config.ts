@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { WemoeError } from '../../errors.js';
 import { CONFIG_FILE, readConfig } from '../../io/checkpoint.js';
 
-export type HiddenAct = 'quick_gelu' | 'gelu';
+import type { HiddenAct } from './block.js';
+
+export type { HiddenAct };
 
 export interface ClipVisionConfig {
   /** D: width of every token (768 for ViT-B, 1024 for ViT-L). */

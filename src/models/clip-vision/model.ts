@@ -5,16 +5,13 @@
  * the class token → pooler_output.
  */
 import { WemoeError } from '../../errors.js';
-import { concat, gelu, layerNorm, linear, quickGelu, softmax } from '../../graph/functional.js';
+import { concat, layerNorm, linear } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
-import { type ClipVisionConfig, headDim, numPatches } from './config.js';
+import { type BlockModule, encoderBlock, type ParamLookup } from './block.js';
+import { type ClipVisionConfig, numPatches } from './config.js';
 import { type ClipParams, clipParamShapes, layerPrefix, VISION_PREFIX } from './params.js';
 
-/** A parameter by its canonical HF name, as a graph value in the HF layout (linear weights [out, in]). */
-export type ParamLookup = (name: string) => Value;
-
-/** A module of a block whose parameters a hook may replace. */
-export type BlockModule = 'self_attn' | 'mlp';
+export type { BlockModule, ParamLookup } from './block.js';
 
 /**
  * Replaces the parameter lookup of a block's attention or MLP: `x` is the module's input (after
@@ -36,11 +33,6 @@ export interface ClipVisionOutputs {
   readonly poolerOutput: Value;
 }
 
-/** The MLP activation: quick_gelu (CLIP) or the exact erf gelu. */
-export function activation(x: Value, kind: ClipVisionConfig['hiddenAct']): Value {
-  return kind === 'quick_gelu' ? quickGelu(x) : gelu(x);
-}
-
 /** Tokens [B, N+1, D]: class token then the patches in row-major order, plus position embeddings. */
 function embeddings(config: ClipVisionConfig, param: ParamLookup, pixels: Value): Value {
   const { numChannels: c, patchSize: p, hiddenSize: d } = config;
@@ -58,31 +50,7 @@ function embeddings(config: ClipVisionConfig, param: ParamLookup, pixels: Value)
   return all.add(param(`${e}position_embedding.weight`)); // [B, N+1, D]
 }
 
-function attention(config: ClipVisionConfig, param: ParamLookup, prefix: string, x: Value): Value {
-  const heads = config.numAttentionHeads;
-  const hd = headDim(config);
-  const t = numPatches(config) + 1;
-  const proj = (name: string) => linear(x, param(`${prefix}${name}.weight`), param(`${prefix}${name}.bias`));
-  const split = (v: Value) => v.reshape([0, t, heads, hd]).transpose([0, 2, 1, 3]); // [B, H, T, hd]
-  const q = split(proj('q_proj').mul(hd ** -0.5));
-  const k = split(proj('k_proj'));
-  const v = split(proj('v_proj'));
-  const scores = q.matmul(k.mT()); // [B, H, T, T]
-  const probs = softmax(scores, -1);
-  const mixed = probs
-    .matmul(v) // [B, H, T, hd]
-    .transpose([0, 2, 1, 3])
-    .reshape([0, t, config.hiddenSize]); // [B, T, D]
-  return linear(mixed, param(`${prefix}out_proj.weight`), param(`${prefix}out_proj.bias`));
-}
-
-/** The MLP of a block: fc2(act(fc1(x))). */
-function mlp(config: ClipVisionConfig, param: ParamLookup, layer: number, x: Value): Value {
-  const p = `${layerPrefix(layer)}mlp.`;
-  const hidden = activation(linear(x, param(`${p}fc1.weight`), param(`${p}fc1.bias`)), config.hiddenAct); // [B, T, I]
-  return linear(hidden, param(`${p}fc2.weight`), param(`${p}fc2.bias`)); // [B, T, D]
-}
-
+/** Block `layer`, with the options' module hook bound to it. */
 function block(
   config: ClipVisionConfig,
   param: ParamLookup,
@@ -90,19 +58,11 @@ function block(
   x: Value,
   options: ClipVisionOptions,
 ): Value {
-  const p = layerPrefix(layer);
-  const eps = config.layerNormEps;
-  const norm1 = layerNorm(x, param(`${p}layer_norm1.weight`), param(`${p}layer_norm1.bias`), eps);
-  const attentionParam = options.moduleParams?.(layer, 'self_attn', norm1) ?? param;
-  const afterAttention = x.add(attention(config, attentionParam, `${p}self_attn.`, norm1)); // [B, T, D]
-  const norm2 = layerNorm(
-    afterAttention,
-    param(`${p}layer_norm2.weight`),
-    param(`${p}layer_norm2.bias`),
-    eps,
-  );
-  const mlpParam = options.moduleParams?.(layer, 'mlp', norm2) ?? param;
-  return afterAttention.add(mlp(config, mlpParam, layer, norm2)); // [B, T, D]
+  const hook = options.moduleParams;
+  return encoderBlock(config, param, layerPrefix(layer), x, {
+    seqLen: numPatches(config) + 1,
+    moduleParams: hook && ((module, input) => hook(layer, module, input)),
+  });
 }
 
 /** The forward of HF CLIPVisionModel on `pixelValues` [B, C, H, W] (B may be symbolic). */

@@ -18,10 +18,9 @@ export function layerPrefix(layer: number): string {
   return `${VISION_PREFIX}encoder.layers.${layer}.`;
 }
 
-function layerShapes(config: ClipVisionConfig, layer: number): [string, number[]][] {
-  const d = config.hiddenSize;
-  const i = config.intermediateSize;
-  const p = layerPrefix(layer);
+/** The names and shapes of one encoder block under `prefix` (width D, MLP width I), in HF order. */
+export function blockParamShapes(prefix: string, d: number, i: number): [string, number[]][] {
+  const p = prefix;
   const shapes: [string, number[]][] = [];
   for (const proj of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) {
     shapes.push([`${p}self_attn.${proj}.weight`, [d, d]], [`${p}self_attn.${proj}.bias`, [d]]);
@@ -44,7 +43,8 @@ export function clipParamShapes(config: ClipVisionConfig): Map<string, number[]>
     [`${VISION_PREFIX}pre_layrnorm.weight`, [d]],
     [`${VISION_PREFIX}pre_layrnorm.bias`, [d]],
   ];
-  for (let layer = 0; layer < config.numHiddenLayers; layer++) shapes.push(...layerShapes(config, layer));
+  for (let layer = 0; layer < config.numHiddenLayers; layer++)
+    shapes.push(...blockParamShapes(layerPrefix(layer), config.hiddenSize, config.intermediateSize));
   shapes.push([`${VISION_PREFIX}post_layernorm.weight`, [d]], [`${VISION_PREFIX}post_layernorm.bias`, [d]]);
   return new Map(shapes);
 }
@@ -71,6 +71,7 @@ export function checkParamShapes(
   found: ReadonlyMap<string, readonly number[]>,
   source: string,
   ignore: (name: string) => boolean = () => false,
+  tower: 'vision' | 'text' = 'vision',
 ): void {
   const missing = [...expected.keys()].filter((name) => !found.has(name));
   const unexpected = [...found.keys()].filter((name) => !expected.has(name) && !ignore(name));
@@ -86,7 +87,9 @@ export function checkParamShapes(
   if (unexpected.length) problems.push(`${unexpected.length} unexpected: ${listFew(unexpected)}`);
   if (wrongShape.length) problems.push(`${wrongShape.length} with wrong shape: ${listFew(wrongShape)}`);
   if (problems.length)
-    throw new WemoeError(`${source}: CLIP vision parameters do not match the config; ${problems.join('; ')}`);
+    throw new WemoeError(
+      `${source}: CLIP ${tower} parameters do not match the config; ${problems.join('; ')}`,
+    );
 }
 
 /** A seeded standard-normal sampler: the same seed gives the same weights everywhere. */

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { loadClipTokenizer } from '../../models/tokenizers/clip.js';
+
+export function registerTokenize(program: Command): void {
+  program
+    .command('tokenize')
+    .description("print the CLIP token ids of each text, as Hugging Face's tokenizer(text).input_ids")
+    .requiredOption('--model <dir>', 'model folder with tokenizer.json, or vocab.json + merges.txt')
+    .option('--json', 'print one JSON array of id arrays')
+    .argument('<text...>', 'texts to tokenize')
+    .action(async (texts: string[], options: { model: string; json?: boolean }) => {
+      const ids = await loadClipTokenizer(options.model).encode(texts);
+      const text = options.json ? JSON.stringify(ids) : ids.map((row) => row.join(' ')).join('\n');
+      process.stdout.write(`${text}\n`);
+    });
+}
