@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { WemoeError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerForward } from './commands/forward.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command()
   .name('wemoe')
@@ -15,9 +17,11 @@ const program = new Command()
 
 registerDemo(program);
 registerEval(program);
+registerExport(program);
 registerForward(program);
 registerInspect(program);
 registerMerge(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);
