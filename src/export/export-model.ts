@@ -24,8 +24,8 @@ import { writeWebPage } from './web-page.js';
 export interface ExportOptions {
   /** Output folder (created; files in it are replaced). */
   readonly out: string;
-  /** heads.safetensors: adds logits_<task> per task. */
-  readonly heads?: string;
+  /** heads.safetensors (or heads in memory): adds logits_<task> per task. */
+  readonly heads?: string | Heads;
   /** Stored dtype of the weights (default f32); inputs and outputs are float32 either way. */
   readonly dtype?: ExportDType;
   /** Also write the static web page (index.html, its script, onnxruntime-web's files). */
@@ -80,7 +80,8 @@ export function exportVisionModel(
   if (!DTYPES.includes(dtype))
     throw new WemoeError(`export: dtype ${JSON.stringify(dtype)}: expected one of ${DTYPES.join(', ')}`);
   const config = source.model.kind === 'clip' ? source.model.config : source.model.model.clip;
-  const heads: Heads | undefined = options.heads ? loadHeads(options.heads, config.hiddenSize) : undefined;
+  const heads =
+    typeof options.heads === 'string' ? loadHeads(options.heads, config.hiddenSize) : options.heads;
   const graph = buildExportGraph(source.model, { heads, visualProjection: source.visualProjection });
   mkdirSync(options.out, { recursive: true });
   const file = writeExportOnnx(graph.outputs, join(options.out, 'onnx'), {
