@@ -90,15 +90,17 @@ function showRouting(weights) {
   head.append(element('th', '', 'layer'));
   for (const name of info.router.experts) head.append(element('th', '', name));
   table.append(head);
+  // The routers' outputs are not normalised: blue for positive weights, orange for negative ones.
+  const largest = Math.max(1e-6, ...[...weights.data].map(Math.abs));
   for (let l = 0; l < layers; l++) {
     const row = element('tr');
     row.append(element('th', '', String(info.router.layers[l])));
     for (let t = 0; t < experts; t++) {
       const w = weights.data[l * experts + t];
       const cell = element('td', '', w.toFixed(2));
-      const shade = Math.max(0, Math.min(1, w));
-      cell.style.background = `rgba(51, 102, 204, ${shade})`;
-      cell.style.color = shade > 0.5 ? '#fff' : '#222';
+      const shade = Math.abs(w) / largest;
+      cell.style.background = w >= 0 ? `rgba(51, 102, 204, ${shade})` : `rgba(230, 120, 30, ${shade})`;
+      cell.style.color = shade > 0.55 ? '#fff' : '#222';
       cell.dataset.weight = String(w);
       row.append(cell);
     }

@@ -32,7 +32,7 @@ export async function launchChromium(): Promise<Chromium> {
     executablePath: executable.includes('/') ? executable : `/usr/bin/${executable}`,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1100, height: 760 },
+    viewport: { width: 1280, height: 800 },
   });
   return {
     context,
