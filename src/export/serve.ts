@@ -40,10 +40,8 @@ export async function serveExport(dir: string, options: ServeOptions = {}): Prom
       `${dir}: no index.html; export the model with --web first (wemoe export MODEL --out DIR --web)`,
     );
   const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    const inside = file === root || file.startsWith(root + sep);
-    if (!inside || !existsSync(file) || !statSync(file).isFile()) {
+    const file = fileOf(root, request.url ?? '/');
+    if (file === undefined || !existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -69,4 +67,16 @@ export async function serveExport(dir: string, options: ServeOptions = {}): Prom
     server,
     close: () => new Promise((done) => server.close(() => done())),
   };
+}
+
+/** The file under `root` that a request path names; undefined for a malformed path or one outside root. */
+function fileOf(root: string, url: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url, 'http://localhost').pathname);
+  } catch {
+    return undefined;
+  }
+  const file = normalize(join(root, path === '/' ? 'index.html' : path));
+  return file.startsWith(root + sep) ? file : undefined;
 }
