@@ -48,9 +48,9 @@ describe('wemoe serve', () => {
       expect(index.body).toContain('<title>x</title>');
       expect((await get(server.url, '/ort/a.wasm')).type).toBe('application/wasm');
       expect((await get(server.url, '/missing.js')).status).toBe(404);
-      const escape = await get(server.url, '/..%2fsecret.txt');
-      expect(escape.status).toBe(404);
-      expect(escape.body).not.toContain('outside');
+      const escaped = await get(server.url, '/..%2fsecret.txt');
+      expect(escaped.status).toBe(404);
+      expect(escaped.body).not.toContain('outside');
       expect((await get(server.url, '/%E0%A4%A')).status).toBe(404); // malformed: no crash
       expect((await get(server.url, '/')).status).toBe(200);
     } finally {
