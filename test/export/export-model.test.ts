@@ -248,6 +248,22 @@ describe('transformers.js', () => {
     await model.dispose();
   });
 
+  it('loads an export whose weights are in onnx/model.onnx_data', async () => {
+    const out = join(fixture.dir, 'wemoe-external-tjs');
+    exportModelFolder(fixture.wemoe, { out, heads: fixture.heads, maxInlineBytes: 0 });
+    const model = await CLIPVisionModel.from_pretrained(out, {
+      local_files_only: true,
+      model_file_name: 'model',
+      dtype: 'fp32',
+      device: 'cpu',
+    });
+    const y = await model({
+      pixel_values: new HfTensor('float32', pixels.data as Float32Array, [...pixels.shape]),
+    });
+    expectClose(await forward(fixture.wemoe), y, 1e-4);
+    await model.dispose();
+  });
+
   it('crops and normalises a non-square image exactly as wemoe does', async () => {
     const processor = await AutoProcessor.from_pretrained(join(fixture.dir, 'wemoe-f32'), {
       local_files_only: true,
