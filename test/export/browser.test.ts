@@ -60,75 +60,94 @@ function serve(dir: string): Promise<string> {
   });
 }
 
+interface Expected {
+  readonly probabilities: Map<string, number[]>;
+  /** [L, 1, T] */
+  readonly routing: Float32Array;
+}
+
+/** wemoe's side: decode, preprocess as the export's processor config says, forward per task. */
+async function expectedFor(dir: string, image: string): Promise<Expected> {
+  const rgb = decodeImage(readFileSync(image), image);
+  const pixels = preprocessBatch([rgb], loadProcessorConfig(dir));
+  const input = join(fixture.dir, 'page-pixels.safetensors');
+  saveSafetensors(input, { pixel_values: pixels });
+  const probabilities = new Map<string, number[]>();
+  let routing: Float32Array = new Float32Array();
+  for (const task of Object.keys(TASKS)) {
+    const y = await forwardFile({
+      model: fixture.wemoe,
+      input,
+      output: join(fixture.dir, 'page-forward.safetensors'),
+      heads: fixture.heads,
+      task,
+    });
+    probabilities.set(task, softmax(y.logits.data as Float32Array));
+    routing = y.routing_weights.data as Float32Array;
+  }
+  return { probabilities, routing };
+}
+
+/** Loads the page served at `url`, picks `image` and checks what it shows against `expected`. */
+async function checkPage(url: string, image: string, expected: Expected, label: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const loadStart = performance.now();
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const loadMs = performance.now() - loadStart;
+    await page.setInputFiles('#file', image);
+    await page.waitForSelector('body[data-runs="1"]', { timeout: 60_000 });
+    const shown = await page.$$eval('.task', (blocks) =>
+      blocks.map((b) => ({
+        task: b.getAttribute('data-task'),
+        rows: [...b.querySelectorAll('.row')].map((r) => [
+          Number(r.getAttribute('data-class-index')),
+          Number(r.getAttribute('data-probability')),
+        ]),
+      })),
+    );
+    expect(shown.map((s) => s.task)).toEqual(Object.keys(TASKS));
+    for (const { task, rows } of shown) {
+      const p = expected.probabilities.get(task ?? '')!;
+      expect(rows.length).toBe(p.length); // fewer classes than the page's top 5
+      for (const [index, probability] of rows) expect(Math.abs(probability - p[index])).toBeLessThan(1e-4);
+    }
+    const weights = await page.$$eval('#routing td', (cells) =>
+      cells.map((c) => Number(c.getAttribute('data-weight'))),
+    );
+    expect(weights.length).toBe(expected.routing.length);
+    expect(Math.max(...weights.map((w, i) => Math.abs(w - expected.routing[i])))).toBeLessThan(1e-4);
+    const firstMs = await page.getAttribute('body', 'data-first-inference-ms');
+    console.log(`web page (${label}): loaded in ${loadMs.toFixed(0)} ms, first inference ${firstMs} ms`);
+    expect(errors).toEqual([]);
+    const origin = new URL(url).origin;
+    expect(requests.filter((r) => !r.startsWith(origin) && !/^(data|blob):/.test(r))).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}
+
 describe('the web page', () => {
-  it('shows wemoe forward’s probabilities and routing weights for a picked image', {
-    ...needs('chromium'),
-    timeout: 120_000,
-  }, async () => {
+  const options = { ...needs('chromium'), timeout: 120_000 };
+  const image = join(fixture.dir, 'test-image.png');
+
+  it('shows wemoe forward’s probabilities and routing weights for a picked image', options, async () => {
     const dir = join(fixture.dir, 'web');
     exportModelFolder(fixture.wemoe, { out: dir, heads: fixture.heads, web: true });
-    const image = join(fixture.dir, 'test-image.png');
     writeTestImage(image);
-    // wemoe's side: decode, preprocess as the export's processor config says, forward per task.
-    const rgb = decodeImage(readFileSync(image), image);
-    const pixels = preprocessBatch([rgb], loadProcessorConfig(dir));
-    const input = join(fixture.dir, 'page-pixels.safetensors');
-    saveSafetensors(input, { pixel_values: pixels });
-    const expected = new Map<string, number[]>();
-    let routing: Float32Array = new Float32Array();
-    for (const task of Object.keys(TASKS)) {
-      const y = await forwardFile({
-        model: fixture.wemoe,
-        input,
-        output: join(fixture.dir, 'page-forward.safetensors'),
-        heads: fixture.heads,
-        task,
-      });
-      expected.set(task, softmax(y.logits.data as Float32Array));
-      routing = y.routing_weights.data as Float32Array; // [L, 1, T]
-    }
+    await checkPage(await serve(dir), image, await expectedFor(dir, image), 'tiny model');
+  });
 
-    const url = await serve(dir);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.context.newPage();
-      const requests: string[] = [];
-      page.on('request', (request) => requests.push(request.url()));
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      const loadStart = performance.now();
-      await page.goto(url);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-      const loadMs = performance.now() - loadStart;
-      await page.setInputFiles('#file', image);
-      await page.waitForSelector('body[data-runs="1"]', { timeout: 60_000 });
-      const shown = await page.$$eval('.task', (blocks) =>
-        blocks.map((b) => ({
-          task: b.getAttribute('data-task'),
-          rows: [...b.querySelectorAll('.row')].map((r) => [
-            Number(r.getAttribute('data-class-index')),
-            Number(r.getAttribute('data-probability')),
-          ]),
-        })),
-      );
-      expect(shown.map((s) => s.task)).toEqual(Object.keys(TASKS));
-      for (const { task, rows } of shown) {
-        const p = expected.get(task ?? '')!;
-        expect(rows.length).toBe(p.length); // fewer classes than the page's top 5
-        for (const [index, probability] of rows) expect(Math.abs(probability - p[index])).toBeLessThan(1e-4);
-      }
-      const weights = await page.$$eval('#routing td', (cells) =>
-        cells.map((c) => Number(c.getAttribute('data-weight'))),
-      );
-      expect(weights.length).toBe(routing.length);
-      expect(Math.max(...weights.map((w, i) => Math.abs(w - routing[i])))).toBeLessThan(1e-4);
-      const firstMs = await page.getAttribute('body', 'data-first-inference-ms');
-      console.log(`web page: loaded in ${loadMs.toFixed(0)} ms, first inference ${firstMs} ms (tiny model)`);
-      expect(errors).toEqual([]);
-      const origin = new URL(url).origin;
-      expect(requests.filter((r) => !r.startsWith(origin) && !/^(data|blob):/.test(r))).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+  it('loads a model whose weights are in onnx/model.onnx_data', options, async () => {
+    const dir = join(fixture.dir, 'web-external');
+    exportModelFolder(fixture.wemoe, { out: dir, heads: fixture.heads, web: true, maxInlineBytes: 0 });
+    writeTestImage(image);
+    await checkPage(await serve(dir), image, await expectedFor(dir, image), 'tiny model, external data');
   });
 });
