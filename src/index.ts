@@ -1,7 +1,7 @@
 /**
  * The wemoe library API, by layer: everything the CLI does is reachable from here. Bottom to top: tensors,
  * checkpoints, data, graphs and their runtime, models, merge methods (static, test-time, the registry),
- * evaluation, configs, the demo.
+ * evaluation, export, configs, the demo.
  */
 
 // Test-time methods
@@ -38,6 +38,15 @@ export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/eva
 export type { MethodResult, RunReport } from './eval/report-types.js';
 export { type EvalConfig, type EvalOutcome, type RunEvalOptions, runEval } from './eval/run-eval.js';
 export { type ReportPaths, readReport, writeReports } from './eval/write-reports.js';
+// Export: standalone ONNX models (transformers.js layout) and the web page
+export {
+  type ExportOptions,
+  type ExportResult,
+  type ExportSource,
+  exportModelFolder,
+  exportVisionModel,
+} from './export/export-model.js';
+export { type RunningServer, type ServeOptions, serveExport } from './export/serve.js';
 // Graphs: build, differentiate, compile to ONNX Runtime
 export { grad } from './graph/autodiff.js';
 export {

@@ -2,10 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerForward } from './commands/forward.js';
 import { registerHeads } from './commands/heads.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { errorReport } from './error-line.js';
 
@@ -30,10 +32,12 @@ const program = new Command()
 
 registerDemo(program);
 registerEval(program);
+registerExport(program);
 registerForward(program);
 registerHeads(program);
 registerInspect(program);
 registerMerge(program);
+registerServe(program);
 registerTokenize(program);
 
 try {

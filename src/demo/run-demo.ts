@@ -2,11 +2,13 @@
  * `wemoe demo` as a library call: every method of the paper's Table 2 on a suite (the built-in one by
  * default), one phase line per method, then report.json / report.md / report.html in the output folder.
  */
+import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { machineInfo } from '../eval/machine.js';
 import { accuracyTableMarkdown, paperShapeSection } from '../eval/report-markdown.js';
 import type { MethodResult, RunReport } from '../eval/report-types.js';
 import { type ReportPaths, writeReports } from '../eval/write-reports.js';
+import { exportVisionModel } from '../export/export-model.js';
 import type { ProgressMode } from '../util/progress.js';
 import { changedHyperparameters, type DemoBudget, FULL_BUDGET, QUICK_BUDGET } from './budget.js';
 import { DEMO_ROWS, type DemoRow } from './rows.js';
@@ -26,13 +28,20 @@ export interface DemoOptions {
   readonly progress?: ProgressMode;
   /** Phase lines (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Export the WEMoE (depth 2) model with its web page into out/web (default true; when that row runs). */
+  readonly web?: boolean;
 }
+
+/** The row whose model the demo exports with the web page. */
+export const WEB_EXPORT_ROW = 'wemoe_depth2';
 
 export interface DemoOutcome {
   readonly report: RunReport;
   readonly paths: ReportPaths;
   /** The paper's Table 2 layout (Markdown) and which of its findings hold, as printed. */
   readonly table: string;
+  /** The exported web page's folder (`wemoe serve` it) and the export's seconds, when it was written. */
+  readonly web?: { readonly dir: string; readonly seconds: number };
 }
 
 export function demoBudget({ quick = false }: { readonly quick?: boolean } = {}): DemoBudget {
@@ -80,6 +89,14 @@ function settingsNotes(
   return notes;
 }
 
+/** How to open the exported page, as a line of the report's settings. */
+function webNote(web: DemoOutcome['web']): string[] {
+  if (!web) return [];
+  return [
+    `Try WEMoE (depth 2) in a browser: its model and web page are in ${web.dir} (exported in ${web.seconds.toFixed(1)} s); run \`wemoe serve ${web.dir}\` and open the address it prints, then pick, drop or draw an image.`,
+  ];
+}
+
 /** Runs the chosen methods on `suite`, writes the reports into `options.out` and returns them. */
 export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<DemoOutcome> {
   checkSuite(suite);
@@ -90,6 +107,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
   const methods = selectMethods(options.methods);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? 42;
+  let web: DemoOutcome['web'];
   const ctx: DemoContext = {
     suite,
     budget,
@@ -97,6 +115,12 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
     threads: options.threads,
     progress: options.progress ?? 'auto',
     log,
+    onModel: (row, model) => {
+      if (row.id !== WEB_EXPORT_ROW || options.web === false) return;
+      const dir = join(options.out, 'web');
+      const { seconds } = exportVisionModel({ model }, { out: dir, heads: suite.heads, web: true });
+      web = { dir, seconds };
+    },
   };
   const results: MethodResult[] = [];
   for (const [i, method] of methods.entries()) {
@@ -113,7 +137,7 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
       seed,
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
-      notes: settingsNotes(budget, methods, { quick }),
+      notes: [...settingsNotes(budget, methods, { quick }), ...webNote(web)],
       changed_hyperparameters: changedHyperparameters(budget, suite.config.hiddenSize),
     },
     tasks: suite.tasks.map((t) => t.task),
@@ -126,5 +150,6 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
     report,
     paths,
     table: [accuracyTableMarkdown(report), ...paperShapeSection(report)].join('\n\n'),
+    web,
   };
 }

@@ -22,6 +22,8 @@ export interface DemoContext {
   readonly log: (line: string) => void;
   /** Tasks evaluated when not the suite's (e.g. seen + unseen tasks); merging and adaptation use the suite's. */
   readonly evalTasks?: readonly LabeledImages[];
+  /** Sees each method row's model once it is built (the demo exports one of them). */
+  readonly onModel?: (row: MethodRow, model: VisionModel) => void;
 }
 
 type Hyperparameters = Record<string, number | string | boolean>;
@@ -145,6 +147,7 @@ async function runMethodRow(row: MethodRow, ctx: DemoContext): Promise<MethodRes
     label: `adapt ${row.id}`,
     where: `demo ${row.id}`,
   });
+  ctx.onModel?.(row, outcome.model);
   const evaluation = await evaluate(ctx, row.id, outcome.model);
   return methodResult(row, {
     evaluation,

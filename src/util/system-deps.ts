@@ -102,10 +102,10 @@ export const SYSTEM_DEPENDENCIES = {
       args: ['-c', 'import torch'],
     },
   },
-  // Used by browser tests (tag a test needs:chromium; none yet).
+  // Used by the browser test of the exported web page (test/export/browser.test.ts).
   chromium: {
     packages: ['chromium'],
-    ci: false,
+    ci: true,
     probe: { commands: fromEnv('WEMOE_CHROMIUM', 'chromium'), args: ['--version'] },
   },
   // Used by tests on a tmpfs (tag a test needs:mount; none yet).

@@ -26,13 +26,10 @@ describe('check-test-skips', () => {
   it('--expect all: accepts a run where every test passed, and names each skipped test', () => {
     expect(check(report([plain, { ...fonts, status: 'passed' }]), 'all')).toEqual([]);
     expect(
-      check(
-        report([plain, fonts, { fullName: 'opens', status: 'skipped', tags: ['needs:chromium'] }]),
-        'all',
-      ),
+      check(report([plain, fonts, { fullName: 'opens', status: 'skipped', tags: ['needs:mount'] }]), 'all'),
     ).toEqual([
       'skipped in CI: test/a.test.ts > renders [needs:suite-fonts]; CI must run every test',
-      'skipped in CI: test/a.test.ts > opens [needs:chromium]; set ci: true for chromium in src/util/system-deps.ts',
+      'skipped in CI: test/a.test.ts > opens [needs:mount]; set ci: true for mount in src/util/system-deps.ts',
     ]);
   });
 

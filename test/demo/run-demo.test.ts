@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe('wemoe demo on a reduced suite', () => {
     const lines: string[] = [];
     const out = join(dir, 'all');
     const ids = DEMO_ROWS.map((m) => m.id); // the paper's rows and the extra (ablation) row
-    const { report, table } = await runDemo(suite, {
+    const { report, table, web } = await runDemo(suite, {
       out,
       methods: ids,
       quick: true,
@@ -96,6 +96,15 @@ describe('wemoe demo on a reduced suite', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('WEMoE (depth 2)');
     for (const pattern of EXTERNAL) expect(html).not.toMatch(pattern);
+
+    // WEMoE (depth 2) is exported with its web page, and the report says how to open it.
+    expect(web?.dir).toBe(join(out, 'web'));
+    for (const file of ['index.html', 'app.js', 'onnx/model.onnx', 'preprocessor_config.json'])
+      expect(existsSync(join(out, 'web', file)), file).toBe(true);
+    const exported = JSON.parse(readFileSync(join(out, 'web', 'config.json'), 'utf8'));
+    expect(exported.wemoe.router.router_depth).toBe(2);
+    expect(exported.wemoe.tasks.map((t: { name: string }) => t.name)).toEqual(REDUCED_TASKS);
+    expect(html).toContain(`wemoe serve ${join(out, 'web')}`);
   }, 60_000);
 
   it('starts WEMoE depth 0 and task-wise AdaMerging at task arithmetic (λ = 0.3): same scores with lr 0', async () => {
@@ -108,6 +117,7 @@ describe('wemoe demo on a reduced suite', () => {
       log: () => {},
     });
     const [ta, ada, wemoe] = report.methods;
+    expect(existsSync(join(dir, 'identity', 'web'))).toBe(false); // WEMoE (depth 2) did not run
     expect(report.settings.notes?.some((n) => n.startsWith('DARE-Ties'))).toBe(false); // not run
     for (const task of REDUCED_TASKS) {
       expect(ada.per_task[task].accuracy).toBe(ta.per_task[task].accuracy);

@@ -69,7 +69,7 @@ export function registerDemo(program: Command): void {
         `loading the built-in suite${budget.testLimit ? ` (first ${budget.testLimit} test images per task)` : ''}`,
       );
       const suite = loadBuiltinSuite(budget.testLimit);
-      const { table, paths } = await runDemo(suite, {
+      const { table, paths, web } = await runDemo(suite, {
         out: o.out ?? `outputs/demo-${timestamp()}`,
         quick,
         methods,
@@ -81,6 +81,7 @@ export function registerDemo(program: Command): void {
           `Quick mode: ${budget.ttaSteps} adaptation steps, ${budget.testLimit} test images per task.\n`,
         );
       process.stdout.write(`${table}\n\nreports: ${paths.json}, ${paths.md}, ${paths.html}\n`);
+      if (web) process.stdout.write(`web page: wemoe serve ${web.dir}\n`);
       process.stdout.write(`total time ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
     });
 }
