@@ -205,7 +205,7 @@ async function runTestTime(
   const start = performance.now();
   const staging = createStagingFolder(config.output);
   try {
-    const inputs = loadTestTimeInputs(config, method.name);
+    const inputs = await loadTestTimeInputs(config, method.name);
     const loadSeconds = (performance.now() - start) / 1000;
     const outcome = await runMethod(method.name, config.parameters, inputs, {
       log,
