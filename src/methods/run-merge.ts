@@ -1,13 +1,14 @@
 /**
  * `runMerge(config)`: one merge from a resolved config to an output folder holding the model
  * (model.safetensors, sharded past max_shard_size), config.json copied from the pretrained model, the
- * heads file when the config names one, merge_config.yaml, report.json and a model card README.md.
+ * heads file when the config names one, merge_config.yaml, report.json, a model card README.md, and the
+ * pretrained folder's other non-weight files (a full CLIPModel's text tower passes through: complete-output).
  */
 import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestTimeMethod } from '../adapt/test-time-method.js';
 import { WemoeError } from '../errors.js';
-import { CONFIG_FILE, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
+import { createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
 import type { TensorSource } from '../io/tensor-source.js';
 import type { StaticMergeMethod } from '../merge/method.js';
@@ -16,6 +17,13 @@ import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
+import {
+  appendPretrainedTensors,
+  copyModelFiles,
+  copyPretrainedConfig,
+  passThroughNames,
+  withoutTensors,
+} from './complete-output.js';
 import { modelCard } from './model-card.js';
 import {
   commitStagingFolder,
@@ -64,7 +72,14 @@ export interface MergeResult {
 
 const DTYPES: Record<MergeConfig['dtype'], OutputDType> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
 
-function openSources(config: MergeConfig): MergeSources {
+/** The merge's sources; a full CLIPModel's tensors beside the vision tower are kept out of the plan. */
+interface OpenedSources extends MergeSources {
+  /** Pre-trained tensors copied unchanged into the output (see complete-output). */
+  readonly passThrough: readonly string[];
+  readonly pretrainedAll: TensorSource;
+}
+
+function openSources(config: MergeConfig): OpenedSources {
   const opened: TensorSource[] = [];
   try {
     const open = (path: string) => {
@@ -72,9 +87,11 @@ function openSources(config: MergeConfig): MergeSources {
       opened.push(source);
       return source;
     };
-    const pretrained = open(config.models.pretrained);
+    const pretrainedAll = open(config.models.pretrained);
     const experts = Object.fromEntries(Object.entries(config.models.experts).map(([t, p]) => [t, open(p)]));
-    return { pretrained, experts };
+    const passThrough = passThroughNames(pretrainedAll, Object.values(experts));
+    const pretrained = passThrough.length > 0 ? withoutTensors(pretrainedAll, passThrough) : pretrainedAll;
+    return { pretrained, experts, passThrough, pretrainedAll };
   } catch (error) {
     for (const source of opened) source.close();
     throw error;
@@ -136,6 +153,10 @@ async function runStatic(
   try {
     const plan = planMerge(sources);
     const lines = describePlan(config, method, plan);
+    if (sources.passThrough.length > 0)
+      lines.push(
+        `${sources.passThrough.length} tensors beside the vision tower (text tower, projections) copied unchanged from the pretrained CLIPModel`,
+      );
     for (const line of lines) log(line);
     if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
     const staging = createStagingFolder(config.output);
@@ -157,8 +178,10 @@ async function runStatic(
         onProgress: progress.onProgress,
       });
       progress.done();
-      const configJson = join(config.models.pretrained, CONFIG_FILE);
-      if (existsSync(configJson)) copyFileSync(configJson, join(staging, CONFIG_FILE));
+      appendPretrainedTensors(staging, sources.pretrainedAll, sources.passThrough, {
+        maxShardBytes: maxShardBytes(config),
+      });
+      copyPretrainedConfig(config.models.pretrained, staging);
       const timing = {
         check_s: (checked - start) / 1000,
         observe_s: streamed.observeSeconds,
@@ -215,6 +238,7 @@ async function runTestTime(
     });
     const saving = performance.now();
     saveVisionModel(staging, outcome.model);
+    if (outcome.model.kind === 'clip') keepFullClipModel(config, staging);
     for (const [file, json] of Object.entries(outcome.files ?? {}))
       writeJsonAtomic(join(staging, file), json);
     const tta = outcome.tta!;
@@ -243,7 +267,24 @@ async function runTestTime(
   }
 }
 
-/** The heads copy, merge_config.yaml, report.json and README.md. */
+/**
+ * A merged vision tower saved from memory, made a full CLIPModel again when the pre-trained model is one:
+ * its text tower and projections appended unchanged, its config.json (the vision config is the same).
+ */
+function keepFullClipModel(config: MergeConfig, staging: string): void {
+  const sources = openSources(config);
+  try {
+    if (sources.passThrough.length === 0) return;
+    appendPretrainedTensors(staging, sources.pretrainedAll, sources.passThrough, {
+      maxShardBytes: maxShardBytes(config),
+    });
+    copyPretrainedConfig(config.models.pretrained, staging);
+  } finally {
+    closeSources(sources);
+  }
+}
+
+/** The heads copy, merge_config.yaml, report.json, README.md and the pre-trained folder's other files. */
 function writeCommonFiles(
   staging: string,
   config: MergeConfig,
@@ -261,4 +302,5 @@ function writeCommonFiles(
     totalSeconds: report.timing.total_s ?? 0,
   });
   writeFileSync(join(staging, 'README.md'), card);
+  copyModelFiles(config.models.pretrained, staging);
 }
