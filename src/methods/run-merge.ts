@@ -8,22 +8,16 @@ import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestTimeMethod } from '../adapt/test-time-method.js';
 import { WemoeError } from '../errors.js';
-import { createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
+import { createCheckpointWriter } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
-import type { TensorSource } from '../io/tensor-source.js';
 import type { StaticMergeMethod } from '../merge/method.js';
-import { type MergePlan, type MergeSources, planMerge } from '../merge/plan.js';
+import { type MergePlan, planMerge } from '../merge/plan.js';
 import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
-import {
-  appendPretrainedTensors,
-  copyModelFiles,
-  copyPretrainedConfig,
-  passThroughNames,
-  withoutTensors,
-} from './complete-output.js';
+import { appendPretrainedTensors, copyModelFiles, copyPretrainedConfig } from './complete-output.js';
+import { closeSources, openSources } from './merge-sources.js';
 import { modelCard } from './model-card.js';
 import {
   commitStagingFolder,
@@ -34,6 +28,7 @@ import {
 import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from './resolved-config.js';
 import { runMethod } from './run-method.js';
+import { checkTestTimeRun } from './test-time-check.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
 
 export const HEADS_FILE = 'heads.safetensors';
@@ -71,37 +66,6 @@ export interface MergeResult {
 }
 
 const DTYPES: Record<MergeConfig['dtype'], OutputDType> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
-
-/** The merge's sources; a full CLIPModel's tensors beside the vision tower are kept out of the plan. */
-interface OpenedSources extends MergeSources {
-  /** Pre-trained tensors copied unchanged into the output (see complete-output). */
-  readonly passThrough: readonly string[];
-  readonly pretrainedAll: TensorSource;
-}
-
-function openSources(config: MergeConfig): OpenedSources {
-  const opened: TensorSource[] = [];
-  try {
-    const open = (path: string) => {
-      const source = openCheckpoint(path);
-      opened.push(source);
-      return source;
-    };
-    const pretrainedAll = open(config.models.pretrained);
-    const experts = Object.fromEntries(Object.entries(config.models.experts).map(([t, p]) => [t, open(p)]));
-    const passThrough = passThroughNames(pretrainedAll, Object.values(experts));
-    const pretrained = passThrough.length > 0 ? withoutTensors(pretrainedAll, passThrough) : pretrainedAll;
-    return { pretrained, experts, passThrough, pretrainedAll };
-  } catch (error) {
-    for (const source of opened) source.close();
-    throw error;
-  }
-}
-
-function closeSources(sources: MergeSources): void {
-  sources.pretrained.close();
-  for (const expert of Object.values(sources.experts)) expert.close();
-}
 
 function checkFiles(config: MergeConfig): void {
   if (config.heads !== undefined && !(existsSync(config.heads) && statSync(config.heads).isFile())) {
@@ -223,6 +187,7 @@ async function runTestTime(
   log: (line: string) => void,
 ): Promise<MergeResult> {
   const lines = describePlan(config, method);
+  if (options.dryRun) lines.push(...(await checkTestTimeRun(config, method)));
   for (const line of lines) log(line);
   if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
   const start = performance.now();
