@@ -102,6 +102,23 @@ describe('parquet datasets (Hugging Face layout)', () => {
       /hub: no parquet file of split validation .*found splits: test, train\)$/,
     );
 
+    const configs = join(root, 'configs');
+    mkdirSync(join(configs, 'cropped_digits'), { recursive: true });
+    writeImageParquet(join(configs, 'cropped_digits', 'test-00000-of-00001.parquet'), samples.slice(0, 2), {
+      classes: CLASSES,
+    });
+    expect((await openTaskData('t', { data: configs, split: 'test' }, raw)).count).toBe(2);
+    mkdirSync(join(configs, 'full_numbers'));
+    writeImageParquet(join(configs, 'full_numbers', 'test-00000-of-00001.parquet'), samples.slice(0, 3), {
+      classes: CLASSES,
+    });
+    await expect(openTaskData('t', { data: configs, split: 'test' }, raw)).rejects.toThrow(
+      /configs: split test is in several configuration folders \(cropped_digits, full_numbers\); name one in data$/,
+    );
+    expect((await openTaskData('t', { data: join(configs, 'full_numbers'), split: 'test' }, raw)).count).toBe(
+      3,
+    );
+
     const bySplit = join(root, 'by-split');
     mkdirSync(join(bySplit, 'test'), { recursive: true });
     writeImageParquet(join(bySplit, 'test', 'part-0.parquet'), samples.slice(0, 4), { classes: CLASSES });
