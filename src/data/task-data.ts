@@ -2,8 +2,8 @@
  * The labelled images of one task, as a merge or eval config names them (`tasks.<name>.data`):
  * `suite:<task>` (the built-in suite), a `.safetensors` split (`images` U8 [N, C, H, W], `labels` [N],
  * `__metadata__.classes`), a folder holding `<split>.safetensors`, a Hugging Face parquet dataset (a
- * `.parquet` file, or a folder holding `data/<split>-*.parquet` or `<split>/*.parquet`; read with
- * `openTaskData`), or an image folder (one sub-folder per class, or `<split>/` holding them). Pixels are
+ * `.parquet` file, or a Hub folder: `data/<split>-*.parquet`, `<split>/*.parquet`, `<config>/<split>-*`;
+ * read with `openTaskData`), or an image folder (one sub-folder per class, or `<split>/` holding them). Pixels are
  * produced per batch, so a large folder is not held in memory as float32.
  */
 import { existsSync, statSync } from 'node:fs';
