@@ -21,7 +21,7 @@ export { loadMergeConfig, parseMergeConfig } from './config/merge-config.js';
 export { CORRUPTIONS, corrupt, corruptBatch } from './data/corruptions/index.js';
 export { loadProcessorConfig, type ProcessorConfig } from './data/preprocess/config.js';
 export { loadSuiteSplit, type SuiteData, suiteTasks } from './data/suite.js';
-export { type LabeledImages, loadTaskData, type TaskDataSpec } from './data/task-data.js';
+export { type LabeledImages, loadTaskData, openTaskData, type TaskDataSpec } from './data/task-data.js';
 // The demo: the paper's tables on a suite
 export { type BuiltinExperimentsOptions, runBuiltinExperiments } from './demo/experiments/builtin.js';
 export {

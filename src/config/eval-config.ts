@@ -6,6 +6,7 @@
  *   batch_size: 128               # optional
  *   limit: 500                    # optional: the first N samples of each task
  *   output: path/to/reports       # optional: report.json, report.md, report.html
+ *   root: path/to/data            # optional: what relative paths resolve against (default: the file's folder)
  * A merge config (it has `method`) is accepted too: its `output` folder is the model evaluated, with its
  * heads and tasks. `--set key=value` overrides and path resolution work as for merge configs.
  */
@@ -30,6 +31,8 @@ const evalKeys = {
 const unseenKey = { unseen_tasks: z.array(z.string()).optional() };
 
 const schema = z.strictObject({
+  /** The folder relative paths resolve against (as in merge configs). */
+  root: z.string().optional(),
   model: z.string(),
   heads: z.string(),
   tasks: z
@@ -40,7 +43,7 @@ const schema = z.strictObject({
   ...unseenKey,
 });
 
-const PATH_KEYS = [/^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
+const PATH_KEYS = [/^root$/, /^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
 
 /** Applies `key=value` overrides to the raw document; path values resolve against the current folder. */
 function applyOverrides(doc: Record<string, unknown>, overrides: readonly string[], where: string): void {
@@ -100,9 +103,10 @@ export function parseEvalConfig(
   if ('method' in doc) return fromMergeConfig(doc, where, baseDir);
   const result = schema.safeParse(doc);
   if (!result.success) throw zodError(where, result.error.issues[0]);
-  const c = result.data;
+  const { root, ...c } = result.data;
   checkUnseenTasks(c, where);
-  const at = (p: string) => resolve(baseDir, p);
+  const base = root === undefined ? baseDir : resolve(baseDir, root);
+  const at = (p: string) => resolve(base, p);
   return {
     ...c,
     model: at(c.model),

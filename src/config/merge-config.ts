@@ -1,8 +1,9 @@
 /**
  * The YAML merge config of `wemoe merge`: parsed with `yaml`, validated with `zod`, `--set key=value`
  * overrides applied (dotted keys, values parsed as YAML), the method's parameters filled with their
- * defaults, and relative paths resolved against the config file's folder (override paths: the current
- * folder). Every error is one line naming the file and the key.
+ * defaults, and relative paths resolved against `root` when the config has one, else the config file's
+ * folder (override paths: the current folder; `--set root=DIR` moves every relative path of the file).
+ * Every error is one line naming the file and the key.
  */
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -22,6 +23,8 @@ const taskSchema = z.looseObject({
 });
 
 const schema = z.strictObject({
+  /** The folder relative paths resolve against (itself relative to the config's folder); default: that folder. */
+  root: z.string().optional(),
   method: z.string(),
   parameters: z.record(z.string(), z.unknown()).default({}),
   models: z.strictObject({
@@ -75,6 +78,7 @@ export function parseOverride(text: string): [string[], unknown] {
 }
 
 const PATH_KEYS = [
+  /^root$/,
   /^output$/,
   /^heads$/,
   /^models\.pretrained$/,
@@ -159,7 +163,8 @@ export function checkUnseenTasks(
   }
 }
 
-function resolvePaths(config: MergeConfig, base: string): MergeConfig {
+function resolvePaths({ root, ...config }: MergeConfig & { root?: string }, baseDir: string): MergeConfig {
+  const base = root === undefined ? baseDir : resolve(baseDir, root);
   const at = (p: string) => resolve(base, p);
   // `suite:<task>` names the built-in suite's data, not a path.
   const dataAt = (p: string) => (p.startsWith('suite:') ? p : at(p));

@@ -6,9 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
-import { numel, type Tensor } from '../tensor/tensor.js';
-import { decodeImage } from './image/decode.js';
-import { preprocess, preprocessedSize } from './preprocess/clip.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { preprocessEncoded } from './encoded-images.js';
 import type { ProcessorConfig } from './preprocess/config.js';
 import { createRandom, shuffleInPlace } from './random.js';
 
@@ -62,22 +61,10 @@ export function listImageFolder(dir: string, options: ImageFolderOptions = {}): 
 /** Decodes and preprocesses image files into F32 [N, 3, H, W]; a file that fails is named in the error. */
 export function loadImageFiles(files: readonly string[], processor: ProcessorConfig): Tensor {
   if (files.length === 0) throw new WemoeError('loadImageFiles: files: expected at least one image file');
-  let shape: number[] = [];
-  let data = new Float32Array(0);
-  files.forEach((file, i) => {
-    const image = decodeImage(readFileSync(file), file);
-    const [width, height] = preprocessedSize(image.width, image.height, processor);
-    if (i === 0) {
-      shape = [files.length, 3, height, width];
-      data = new Float32Array(numel(shape));
-    } else if (width !== shape[3] || height !== shape[2]) {
-      throw new WemoeError(
-        `${file}: preprocesses to ${width}x${height}, expected ${shape[3]}x${shape[2]} like ${files[0]}`,
-      );
-    }
-    data.set(preprocess(image, processor), (i * data.length) / files.length);
-  });
-  return { dtype: 'F32', shape, data };
+  return preprocessEncoded(
+    files.map((file) => ({ name: file, bytes: () => readFileSync(file) })),
+    processor,
+  );
 }
 
 export function loadImageFolder(

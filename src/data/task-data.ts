@@ -1,9 +1,10 @@
 /**
  * The labelled images of one task, as a merge or eval config names them (`tasks.<name>.data`):
  * `suite:<task>` (the built-in suite), a `.safetensors` split (`images` U8 [N, C, H, W], `labels` [N],
- * `__metadata__.classes`), a folder holding `<split>.safetensors`, or an image folder (one sub-folder
- * per class, or `<split>/` holding them). Pixels are produced per batch, so a large folder is not held
- * in memory as float32.
+ * `__metadata__.classes`), a folder holding `<split>.safetensors`, a Hugging Face parquet dataset (a
+ * `.parquet` file, or a Hub folder: `data/<split>-*.parquet`, `<split>/*.parquet`, `<config>/<split>-*`;
+ * read with `openTaskData`), or an image folder (one sub-folder per class, or `<split>/` holding them). Pixels are
+ * produced per batch, so a large folder is not held in memory as float32.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { WemoeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { imageFromChw } from './image/rgb-image.js';
 import { listImageFolder, loadImageFiles } from './image-folder.js';
+import { openParquetSplit } from './parquet/parquet-split.js';
+import { parquetSplitFiles } from './parquet/split-files.js';
 import { preprocessBatch, toPixelValues } from './preprocess/clip.js';
 import type { ProcessorConfig } from './preprocess/config.js';
 import { loadSuiteSplit, readSuiteFile, type SuiteData, type SuiteSplit } from './suite.js';
@@ -20,8 +23,8 @@ export interface LabeledImages {
   readonly count: number;
   readonly classes: readonly string[];
   readonly labels: Int32Array;
-  /** pixel_values F32 [B, 3, S, S] of the samples at `indices`, preprocessed for the model. */
-  pixels(indices: readonly number[]): Tensor;
+  /** pixel_values F32 [B, 3, S, S] of the samples at `indices`, preprocessed for the model (parquet: read asynchronously). */
+  pixels(indices: readonly number[]): Tensor | Promise<Tensor>;
 }
 
 export interface TaskDataSpec {
@@ -99,12 +102,14 @@ export function loadTaskData(
   }
   if (!existsSync(data))
     throw new WemoeError(
-      `${where}: data ${data} not found (expected suite:<task>, a .safetensors split or an image folder)`,
+      `${where}: data ${data} not found (expected suite:<task>, a .safetensors split, a parquet dataset or an image folder)`,
     );
+  if (parquetSplitFiles(data, split).length > 0)
+    throw new WemoeError(`${where}: data ${data} is a parquet dataset: open it with openTaskData`);
   if (data.endsWith('.safetensors'))
     return fromUint8(readSuiteFile(data, task, asSuiteSplit(split, where), { limit }), processor);
   if (!statSync(data).isDirectory())
-    throw new WemoeError(`${where}: data ${data}: expected a .safetensors file or a folder`);
+    throw new WemoeError(`${where}: data ${data}: expected a .safetensors or .parquet file, or a folder`);
   const splitFile = join(data, `${split}.safetensors`);
   if (existsSync(splitFile))
     return fromUint8(readSuiteFile(splitFile, task, asSuiteSplit(split, where), { limit }), processor);
@@ -115,4 +120,18 @@ export function loadTaskData(
     processor,
     limit,
   );
+}
+
+/** Any task data, parquet datasets included (their labels and metadata are read asynchronously). */
+export async function openTaskData(
+  task: string,
+  spec: TaskDataSpec,
+  processor: ProcessorConfig,
+  options: TaskDataOptions = {},
+): Promise<LabeledImages> {
+  const files = spec.data.startsWith('suite:') ? [] : parquetSplitFiles(spec.data, spec.split);
+  if (files.length === 0) return loadTaskData(task, spec, processor, options);
+  if (!existsSync(files[0])) throw new WemoeError(`task ${task}: data ${files[0]} not found`);
+  const split = await openParquetSplit(files, processor, { limit: options.limit });
+  return { task, ...split };
 }

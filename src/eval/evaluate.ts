@@ -128,7 +128,7 @@ async function runTask(
   for (let start = 0; start < data.count; start += batchSize) {
     const end = Math.min(data.count, start + batchSize);
     const indices = Array.from({ length: end - start }, (_, i) => start + i);
-    const out = await session.run({ pixel_values: data.pixels(indices), ...headFeeds });
+    const out = await session.run({ pixel_values: await data.pixels(indices), ...headFeeds });
     const logits = out.logits;
     metrics.add(
       logits.data as Float32Array,

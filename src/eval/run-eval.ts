@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
-import { loadTaskData } from '../data/task-data.js';
+import { openTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { openCheckpoint } from '../io/checkpoint.js';
 import { clipVisionView } from '../io/clip-keys.js';
@@ -120,9 +120,9 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
   if (!isWemoeFolder(config.model)) checkClipCheckpoint(config.model);
   const heads = loadHeads(config.heads, clip.hiddenSize);
   const processor = loadProcessorConfig(config.model, clip.imageSize);
-  const tasks = Object.entries(config.tasks).map(([name, spec]) =>
-    loadTaskData(name, spec, processor, { limit: config.limit }),
-  );
+  const tasks = [];
+  for (const [name, spec] of Object.entries(config.tasks))
+    tasks.push(await openTaskData(name, spec, processor, { limit: config.limit }));
   const { model, info } = loadModel(config.model);
   const loaded = (performance.now() - began) / 1000;
   const evaluation = await evaluateModel(model, heads, tasks, {

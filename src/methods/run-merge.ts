@@ -1,29 +1,31 @@
 /**
  * `runMerge(config)`: one merge from a resolved config to an output folder holding the model
  * (model.safetensors, sharded past max_shard_size), config.json copied from the pretrained model, the
- * heads file when the config names one, merge_config.yaml, report.json and a model card README.md.
+ * heads file when the config names one, merge_config.yaml, report.json, a model card README.md, and the
+ * pretrained folder's other non-weight files (a full CLIPModel's text tower passes through: complete-output).
  */
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestTimeMethod } from '../adapt/test-time-method.js';
 import { WemoeError } from '../errors.js';
 import { checkOutputApart, openAtomicOutput } from '../io/atomic-output.js';
-import { CONFIG_FILE, checkModelFolder, createCheckpointWriter, openCheckpoint } from '../io/checkpoint.js';
+import { checkModelFolder, createCheckpointWriter } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/json-file.js';
-import type { TensorSource } from '../io/tensor-source.js';
 import { writeTextFile } from '../io/text-file.js';
 import type { StaticMergeMethod } from '../merge/method.js';
-import { type MergePlan, type MergeSources, planMerge } from '../merge/plan.js';
+import { type MergePlan, planMerge } from '../merge/plan.js';
 import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
-import { alignClipExperts } from './clip-merge-sources.js';
+import { appendPretrainedTensors, copyModelFiles, copyPretrainedConfig } from './complete-output.js';
+import { closeSources, openSources } from './merge-sources.js';
 import { modelCard } from './model-card.js';
 import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
 import { type MergeConfig, maxShardBytes, mergeConfigToYaml } from './resolved-config.js';
 import { checkpointDir, checkRunKey, runKey } from './run-key.js';
 import { runMethod } from './run-method.js';
+import { checkTestTimeRun } from './test-time-check.js';
 import { loadTestTimeInputs } from './test-time-inputs.js';
 
 export const HEADS_FILE = 'heads.safetensors';
@@ -62,28 +64,6 @@ export interface MergeResult {
 }
 
 const DTYPES: Record<MergeConfig['dtype'], OutputDType> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
-
-function openSources(config: MergeConfig): MergeSources {
-  const opened: TensorSource[] = [];
-  try {
-    const open = (path: string) => {
-      const source = openCheckpoint(path);
-      opened.push(source);
-      return source;
-    };
-    const pretrained = open(config.models.pretrained);
-    const experts = Object.fromEntries(Object.entries(config.models.experts).map(([t, p]) => [t, open(p)]));
-    return alignClipExperts({ pretrained, experts });
-  } catch (error) {
-    for (const source of opened) source.close();
-    throw error;
-  }
-}
-
-function closeSources(sources: MergeSources): void {
-  sources.pretrained.close();
-  for (const expert of Object.values(sources.experts)) expert.close();
-}
 
 function checkFiles(config: MergeConfig): void {
   if (config.heads !== undefined && !(existsSync(config.heads) && statSync(config.heads).isFile())) {
@@ -138,6 +118,10 @@ async function runStatic(
   try {
     const plan = planMerge(sources);
     const lines = describePlan(config, method, plan);
+    if (sources.passThrough.length > 0)
+      lines.push(
+        `${sources.passThrough.length} tensors beside the vision tower (text tower, projections) copied unchanged from the pretrained CLIPModel`,
+      );
     for (const line of lines) log(line);
     if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
     const output = openAtomicOutput(config.output, { log });
@@ -160,8 +144,10 @@ async function runStatic(
         onProgress: progress.onProgress,
       });
       progress.done();
-      const configJson = join(config.models.pretrained, CONFIG_FILE);
-      if (existsSync(configJson)) copyFileSync(configJson, join(staging, CONFIG_FILE));
+      appendPretrainedTensors(staging, sources.pretrainedAll, sources.passThrough, {
+        maxShardBytes: maxShardBytes(config),
+      });
+      copyPretrainedConfig(config.models.pretrained, staging);
       const timing = {
         check_s: (checked - start) / 1000,
         observe_s: streamed.observeSeconds,
@@ -203,6 +189,7 @@ async function runTestTime(
   log: (line: string) => void,
 ): Promise<MergeResult> {
   const lines = describePlan(config, method);
+  if (options.dryRun) lines.push(...(await checkTestTimeRun(config, method)));
   for (const line of lines) log(line);
   if (options.dryRun) return { output: config.output, dryRun: true, plan: lines };
   const start = performance.now();
@@ -210,7 +197,7 @@ async function runTestTime(
   const staging = output.staging;
   try {
     checkRunKey(checkpointDir(config.output), runKey(config), { resume: config.parameters.resume === true });
-    const inputs = loadTestTimeInputs(config, method.name);
+    const inputs = await loadTestTimeInputs(config, method.name);
     const loadSeconds = (performance.now() - start) / 1000;
     const outcome = await runMethod(method.name, config.parameters, inputs, {
       log,
@@ -220,6 +207,7 @@ async function runTestTime(
     });
     const saving = performance.now();
     saveVisionModel(staging, outcome.model);
+    if (outcome.model.kind === 'clip') keepFullClipModel(config, staging);
     for (const [file, json] of Object.entries(outcome.files ?? {}))
       writeJsonAtomic(join(staging, file), json);
     const tta = outcome.tta!;
@@ -248,7 +236,24 @@ async function runTestTime(
   }
 }
 
-/** The heads copy, merge_config.yaml, report.json and README.md. */
+/**
+ * A merged vision tower saved from memory, made a full CLIPModel again when the pre-trained model is one:
+ * its text tower and projections appended unchanged, its config.json (the vision config is the same).
+ */
+function keepFullClipModel(config: MergeConfig, staging: string): void {
+  const sources = openSources(config);
+  try {
+    if (sources.passThrough.length === 0) return;
+    appendPretrainedTensors(staging, sources.pretrainedAll, sources.passThrough, {
+      maxShardBytes: maxShardBytes(config),
+    });
+    copyPretrainedConfig(config.models.pretrained, staging);
+  } finally {
+    closeSources(sources);
+  }
+}
+
+/** The heads copy, merge_config.yaml, report.json, README.md and the pre-trained folder's other files. */
 function writeCommonFiles(
   staging: string,
   config: MergeConfig,
@@ -266,4 +271,5 @@ function writeCommonFiles(
     totalSeconds: report.timing.total_s ?? 0,
   });
   writeTextFile(join(staging, 'README.md'), card);
+  copyModelFiles(config.models.pretrained, staging);
 }

@@ -1,7 +1,7 @@
 /** What the test-time methods read from a merge config: the models, the heads and each task's unlabeled data. */
 import type { TestTimeInputs } from '../adapt/test-time-method.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
-import { loadTaskData } from '../data/task-data.js';
+import { openTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import type { ClipParams } from '../models/clip-vision/params.js';
@@ -9,7 +9,7 @@ import { loadHeads } from '../models/heads.js';
 import type { MergeConfig } from './resolved-config.js';
 
 /** Loads the config's models, heads and tasks' data for test-time method `method` (named in errors). */
-export function loadTestTimeInputs(config: MergeConfig, method: string): TestTimeInputs {
+export async function loadTestTimeInputs(config: MergeConfig, method: string): Promise<TestTimeInputs> {
   const where = config.source ?? 'merge config';
   if (!config.heads)
     throw new WemoeError(`${where}: heads: method ${method} needs the tasks' classification heads`);
@@ -25,15 +25,16 @@ export function loadTestTimeInputs(config: MergeConfig, method: string): TestTim
   }
   const heads = loadHeads(config.heads, base.config.hiddenSize);
   const processor = loadProcessorConfig(config.models.pretrained, base.config.imageSize);
-  const tasks = [...experts.keys()].map((name) => {
+  const tasks = [];
+  for (const name of experts.keys()) {
     const spec = config.tasks?.[name];
     if (!spec)
       throw new WemoeError(
         `${where}: tasks.${name}: method ${method} needs the unlabeled data of every expert's task`,
       );
     if (!heads.tasks.has(name)) throw new WemoeError(`${config.heads}: no head for task ${name}`);
-    return loadTaskData(name, spec, processor);
-  });
+    tasks.push(await openTaskData(name, spec, processor));
+  }
   return {
     clip: base.config,
     pretrained: base.params,

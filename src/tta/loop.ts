@@ -32,8 +32,8 @@ import { BatchSampler, type SamplerState } from './sampler.js';
 export interface TtaTask {
   readonly name: string;
   readonly count: number;
-  /** pixel_values [B, C, H, W] of the samples at `indices`. */
-  pixels(indices: readonly number[]): Tensor;
+  /** pixel_values [B, C, H, W] of the samples at `indices` (a parquet dataset reads them asynchronously). */
+  pixels(indices: readonly number[]): Tensor | Promise<Tensor>;
 }
 
 export interface TtaOptions {
@@ -180,7 +180,7 @@ async function adapt(
     for (const task of tasks) {
       const { loss, grads } = await objective.lossAndGrads(
         task.name,
-        task.pixels(samplers.get(task.name)!.next()),
+        await task.pixels(samplers.get(task.name)!.next()),
       );
       perTask[task.name] = loss;
       if (total) accumulate(total, grads);

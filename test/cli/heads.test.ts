@@ -82,7 +82,7 @@ describe('wemoe heads + wemoe eval on a full CLIPModel folder', () => {
       { data: join(dir, 'images'), split: 'test' },
       loadProcessorConfig(model, 8),
     );
-    const pixels = data.pixels([...Array(data.count).keys()]).data as Float32Array;
+    const pixels = (await data.pixels([...Array(data.count).keys()])).data as Float32Array;
     let correct = 0;
     for (let i = 0; i < data.count; i++) {
       const image = Float64Array.from(pixels.subarray(i * 192, (i + 1) * 192));

@@ -52,8 +52,8 @@ function withStandIn(task: string): DemoSuite {
       ? t
       : {
           ...t,
-          pixels: (indices: readonly number[]) => {
-            const p = t.pixels(indices);
+          pixels: async (indices: readonly number[]) => {
+            const p = await t.pixels(indices);
             return { ...p, data: (p.data as Float32Array).map((x) => -x) };
           },
         },

@@ -55,9 +55,9 @@ describe('corrupted test sets', () => {
     }
   });
 
-  it('reach the model as the corrupted pixels, normalised', () => {
+  it('reach the model as the corrupted pixels, normalised', async () => {
     const noisy = conditionImages(raw, 'gaussian_noise', 2, 1, 0);
-    const pixels = labeledFromUint8(raw, noisy, processor).pixels([3]);
+    const pixels = await labeledFromUint8(raw, noisy, processor).pixels([3]);
     const plane = 32 * 32;
     const byte = (noisy.data as Uint8Array)[3 * 3 * plane + 5];
     const expected = (byte / 255 - processor.imageMean[0]) / processor.imageStd[0];

@@ -27,10 +27,10 @@ const mergeDoc = {
 };
 
 describe('unseen_tasks in merge and eval configs', () => {
-  it('keeps unseen tasks out of the test-time data: only the experts’ tasks are adapted on', () => {
+  it('keeps unseen tasks out of the test-time data: only the experts’ tasks are adapted on', async () => {
     const config = parseMergeConfig(mergeDoc, { baseDir: dir, source: 'm.yaml' });
     expect(config.unseen_tasks).toEqual(['bright']);
-    const inputs = loadTestTimeInputs(config, 'wemoe');
+    const inputs = await loadTestTimeInputs(config, 'wemoe');
     expect(inputs.tasks.map((t) => t.name)).toEqual(['dark', 'mid']);
   });
 

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseMergeConfig } from '../../src/config/merge-config.js';
+import { estimateRun } from '../../src/methods/estimate.js';
+import { runMerge } from '../../src/methods/run-merge.js';
+import { CLIP_VIT_B_32, CLIP_VIT_L_14 } from '../../src/models/clip-vision/config.js';
+import { REDUCED_TASKS, writeReducedSuiteFiles } from '../demo/reduced-suite.js';
+
+const root = mkdtempSync(join(tmpdir(), 'wemoe-dry-run-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+writeReducedSuiteFiles(root);
+
+const MiB = 2 ** 20;
+
+function wemoeConfig(extra: Record<string, unknown> = {}) {
+  return parseMergeConfig({
+    root,
+    method: 'wemoe',
+    parameters: { steps: 1000, batch_size: 16 },
+    models: {
+      pretrained: 'pretrained',
+      experts: Object.fromEntries(REDUCED_TASKS.map((t) => [t, `expert-${t}`])),
+    },
+    tasks: Object.fromEntries(REDUCED_TASKS.map((t) => [t, { data: `${t}.safetensors` }])),
+    heads: 'heads.safetensors',
+    output: 'out',
+    ...extra,
+  });
+}
+
+describe('wemoe merge --dry-run of a test-time method', () => {
+  it('checks checkpoints, heads and every task, prints the estimate, writes nothing', async () => {
+    const lines: string[] = [];
+    const result = await runMerge(wemoeConfig(), {
+      dryRun: true,
+      progress: 'none',
+      log: (l) => lines.push(l),
+    });
+    expect(result.dryRun).toBe(true);
+    expect(lines).toContain('checked: 4 checkpoints agree (39 tensors, shapes and dtypes)');
+    expect(lines).toContain(`checked: task dark: 24 images, 3 classes (${join(root, 'dark.safetensors')})`);
+    expect(lines.at(-1)).toMatch(
+      /^estimate .*: \d+\.\d s per adaptation step on \d+ cores, .* for 1000 steps; peak memory \d+\.\d GB/,
+    );
+  });
+
+  it('fails in one line on a missing data file, a head of another size, a mismatched expert', async () => {
+    const dry = (config: ReturnType<typeof wemoeConfig>) =>
+      runMerge(config, { dryRun: true, progress: 'none', log: () => {} });
+    await expect(
+      dry(
+        wemoeConfig({
+          tasks: {
+            dark: { data: 'nope' },
+            mid: { data: 'mid.safetensors' },
+            bright: { data: 'bright.safetensors' },
+          },
+        }),
+      ),
+    ).rejects.toThrow(/task dark: data \S+nope not found/);
+    writeFileSync(join(root, 'bad.parquet'), 'not parquet');
+    await expect(
+      dry(
+        wemoeConfig({
+          tasks: {
+            dark: { data: 'bad.parquet' },
+            mid: { data: 'mid.safetensors' },
+            bright: { data: 'bright.safetensors' },
+          },
+        }),
+      ),
+    ).rejects.toThrow(/bad\.parquet: not a readable parquet file/);
+    await expect(
+      dry(
+        wemoeConfig({
+          models: {
+            pretrained: 'pretrained',
+            experts: { dark: 'expert-dark', mid: 'heads.safetensors', bright: 'expert-bright' },
+          },
+        }),
+      ),
+    ).rejects.toThrow(/^merge: the models do not match/);
+  });
+});
+
+describe('estimateRun', () => {
+  const b32 = { clip: CLIP_VIT_B_32, experts: 8, batch: 16, steps: 1000, threads: 1, upscaled: ['mlp'] };
+
+  it('reproduces the measured full ViT-B/32 WEMoE step it is calibrated on (within 2%)', () => {
+    const perImage = estimateRun(b32);
+    expect(perImage.secondsPerStep).toBeCloseTo(96.6, 0); // CPU-seconds: one thread
+    // The measurement held the pre-trained model but no experts.
+    expect((perImage.peakBytes - perImage.expertBytes) / MiB / 7521).toBeCloseTo(1, 1);
+    const reduced = estimateRun({ ...b32, batchReduce: true });
+    expect((reduced.peakBytes - reduced.expertBytes) / MiB / 4413).toBeCloseTo(1, 1);
+  });
+
+  it('scales with threads, width and depth', () => {
+    expect(estimateRun({ ...b32, threads: 2 }).secondsPerStep).toBeCloseTo(
+      estimateRun(b32).secondsPerStep / 2,
+      6,
+    );
+    const large = estimateRun({ ...b32, clip: CLIP_VIT_L_14 });
+    // ViT-L/14 at 224 px: 257 tokens, ~3.5× the parameters: ~15× a B/32 step's compute.
+    expect(large.secondsPerStep / estimateRun(b32).secondsPerStep).toBeGreaterThan(12);
+    expect(large.secondsPerStep / estimateRun(b32).secondsPerStep).toBeLessThan(20);
+    expect(large.peakBytes).toBeGreaterThan(estimateRun(b32).peakBytes * 3);
+  });
+});
