@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import type { EvalConfig } from '../eval/run-eval.js';
 import { issueMessage } from '../methods/registry.js';
-import { checkUnseenTasks, parseMergeConfig, parseOverride } from './merge-config.js';
+import { checkUnseenTasks, parseMergeConfig } from './merge-config.js';
+import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
 
 export type { EvalConfig };
@@ -45,25 +46,8 @@ const schema = z.strictObject({
 
 const PATH_KEYS = [/^root$/, /^model$/, /^heads$/, /^output$/, /^tasks\.[^.]+\.data$/, /^models\..+$/];
 
-/** Applies `key=value` overrides to the raw document; path values resolve against the current folder. */
-function applyOverrides(doc: Record<string, unknown>, overrides: readonly string[], where: string): void {
-  for (const text of overrides) {
-    const [key, value] = parseOverride(text);
-    let node = doc;
-    for (const part of key.slice(0, -1)) {
-      const next = node[part];
-      if (next === undefined || next === null) node[part] = {};
-      else if (typeof next !== 'object' || Array.isArray(next))
-        throw new WemoeError(`${where}: --set ${key.join('.')}: '${part}' is not a mapping`);
-      node = node[part] as Record<string, unknown>;
-    }
-    const isPath =
-      typeof value === 'string' &&
-      !value.startsWith('suite:') &&
-      PATH_KEYS.some((p) => p.test(key.join('.')));
-    node[key[key.length - 1]] = isPath ? resolve(value) : value;
-  }
-}
+const isEvalPath = (key: string, value: string) =>
+  PATH_KEYS.some((pattern) => pattern.test(key)) && !value.startsWith('suite:');
 
 function fromMergeConfig(doc: Record<string, unknown>, where: string, baseDir: string): EvalConfig {
   const { batch_size, limit, ...mergeDoc } = doc;
@@ -99,7 +83,7 @@ export function parseEvalConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new WemoeError(`${where}: expected a YAML mapping`);
   const doc = structuredClone(raw) as Record<string, unknown>;
-  applyOverrides(doc, options.overrides ?? [], where);
+  applyOverrides(doc, options.overrides ?? [], { where, isPath: isEvalPath });
   if ('method' in doc) return fromMergeConfig(doc, where, baseDir);
   const result = schema.safeParse(doc);
   if (!result.success) throw zodError(where, result.error.issues[0]);

@@ -4,15 +4,14 @@
  * `output`, optional `batch_size`. `--set key=value` overrides as for `wemoe merge`; relative paths
  * resolve against the config file's folder (override paths: the current folder).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { issueMessage } from '../methods/registry.js';
 import type { HeadsConfig, TextsSpec } from '../models/zeroshot/heads-config.js';
 import { BUILTIN } from '../models/zeroshot/task-texts.js';
-import { parseOverride } from './merge-config.js';
+import { applyOverrides } from './overrides.js';
+import { readYamlFile } from './yaml-file.js';
 
 export type { HeadsConfig };
 
@@ -36,22 +35,7 @@ function resolveTexts(spec: TextsSpec, at: (p: string) => string): TextsSpec {
   return typeof spec === 'string' && !isBuiltin(spec) ? at(spec) : spec;
 }
 
-function applyOverrides(doc: Record<string, unknown>, overrides: readonly string[], where: string): void {
-  for (const text of overrides) {
-    const [key, value] = parseOverride(text);
-    let node = doc;
-    for (const part of key.slice(0, -1)) {
-      const next = node[part];
-      if (next === undefined || next === null) node[part] = {};
-      else if (typeof next !== 'object' || Array.isArray(next))
-        throw new WemoeError(`${where}: --set ${key.join('.')}: '${part}' is not a mapping`);
-      node = node[part] as Record<string, unknown>;
-    }
-    const isPath =
-      typeof value === 'string' && !isBuiltin(value) && PATH_KEYS.some((p) => p.test(key.join('.')));
-    node[key[key.length - 1]] = isPath ? resolve(value) : value;
-  }
-}
+const isHeadsPath = (key: string, value: string) => !isBuiltin(value) && PATH_KEYS.some((p) => p.test(key));
 
 /** Validates a parsed YAML document (overrides applied first) into a HeadsConfig with absolute paths. */
 export function parseHeadsConfig(
@@ -62,7 +46,7 @@ export function parseHeadsConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new WemoeError(`${where}: expected a YAML mapping`);
   const doc = structuredClone(raw) as Record<string, unknown>;
-  applyOverrides(doc, options.overrides ?? [], where);
+  applyOverrides(doc, options.overrides ?? [], { where, isPath: isHeadsPath });
   const result = schema.safeParse(doc);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -87,21 +71,6 @@ export function parseHeadsConfig(
 
 /** Reads, overrides, validates and resolves a heads config file. */
 export function loadHeadsConfig(path: string, overrides: readonly string[] = []): HeadsConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new WemoeError(
-      `${path}: cannot read the heads config (${(error as NodeJS.ErrnoException).code ?? error})`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new WemoeError(`${path}: invalid YAML${at}: ${error.message.split('\n')[0]}`);
-  }
+  const raw = readYamlFile(path, 'heads config');
   return parseHeadsConfig(raw, { source: path, baseDir: dirname(resolve(path)), overrides });
 }

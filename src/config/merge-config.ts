@@ -6,12 +6,12 @@
  * Every error is one line naming the file and the key.
  */
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { getMethod, issueMessage, methodNames, parseMethodParams } from '../methods/registry.js';
 import { type MergeConfig, OUTPUT_DTYPES } from '../methods/resolved-config.js';
 import { parseByteSize } from '../util/byte-size.js';
+import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
 
 export type { MergeConfig };
@@ -52,31 +52,6 @@ const schema = z.strictObject({
     ),
 });
 
-/** Key parts that reach into JavaScript's object machinery instead of the config. */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** `key.path=value` → [['key', 'path'], parsed value]. */
-export function parseOverride(text: string): [string[], unknown] {
-  const eq = text.indexOf('=');
-  const key = eq > 0 ? text.slice(0, eq).trim() : '';
-  if (key === '' || key.split('.').some((part) => part === '')) {
-    throw new WemoeError(
-      `--set ${text}: expected key=value with a dotted key such as parameters.scaling_factor=0.5`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = parseYaml(text.slice(eq + 1));
-  } catch {
-    throw new WemoeError(`--set ${text}: the value is not valid YAML`);
-  }
-  const parts = key.split('.');
-  const unsafe = parts.find((part) => UNSAFE_KEYS.has(part));
-  if (unsafe !== undefined)
-    throw new WemoeError(`--set ${key}: '${unsafe}' is not a config key (it would change every object)`);
-  return [parts, value ?? null];
-}
-
 const PATH_KEYS = [
   /^root$/,
   /^output$/,
@@ -86,26 +61,9 @@ const PATH_KEYS = [
   /^tasks\.[^.]+\.data$/,
 ];
 
-function isPathKey(key: readonly string[]): boolean {
-  const dotted = key.join('.');
-  return PATH_KEYS.some((pattern) => pattern.test(dotted));
-}
-
-/** Sets a dotted key in a plain-object tree, creating objects on the way. */
-function applyOverride(doc: Record<string, unknown>, key: string[], value: unknown, where: string): void {
-  let node: Record<string, unknown> = doc;
-  for (const part of key.slice(0, -1)) {
-    const next = node[part];
-    if (next === undefined || next === null) node[part] = {};
-    else if (typeof next !== 'object' || Array.isArray(next)) {
-      throw new WemoeError(`${where}: --set ${key.join('.')}: '${part}' is not a mapping`);
-    }
-    node = node[part] as Record<string, unknown>;
-  }
-  const resolvedValue =
-    typeof value === 'string' && isPathKey(key) && !value.startsWith('suite:') ? resolve(value) : value;
-  node[key[key.length - 1]] = resolvedValue;
-}
+/** A path key's string value is resolved, except the built-in suite's `suite:<task>` data. */
+const isMergePath = (key: string, value: string) =>
+  PATH_KEYS.some((pattern) => pattern.test(key)) && !value.startsWith('suite:');
 
 export interface ParseConfigOptions {
   /** Where relative paths point from (default: the current folder). */
@@ -122,10 +80,7 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
   const doc = structuredClone(raw ?? {}) as Record<string, unknown>;
   if (typeof doc !== 'object' || Array.isArray(doc))
     throw new WemoeError(`${where}: expected a YAML mapping`);
-  for (const text of options.overrides ?? []) {
-    const [key, value] = parseOverride(text);
-    applyOverride(doc, key, value, where);
-  }
+  applyOverrides(doc, options.overrides ?? [], { where, isPath: isMergePath });
   // `parameters:` left empty (YAML null), as for a method without parameters, means none.
   if (doc.parameters === null) delete doc.parameters;
   const result = schema.safeParse(doc);

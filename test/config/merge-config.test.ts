@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMergeConfig, parseMergeConfig, parseOverride } from '../../src/config/merge-config.js';
+import { loadMergeConfig, parseMergeConfig } from '../../src/config/merge-config.js';
+import { parseOverride } from '../../src/config/overrides.js';
 import { maxShardBytes, mergeConfigToYaml } from '../../src/methods/resolved-config.js';
 import { parseByteSize } from '../../src/util/byte-size.js';
 

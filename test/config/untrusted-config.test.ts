@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEvalConfig } from '../../src/config/eval-config.js';
-import { loadMergeConfig, parseMergeConfig, parseOverride } from '../../src/config/merge-config.js';
+import { loadMergeConfig, parseMergeConfig } from '../../src/config/merge-config.js';
+import { parseOverride } from '../../src/config/overrides.js';
 import { WemoeError } from '../../src/errors.js';
 import { tempDir } from '../io/helpers.js';
 
