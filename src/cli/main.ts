@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerForward } from './commands/forward.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
 import { errorReport } from './error-line.js';
@@ -29,6 +30,7 @@ const program = new Command()
 registerDemo(program);
 registerEval(program);
 registerForward(program);
+registerGenerate(program);
 registerInspect(program);
 registerMerge(program);
 
