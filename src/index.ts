@@ -36,6 +36,7 @@ export { WemoeError } from './errors.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/evaluate.js';
 export type { MethodResult, RunReport } from './eval/report-types.js';
 export { type EvalConfig, type EvalOutcome, type RunEvalOptions, runEval } from './eval/run-eval.js';
+export { spearman } from './eval/spearman.js';
 export { type ReportPaths, readReport, writeReports } from './eval/write-reports.js';
 // Graphs: build, differentiate, compile to ONNX Runtime
 export { grad } from './graph/autodiff.js';
@@ -87,6 +88,15 @@ export { type ClipParams, clipParamCount } from './models/clip-vision/params.js'
 export { type ForwardFileOptions, forwardFile } from './models/forward-file.js';
 export { type Heads, loadHeads, saveHeads, type TaskHead } from './models/heads.js';
 export { loadSuiteModels, type SuiteModels } from './models/suite-models.js';
+export { loadT5, saveT5, type T5Model } from './models/t5/checkpoint.js';
+export { parseT5Config, readT5Config, type T5Config } from './models/t5/config.js';
+export { generateTexts } from './models/t5/generate-texts.js';
+export { formatPrompt, GLUE_TASKS, glueTask, parseScore, type TextTask } from './models/t5/glue.js';
+export { t5Decoder, t5Encoder } from './models/t5/model.js';
+export { randomT5Params, type T5Params, t5ParamCount } from './models/t5/params.js';
+export { T5Runner } from './models/t5/runner.js';
+export { classifyByScoring, generateAnswers, labelLogProbs } from './models/t5/text-to-text.js';
+export { T5Tokenizer } from './models/tokenizers/t5.js';
 export { saveVisionModel, type VisionModel } from './models/vision-model.js';
 export { isWemoeFolder, loadWemoe, saveWemoe } from './models/wemoe/checkpoint.js';
 export { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from './models/wemoe/model.js';
