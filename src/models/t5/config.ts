@@ -33,7 +33,7 @@ export interface T5Config {
   readonly layerNormEpsilon: number;
   /** The feed-forward activation. */
   readonly denseActFn: T5Act;
-  /** true: DenseGatedActDense, wo(act(wi_0 x) · wi_1 x); false: DenseReluDense, wo(act(wi x)). */
+  /** true: gated (T5DenseGatedActDense), wo(act(wi_0 x) · wi_1 x); false: wo(act(wi x)). Both stored under `DenseReluDense.`. */
   readonly isGatedAct: boolean;
   /** Tied: lm_head is the shared embedding and the decoder output is scaled by D^-0.5 first. */
   readonly tieWordEmbeddings: boolean;

@@ -11,7 +11,7 @@ import { WemoeError } from '../../errors.js';
 import { concat, linear, softmax } from '../../graph/functional.js';
 import type { Value } from '../../graph/graph.js';
 import { innerDim, type T5Act, type T5Config } from './config.js';
-import { blockPrefix, feedForwardLayer, LM_HEAD, relativeBiasName, SHARED, type T5Stack } from './params.js';
+import { blockPrefix, feedForwardIndex, LM_HEAD, relativeBiasName, SHARED, type T5Stack } from './params.js';
 import { F32_MIN } from './position-bucket.js';
 
 /** A parameter by its Hugging Face name, as a graph value (linear weights [out, in]). */
@@ -84,15 +84,47 @@ function attend(
   return linear(mixed, param(`${prefix}o.weight`)); // [B, Q, D]
 }
 
-/** The feed-forward sub-layer's module: wo(act(wi x)) or wo(act(wi_0 x) · wi_1 x). */
-function feedForward(config: T5Config, param: T5ParamLookup, prefix: string, x: Value): Value {
+/**
+ * The feed-forward module at `p` (`….DenseReluDense.`, Hugging Face's attribute name for the gated module
+ * too): wo(act(wi x)) or wo(act(wi_0 x) · wi_1 x). Weights may be per sample ([B, out, in]).
+ */
+function feedForward(config: T5Config, param: T5ParamLookup, p: string, x: Value): Value {
   if (config.isGatedAct) {
-    const p = `${prefix}DenseGatedActDense.`;
     const gate = activate(linear(x, param(`${p}wi_0.weight`)), config.denseActFn); // [B, T, F]
     return linear(gate.mul(linear(x, param(`${p}wi_1.weight`))), param(`${p}wo.weight`));
   }
-  const p = `${prefix}DenseReluDense.`;
   return linear(activate(linear(x, param(`${p}wi.weight`)), config.denseActFn), param(`${p}wo.weight`));
+}
+
+/**
+ * Replaces the parameter lookup of a block's feed-forward module: `x` is the module's input (after the
+ * layer norm) [B, T, D] and `mask` [B, T] (I64) marks its real tokens (encoder; undefined in the decoder,
+ * whose positions are all real). The lookup may return per-sample weights [B, out, in]. Returns undefined
+ * to keep the block's own parameters. The WEMoE modules plug in here (their routers read `x`).
+ */
+export type T5FeedForwardParamsFn = (
+  stack: T5Stack,
+  block: number,
+  x: Value,
+  mask: Value | undefined,
+) => T5ParamLookup | undefined;
+
+export interface T5ModelOptions {
+  readonly feedForwardParams?: T5FeedForwardParamsFn;
+}
+
+/** The feed-forward sub-layer with its residual: x + FF(norm(x)). */
+function feedForwardLayer(
+  config: T5Config,
+  param: T5ParamLookup,
+  at: { stack: T5Stack; block: number; mask?: Value },
+  x: Value,
+  options: T5ModelOptions,
+): Value {
+  const prefix = `${blockPrefix(at.stack, at.block)}${feedForwardIndex(at.stack)}.`;
+  const normed = rmsNorm(x, param(`${prefix}layer_norm.weight`), config.layerNormEpsilon);
+  const moduleParam = options.feedForwardParams?.(at.stack, at.block, normed, at.mask) ?? param;
+  return x.add(feedForward(config, moduleParam, `${prefix}DenseReluDense.`, normed));
 }
 
 /** The relative position bias [H, Q, K] (broadcasts over the batch) of a stack from bucket indices [Q, K]. */
@@ -117,7 +149,12 @@ export interface T5EncoderInputs {
 }
 
 /** encoder_last_hidden_state [B, S, D]. */
-export function t5Encoder(config: T5Config, param: T5ParamLookup, inputs: T5EncoderInputs): Value {
+export function t5Encoder(
+  config: T5Config,
+  param: T5ParamLookup,
+  inputs: T5EncoderInputs,
+  options: T5ModelOptions = {},
+): Value {
   const eps = config.layerNormEpsilon;
   const bias = positionBias(param, 'encoder', inputs.buckets).add(paddingBias(inputs.attentionMask)); // [B, H, S, S]
   let x = param(SHARED).gather(0, inputs.inputIds); // [B, S, D]
@@ -126,8 +163,13 @@ export function t5Encoder(config: T5Config, param: T5ParamLookup, inputs: T5Enco
     const normed = rmsNorm(x, param(`${p}0.layer_norm.weight`), eps);
     const kv = projectKeyValues(config, param, `${p}0.SelfAttention.`, normed);
     x = x.add(attend(config, param, `${p}0.SelfAttention.`, normed, kv, bias));
-    const ff = `${p}${feedForwardLayer('encoder')}.`;
-    x = x.add(feedForward(config, param, ff, rmsNorm(x, param(`${ff}layer_norm.weight`), eps)));
+    x = feedForwardLayer(
+      config,
+      param,
+      { stack: 'encoder', block: b, mask: inputs.attentionMask },
+      x,
+      options,
+    );
   }
   return rmsNorm(x, param('encoder.final_layer_norm.weight'), eps);
 }
@@ -159,7 +201,12 @@ export interface T5DecoderOutputs {
 }
 
 /** The decoder over new tokens, with lm_head. */
-export function t5Decoder(config: T5Config, param: T5ParamLookup, inputs: T5DecoderInputs): T5DecoderOutputs {
+export function t5Decoder(
+  config: T5Config,
+  param: T5ParamLookup,
+  inputs: T5DecoderInputs,
+  options: T5ModelOptions = {},
+): T5DecoderOutputs {
   const eps = config.layerNormEpsilon;
   const selfBias = positionBias(param, 'decoder', inputs.buckets).add(inputs.causalBias); // [H, Q, K]
   const crossBias = paddingBias(inputs.attentionMask); // [B, 1, 1, S]
@@ -181,8 +228,7 @@ export function t5Decoder(config: T5Config, param: T5ParamLookup, inputs: T5Deco
       inputs.cross?.[b] ?? projectKeyValues(config, param, `${p}1.EncDecAttention.`, encoder(inputs));
     cross.push(crossKv);
     x = x.add(attend(config, param, `${p}1.EncDecAttention.`, normedCross, crossKv, crossBias));
-    const ff = `${p}${feedForwardLayer('decoder')}.`;
-    x = x.add(feedForward(config, param, ff, rmsNorm(x, param(`${ff}layer_norm.weight`), eps)));
+    x = feedForwardLayer(config, param, { stack: 'decoder', block: b }, x, options);
   }
   const hidden = rmsNorm(x, param('decoder.final_layer_norm.weight'), eps); // [B, Q, D]
   const logits = config.tieWordEmbeddings

@@ -26,7 +26,7 @@ export function relativeBiasName(stack: T5Stack): string {
 }
 
 /** The feed-forward sub-layer's index: 1 in the encoder, 2 in the decoder (after cross-attention). */
-export function feedForwardLayer(stack: T5Stack): number {
+export function feedForwardIndex(stack: T5Stack): number {
   return stack === 'encoder' ? 1 : 2;
 }
 
@@ -43,7 +43,8 @@ function attentionShapes(config: T5Config, prefix: string): [string, number[]][]
 
 function feedForwardShapes(config: T5Config, prefix: string): [string, number[]][] {
   const { dModel: d, dFf: f } = config;
-  const p = `${prefix}${config.isGatedAct ? 'DenseGatedActDense' : 'DenseReluDense'}.`;
+  // Hugging Face keeps the attribute name DenseReluDense for the gated module (T5DenseGatedActDense) too.
+  const p = `${prefix}DenseReluDense.`;
   const wi: [string, number[]][] = config.isGatedAct
     ? [
         [`${p}wi_0.weight`, [f, d]],
@@ -66,7 +67,7 @@ function stackShapes(config: T5Config, stack: T5Stack): [string, number[]][] {
     if (stack === 'decoder') {
       shapes.push(...attentionShapes(config, `${p}1.EncDecAttention.`), [`${p}1.layer_norm.weight`, [d]]);
     }
-    shapes.push(...feedForwardShapes(config, `${p}${feedForwardLayer(stack)}.`));
+    shapes.push(...feedForwardShapes(config, `${p}${feedForwardIndex(stack)}.`));
   }
   shapes.push([`${stack}.final_layer_norm.weight`, [d]]);
   return shapes;

@@ -102,7 +102,7 @@ const geluNew = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) *
 
 function feedForward(config: T5Config, params: T5Params, prefix: string, x: Rows): Rows {
   if (config.isGatedAct) {
-    const p = `${prefix}DenseGatedActDense.`;
+    const p = `${prefix}DenseReluDense.`;
     const gate = linear(x, get(params, `${p}wi_0.weight`)).map((r) => r.map(geluNew));
     const up = linear(x, get(params, `${p}wi_1.weight`));
     return linear(
