@@ -18,6 +18,7 @@ import type { T5Config } from './config.js';
 import {
   type T5DecoderInputs,
   type T5EncoderInputs,
+  type T5FeedForwardParamsFn,
   type T5ParamLookup,
   t5Decoder,
   t5Encoder,
@@ -136,36 +137,67 @@ export interface T5WemoeOutputs {
   readonly routerInputs: ReadonlyMap<string, Value>;
 }
 
-/** The WEMoE T5 forward; decoder inputs as t5Decoder's, without cache. */
-export function t5WemoeForward(
+/** What a T5 graph needs to run as the WEMoE model: its parameters, the mixture hook, the routers. */
+export interface T5WemoeGraphParams {
+  /** The shared (merged) parameters as constants. */
+  readonly param: T5ParamLookup;
+  /** Plugs the mixture modules into t5Encoder / t5Decoder. */
+  readonly feedForwardParams: T5FeedForwardParamsFn;
+  /** Each stack's routing weights ([B or 1, T] per block), in the order the blocks were built. */
+  readonly routing: Readonly<Record<T5Stack, Value[]>>;
+  /** Router parameters as graph inputs by name (empty when baked in as constants). */
+  readonly routerInputs: ReadonlyMap<string, Value>;
+}
+
+/** The model's parameters on `graph`; routers as inputs (trained, differentiable) or constants. */
+export function t5WemoeParams(
   model: T5WemoeModel,
-  encoder: T5EncoderInputs,
-  decoder: Omit<T5DecoderInputs, 'attentionMask' | 'encoderHidden' | 'cross' | 'past'>,
+  graph: Graph,
   { trainableRouters = false }: { trainableRouters?: boolean } = {},
-): T5WemoeOutputs {
-  const graph: Graph = encoder.inputIds.graph;
+): T5WemoeGraphParams {
   const made = new Map<string, Value>();
+  const routerInputs = new Map<string, Value>();
   const value = (name: string, tensor: Tensor | undefined, input: boolean): Value => {
     let v = made.get(name);
     if (!v) {
       if (!tensor) throw new WemoeError(`wemoe: the model has no parameter ${name}`);
       v = input ? graph.input(name, 'F32', tensor.shape) : graph.constant(tensor, name);
       made.set(name, v);
+      if (input) routerInputs.set(name, v);
     }
     return v;
   };
-  const param: T5ParamLookup = (name) => value(name, model.shared.get(name), false);
   const router = (name: string) => value(name, model.routers.get(name), trainableRouters);
   const routing: Record<T5Stack, Value[]> = { encoder: [], decoder: [] };
-  const feedForwardParams = (stack: T5Stack, block: number, x: Value, mask: Value | undefined) => {
+  const feedForwardParams: T5FeedForwardParamsFn = (stack, block, x, mask) => {
     const prefix = feedForwardPrefix(stack, block);
     const moe = model.moes.get(prefix);
     if (!moe) return undefined;
     const routedMask = model.routingIncludesPadding ? undefined : mask;
-    const { param: merged, weights } = wemoeModuleParams(moe, model, router, x, { prefix, mask: routedMask });
+    const { param, weights } = wemoeModuleParams(moe, model, router, x, { prefix, mask: routedMask });
     routing[stack].push(weights);
-    return merged;
+    return param;
   };
+  return {
+    param: (name) => value(name, model.shared.get(name), false),
+    feedForwardParams,
+    routing,
+    routerInputs,
+  };
+}
+
+/** The WEMoE T5 forward; decoder inputs as t5Decoder's, without cache. */
+export function t5WemoeForward(
+  model: T5WemoeModel,
+  encoder: T5EncoderInputs,
+  decoder: Omit<T5DecoderInputs, 'attentionMask' | 'encoderHidden' | 'cross' | 'past'>,
+  options: { trainableRouters?: boolean } = {},
+): T5WemoeOutputs {
+  const { param, feedForwardParams, routing, routerInputs } = t5WemoeParams(
+    model,
+    encoder.inputIds.graph,
+    options,
+  );
   const encoderHidden = t5Encoder(model.t5, param, encoder, { feedForwardParams });
   const { logits } = t5Decoder(
     model.t5,
@@ -185,6 +217,6 @@ export function t5WemoeForward(
     logits,
     encoderRouting: stack(routing.encoder),
     decoderRouting: stack(routing.decoder),
-    routerInputs: trainableRouters ? new Map([...made].filter(([n]) => model.routers.has(n))) : new Map(),
+    routerInputs,
   };
 }
