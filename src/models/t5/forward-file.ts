@@ -1,18 +1,31 @@
 /**
  * `wemoe forward` on a T5 folder: input_ids (+ attention_mask, decoder_input_ids) from a safetensors file
- * through T5ForConditionalGeneration's forward; encoder_last_hidden_state and logits to a safetensors file.
+ * through T5ForConditionalGeneration's forward; encoder_last_hidden_state and logits (and, for a WEMoE T5
+ * folder, encoder_routing_weights and decoder_routing_weights [L, B, T]) to a safetensors file.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WemoeError } from '../../errors.js';
+import { Graph } from '../../graph/graph.js';
 import { readConfig } from '../../io/checkpoint.js';
 import { openSafetensors } from '../../io/safetensors-reader.js';
 import { saveSafetensors } from '../../io/safetensors-writer.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import { checkWritableFile } from '../../io/writable.js';
+import { compile } from '../../runtime/compile.js';
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
 import { isT5ConfigJson } from './config.js';
+import {
+  checkAttentionMask,
+  checkTokenIds,
+  decoderPositionFeeds,
+  encoderPositionFeeds,
+  i64,
+  onesLike,
+} from './feeds.js';
 import { T5Runner } from './runner.js';
+import { t5WemoeForward } from './wemoe.js';
+import { loadT5Wemoe } from './wemoe-checkpoint.js';
 
 export interface T5ForwardFileOptions {
   /** T5 model folder (config.json with model_type t5). */
@@ -72,13 +85,76 @@ export async function forwardT5File(options: T5ForwardFileOptions): Promise<Reco
   } finally {
     source.close();
   }
-  const runner = T5Runner.load(options.model, { threads: options.threads });
+  const tensors =
+    typeof readConfig(options.model).wemoe === 'object'
+      ? await wemoeForward(options.model, inputs, options.threads)
+      : await plainForward(options.model, inputs, options.threads);
+  saveSafetensors(options.output, tensors, { format: 'pt' });
+  return tensors;
+}
+
+interface ForwardInputs {
+  readonly ids: Tensor;
+  readonly mask?: Tensor;
+  readonly decoder?: Tensor;
+}
+
+async function plainForward(dir: string, inputs: ForwardInputs, threads?: number) {
+  const runner = T5Runner.load(dir, { threads });
   try {
-    const result = await runner.forward(inputs.ids, inputs.mask, inputs.decoder);
-    const tensors = { ...result };
-    saveSafetensors(options.output, tensors, { format: 'pt' });
-    return tensors;
+    return { ...(await runner.forward(inputs.ids, inputs.mask, inputs.decoder)) };
   } finally {
     await runner.dispose();
+  }
+}
+
+/** The WEMoE T5 graph with each stack's routing weights [L, B, T]; weights baked in as constants. */
+async function wemoeForward(dir: string, inputs: ForwardInputs, threads?: number) {
+  const model = loadT5Wemoe(dir);
+  const config = model.t5;
+  const ids = inputs.ids;
+  const mask = inputs.mask ?? onesLike(ids);
+  const decoder =
+    inputs.decoder ?? i64(Array.from({ length: ids.shape[0] }, () => [config.decoderStartTokenId]));
+  checkTokenIds('input_ids', ids, config.vocabSize);
+  checkAttentionMask(mask, ids);
+  checkTokenIds('decoder_input_ids', decoder, config.vocabSize);
+  if (decoder.shape[0] !== ids.shape[0])
+    throw new WemoeError(
+      `decoder_input_ids: ${decoder.shape[0]} rows, expected ${ids.shape[0]} as input_ids`,
+    );
+  const g = new Graph();
+  const out = t5WemoeForward(
+    model,
+    {
+      inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
+      attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
+      buckets: g.input('encoder_buckets', 'I64', ['src', 'src']),
+    },
+    {
+      decoderInputIds: g.input('decoder_input_ids', 'I64', ['batch', 'tgt']),
+      buckets: g.input('decoder_buckets', 'I64', ['tgt', 'tgt']),
+      causalBias: g.input('decoder_causal_bias', 'F32', ['tgt', 'tgt']),
+    },
+  );
+  const compiled = await compile(
+    {
+      encoder_last_hidden_state: out.encoderHidden,
+      logits: out.logits,
+      encoder_routing_weights: out.encoderRouting,
+      decoder_routing_weights: out.decoderRouting,
+    },
+    { threads },
+  );
+  try {
+    return await compiled.run({
+      input_ids: ids,
+      attention_mask: mask,
+      decoder_input_ids: decoder,
+      ...encoderPositionFeeds(config, ids.shape[1]),
+      ...decoderPositionFeeds(config, decoder.shape[1]),
+    });
+  } finally {
+    await compiled.dispose();
   }
 }

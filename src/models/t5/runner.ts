@@ -5,12 +5,21 @@
 import { WemoeError } from '../../errors.js';
 import { Graph, type Value } from '../../graph/index.js';
 import { type CompiledGraph, compile } from '../../runtime/index.js';
-import { shapeString, type Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { loadT5, type T5Model } from './checkpoint.js';
 import type { T5Config } from './config.js';
+import {
+  checkAttentionMask,
+  checkTokenIds,
+  decoderBuckets,
+  decoderPositionFeeds,
+  encoderPositionFeeds,
+  i64,
+  onesLike,
+} from './feeds.js';
 import { type KeyValues, type T5ParamLookup, t5Decoder, t5Encoder } from './model.js';
 import { t5ParamShapes } from './params.js';
-import { causalBias, positionBuckets } from './position-bucket.js';
+import { causalBias } from './position-bucket.js';
 
 export interface T5RunnerOptions {
   /** Intra-op threads (default: all cores). */
@@ -106,16 +115,6 @@ function buildGraph(config: T5Config): T5Graph {
   };
 }
 
-/** A 0/1 I64 mask of ones in the shape of `ids`. */
-function onesLike(ids: Tensor): Tensor {
-  return { dtype: 'I64', shape: ids.shape, data: new BigInt64Array(ids.data.length).fill(1n) };
-}
-
-function i64(rows: readonly (readonly number[])[]): Tensor {
-  const width = rows[0]?.length ?? 0;
-  return { dtype: 'I64', shape: [rows.length, width], data: BigInt64Array.from(rows.flat().map(BigInt)) };
-}
-
 export class T5Runner {
   private readonly graph: T5Graph;
   private readonly sessions = new Set<CompiledGraph>();
@@ -145,34 +144,34 @@ export class T5Runner {
     decoderInputIds?: Tensor,
   ): Promise<T5ForwardResult> {
     const mask = attentionMask ?? onesLike(inputIds);
-    this.checkIds('input_ids', inputIds);
-    this.checkMask(mask, inputIds);
+    checkTokenIds('input_ids', inputIds, this.config.vocabSize);
+    checkAttentionMask(mask, inputIds);
     const batch = inputIds.shape[0];
     const decoder =
       decoderInputIds ?? i64(Array.from({ length: batch }, () => [this.config.decoderStartTokenId]));
-    this.checkIds('decoder_input_ids', decoder);
+    checkTokenIds('decoder_input_ids', decoder, this.config.vocabSize);
     if (decoder.shape[0] !== batch)
       throw new WemoeError(`decoder_input_ids: ${decoder.shape[0]} rows, expected ${batch} as input_ids`);
     const session = await this.session(this.graph.forward);
     const out = await session.run({
       input_ids: inputIds,
       attention_mask: mask,
-      ...this.encoderPositions(inputIds.shape[1]),
+      ...encoderPositionFeeds(this.config, inputIds.shape[1]),
       decoder_input_ids: decoder,
-      ...this.decoderPositions(decoder.shape[1]),
+      ...decoderPositionFeeds(this.config, decoder.shape[1]),
     });
     return out as unknown as T5ForwardResult;
   }
 
   /** Logits [B, S', V] of teacher-forced decoder inputs over given encoder states (no encoder rerun). */
   async decode(encoderHidden: Tensor, attentionMask: Tensor, decoderInputIds: Tensor): Promise<Tensor> {
-    this.checkIds('decoder_input_ids', decoderInputIds);
+    checkTokenIds('decoder_input_ids', decoderInputIds, this.config.vocabSize);
     const session = await this.session(this.graph.decodeHidden);
     const out = await session.run({
       encoder_hidden: encoderHidden,
       attention_mask: attentionMask,
       decoder_input_ids: decoderInputIds,
-      ...this.decoderPositions(decoderInputIds.shape[1]),
+      ...decoderPositionFeeds(this.config, decoderInputIds.shape[1]),
     });
     return out.logits;
   }
@@ -186,17 +185,17 @@ export class T5Runner {
     if (!(Number.isInteger(max) && max > 0))
       throw new WemoeError(`generate: maxNewTokens ${max}: expected a positive integer`);
     const mask = attentionMask ?? onesLike(inputIds);
-    this.checkIds('input_ids', inputIds);
-    this.checkMask(mask, inputIds);
+    checkTokenIds('input_ids', inputIds, this.config.vocabSize);
+    checkAttentionMask(mask, inputIds);
     const batch = inputIds.shape[0];
     const layers = this.config.numDecoderLayers;
     const stepSession = await this.session(this.graph.step);
     const first = await (await this.session(this.graph.first)).run({
       input_ids: inputIds,
       attention_mask: mask,
-      ...this.encoderPositions(inputIds.shape[1]),
+      ...encoderPositionFeeds(this.config, inputIds.shape[1]),
       decoder_input_ids: i64(Array.from({ length: batch }, () => [this.config.decoderStartTokenId])),
-      ...this.decoderPositions(1),
+      ...decoderPositionFeeds(this.config, 1),
     });
     const cross = renamed(first, 'cross_out', 'cross', layers);
     let past = renamed(first, 'present', 'past', layers);
@@ -215,7 +214,7 @@ export class T5Runner {
       const result = await stepSession.run({
         attention_mask: mask,
         next_token: i64(next.map((t) => [t])),
-        step_buckets: this.decoderBuckets(1, keys, keys - 1),
+        step_buckets: decoderBuckets(this.config, 1, keys, keys - 1),
         step_causal_bias: causalBias(1, keys, keys - 1),
         ...past,
         ...cross,
@@ -223,27 +222,6 @@ export class T5Runner {
       logits = result.logits;
       past = renamed(result, 'present', 'past', layers);
     }
-  }
-
-  private encoderPositions(length: number): Record<string, Tensor> {
-    const { relativeAttentionNumBuckets: numBuckets, relativeAttentionMaxDistance: maxDistance } =
-      this.config;
-    return {
-      encoder_buckets: positionBuckets(length, length, { bidirectional: true, numBuckets, maxDistance }),
-    };
-  }
-
-  private decoderBuckets(queries: number, keys: number, queryStart: number): Tensor {
-    const { relativeAttentionNumBuckets: numBuckets, relativeAttentionMaxDistance: maxDistance } =
-      this.config;
-    return positionBuckets(queries, keys, { bidirectional: false, numBuckets, maxDistance, queryStart });
-  }
-
-  private decoderPositions(length: number): Record<string, Tensor> {
-    return {
-      decoder_buckets: this.decoderBuckets(length, length, 0),
-      decoder_causal_bias: causalBias(length, length),
-    };
   }
 
   /** The compiled session for `outputs` (cached by the runtime); weights bound on first use. */
@@ -255,26 +233,6 @@ export class T5Runner {
       this.sessions.add(compiled);
     }
     return compiled;
-  }
-
-  private checkIds(name: string, ids: Tensor): void {
-    if (ids.dtype !== 'I64' || ids.shape.length !== 2 || ids.shape[1] === 0 || ids.shape[0] === 0)
-      throw new WemoeError(
-        `${name}: expected I64 [B, S] with B, S ≥ 1, got ${ids.dtype} ${shapeString(ids.shape)}`,
-      );
-    const vocab = BigInt(this.config.vocabSize);
-    const bad = (ids.data as BigInt64Array).findIndex((id) => id < 0n || id >= vocab);
-    if (bad >= 0)
-      throw new WemoeError(`${name}: token id ${ids.data[bad]} at element ${bad} is outside [0, ${vocab})`);
-  }
-
-  private checkMask(mask: Tensor, ids: Tensor): void {
-    if (mask.dtype !== 'I64' || shapeString(mask.shape) !== shapeString(ids.shape))
-      throw new WemoeError(
-        `attention_mask: expected I64 ${shapeString(ids.shape)} as input_ids, got ${mask.dtype} ${shapeString(mask.shape)}`,
-      );
-    if ((mask.data as BigInt64Array).some((v) => v !== 0n && v !== 1n))
-      throw new WemoeError('attention_mask: expected only 0 and 1');
   }
 
   /** Releases the ORT sessions; the runner cannot be used afterwards. */

@@ -63,7 +63,7 @@ function feedForwardParts(config: T5Config): string[] {
 }
 
 /** Every block's feed-forward module, encoder blocks first. */
-function moduleSlots(config: T5Config): { stack: T5Stack; block: number; prefix: string }[] {
+export function feedForwardSlots(config: T5Config): { stack: T5Stack; block: number; prefix: string }[] {
   const slots = (stack: T5Stack, n: number) =>
     Array.from({ length: n }, (_, block) => ({ stack, block, prefix: feedForwardPrefix(stack, block) }));
   return [...slots('encoder', config.numLayers), ...slots('decoder', config.numDecoderLayers)];
@@ -85,7 +85,7 @@ export function upscaleT5ToWemoe(
     if (!tensor) throw new WemoeError(`wemoe: ${owner} has no parameter ${name}`);
     return tensor;
   };
-  const slots = moduleSlots(config);
+  const slots = feedForwardSlots(config);
   const shared: T5Params = new Map();
   for (const [name, tensor] of pretrained) {
     if (slots.some((s) => name.startsWith(s.prefix))) continue;
