@@ -129,9 +129,17 @@ function feedForwardLayer(
 
 /** The relative position bias [H, Q, K] (broadcasts over the batch) of a stack from bucket indices [Q, K]. */
 function positionBias(param: T5ParamLookup, stack: T5Stack, buckets: Value): Value {
-  return param(relativeBiasName(stack))
-    .gather(0, buckets) // [Q, K, H]
+  return embed(param(relativeBiasName(stack)), buckets) // [Q, K, H]
     .transpose([2, 0, 1]);
+}
+
+/**
+ * Rows of a table [N, C] for indices [A, B] → [A, B, C] (token embeddings, position-bias buckets); gathered
+ * by the flattened indices so that a gradient can reach the table (tables merged by AdaMerging).
+ */
+function embed(table: Value, ids: Value): Value {
+  const [batch, length] = ids.shape;
+  return table.gather(0, ids.reshape([-1])).reshape([batch, length, table.shape[1]]);
 }
 
 /** Additive padding bias [B, 1, 1, S] from a 0/1 mask [B, S] (I64): 0 kept, float32 minimum masked. */
@@ -157,7 +165,7 @@ export function t5Encoder(
 ): Value {
   const eps = config.layerNormEpsilon;
   const bias = positionBias(param, 'encoder', inputs.buckets).add(paddingBias(inputs.attentionMask)); // [B, H, S, S]
-  let x = param(SHARED).gather(0, inputs.inputIds); // [B, S, D]
+  let x = embed(param(SHARED), inputs.inputIds); // [B, S, D]
   for (let b = 0; b < config.numLayers; b++) {
     const p = blockPrefix('encoder', b);
     const normed = rmsNorm(x, param(`${p}0.layer_norm.weight`), eps);
@@ -210,7 +218,7 @@ export function t5Decoder(
   const eps = config.layerNormEpsilon;
   const selfBias = positionBias(param, 'decoder', inputs.buckets).add(inputs.causalBias); // [H, Q, K]
   const crossBias = paddingBias(inputs.attentionMask); // [B, 1, 1, S]
-  let x = param(SHARED).gather(0, inputs.decoderInputIds); // [B, Q, D]
+  let x = embed(param(SHARED), inputs.decoderInputIds); // [B, Q, D]
   const present: KeyValues[] = [];
   const cross: KeyValues[] = [];
   for (let b = 0; b < config.numDecoderLayers; b++) {
