@@ -1,14 +1,15 @@
 /**
  * T5 as functions on the graph, exactly Hugging Face's T5ForConditionalGeneration: shared embedding,
  * pre-norm blocks with RMS layer norms, attention without 1/√d scaling plus a relative position bias
- * (made in the first block, reused by the others), cross-attention in the decoder, DenseReluDense or
- * DenseGatedActDense, final norms and the (tied, D^-0.5-scaled, or untied) lm_head.
+ * (made in the first block, reused by the others), cross-attention in the decoder, the plain or gated
+ * feed-forward (T5DenseActDense / T5DenseGatedActDense), final norms and the (tied, D^-0.5-scaled, or
+ * untied) lm_head.
  *
  * Positions enter as host-computed inputs (position-bucket.ts): bucket indices [Q, K] and, in the decoder,
  * an additive causal mask [Q, K]. Padding enters as the 0/1 attention mask [B, S].
  */
 import { WemoeError } from '../../errors.js';
-import { concat, linear, softmax } from '../../graph/functional.js';
+import { concat, gelu, linear, softmax } from '../../graph/functional.js';
 import type { Value } from '../../graph/graph.js';
 import { innerDim, type T5Act, type T5Config } from './config.js';
 import { blockPrefix, feedForwardIndex, LM_HEAD, relativeBiasName, SHARED, type T5Stack } from './params.js';
@@ -40,7 +41,7 @@ function activate(x: Value, act: T5Act): Value {
     case 'relu':
       return x.relu();
     case 'gelu':
-      return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+      return gelu(x);
     case 'gelu_new':
       return geluNew(x);
     case 'silu':
