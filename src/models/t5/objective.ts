@@ -59,9 +59,14 @@ function rowEntropy(logits: Value): Value {
 
 /**
  * The objective on first-step logits [B, V]: 'batch-mean' (FusionBench's), 'per-sample', or 'labels'
- * (per sample, over the logits of `labelTokens`, the label words' first token ids).
+ * (per sample, over the logits of `labelTokens`, the label words' first token ids: constants or an I64
+ * input [L]).
  */
-export function t5Entropy(logits: Value, kind: T5EntropyKind, labelTokens: readonly number[] = []): Value {
+export function t5Entropy(
+  logits: Value,
+  kind: T5EntropyKind,
+  labelTokens: readonly number[] | Value = [],
+): Value {
   if (kind === 'batch-mean') return rowEntropy(logits.mean(0, true));
   if (kind === 'per-sample') return rowEntropy(logits);
   return rowEntropy(logits.gather(1, labelTokens));
