@@ -23,7 +23,7 @@ export function tokenTask(name: string, rows: readonly (readonly number[])[], pa
       const picked = indices.map((i) => rows[i]);
       const width = Math.max(...picked.map((r) => r.length));
       const data = new BigInt64Array(picked.length * width).fill(BigInt(padId));
-      picked.forEach((r, b) => data.set(r.map(BigInt), b * width));
+      for (const [b, r] of picked.entries()) data.set(r.map(BigInt), b * width);
       return { dtype: 'I64', shape: [picked.length, width], data };
     },
   };
