@@ -6,6 +6,7 @@
 
 // Test-time methods
 export { type AdaMergingParams, adamergingMethod, adaptAdaMerging, CLAMP_MODES } from './adapt/adamerging.js';
+export { adaptT5AdaMerging, adaptT5Wemoe, tokenTask } from './adapt/t5.js';
 export type {
   AdaptationRun,
   AdaptedModel,
@@ -22,6 +23,7 @@ export { CORRUPTIONS, corrupt, corruptBatch } from './data/corruptions/index.js'
 export { loadProcessorConfig, type ProcessorConfig } from './data/preprocess/config.js';
 export { loadSuiteSplit, type SuiteData, suiteTasks } from './data/suite.js';
 export { type LabeledImages, loadTaskData, openTaskData, type TaskDataSpec } from './data/task-data.js';
+export { readTextRows, type TextRow } from './data/text-rows.js';
 // The demo: the paper's tables on a suite
 export { type BuiltinExperimentsOptions, runBuiltinExperiments } from './demo/experiments/builtin.js';
 export {
@@ -37,6 +39,8 @@ export { WemoeError } from './errors.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/evaluate.js';
 export type { MethodResult, RunReport } from './eval/report-types.js';
 export { type EvalConfig, type EvalOutcome, type RunEvalOptions, runEval } from './eval/run-eval.js';
+export { spearman } from './eval/spearman.js';
+export { evaluateTextTask, type TextEvalResult } from './eval/text-task.js';
 export { type ReportPaths, readReport, writeReports } from './eval/write-reports.js';
 // Export: standalone ONNX models (transformers.js layout) and the web page
 export {
@@ -102,7 +106,19 @@ export { type ClipParams, clipParamCount } from './models/clip-vision/params.js'
 export { type ForwardFileOptions, forwardFile } from './models/forward-file.js';
 export { type Heads, loadHeads, saveHeads, type TaskHead } from './models/heads.js';
 export { loadSuiteModels, type SuiteModels } from './models/suite-models.js';
+export { createT5AdaMerging, type T5AdaMerging } from './models/t5/adamerging.js';
+export { loadT5, saveT5, type T5Model } from './models/t5/checkpoint.js';
+export { parseT5Config, readT5Config, type T5Config } from './models/t5/config.js';
+export { generateTexts } from './models/t5/generate-texts.js';
+export { formatPrompt, GLUE_TASKS, glueTask, parseScore, type TextTask } from './models/t5/glue.js';
+export { t5Decoder, t5Encoder } from './models/t5/model.js';
+export { randomT5Params, type T5Params, t5ParamCount } from './models/t5/params.js';
+export { T5Runner } from './models/t5/runner.js';
+export { classifyByScoring, generateAnswers, labelLogProbs } from './models/t5/text-to-text.js';
+export { type T5WemoeModel, t5WemoeForward, upscaleT5ToWemoe } from './models/t5/wemoe.js';
+export { loadT5Wemoe, saveT5Wemoe } from './models/t5/wemoe-checkpoint.js';
 export { type ClipTokenizer, loadClipTokenizer, padIds } from './models/tokenizers/clip.js';
+export { T5Tokenizer } from './models/tokenizers/t5.js';
 export { saveVisionModel, type VisionModel } from './models/vision-model.js';
 export { isWemoeFolder, loadWemoe, saveWemoe } from './models/wemoe/checkpoint.js';
 export { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from './models/wemoe/model.js';

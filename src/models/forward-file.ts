@@ -17,6 +17,7 @@ import { readClipVisionConfig } from './clip-vision/config.js';
 import { ClipVisionRunner } from './clip-vision/runner.js';
 import { headLogits } from './head-logits.js';
 import { type Heads, loadHeads } from './heads.js';
+import { forwardT5File, isT5Folder } from './t5/forward-file.js';
 import { isWemoeFolder, loadWemoe } from './wemoe/checkpoint.js';
 import { routingOutputs, wemoeForward } from './wemoe/graph.js';
 
@@ -121,6 +122,7 @@ async function wemoeOutputs(
 
 /** Runs the forward and writes the output file; returns the written tensors. */
 export async function forwardFile(options: ForwardFileOptions): Promise<Record<string, Tensor>> {
+  if (isT5Folder(options.model)) return forwardT5File(options);
   if ((options.heads === undefined) !== (options.task === undefined)) {
     throw new WemoeError(
       'forward: --heads and --task go together (the task names one head in the heads file)',

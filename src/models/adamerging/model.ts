@@ -14,19 +14,23 @@ import { type ClipParams, clipParamShapes } from '../clip-vision/params.js';
 
 export type Granularity = 'task' | 'layer';
 
-export interface AdaMergingModel {
-  readonly clip: ClipVisionConfig;
+/** The merge of any model's parameters (CLIP's, T5's): what the graph and host merges need. */
+export interface AdaMergingMerge {
   readonly tasks: readonly string[];
   readonly granularity: Granularity;
   /** Parameter names in the order of the rows of a layer-wise λ. */
   readonly names: readonly string[];
-  readonly pretrained: ClipParams;
+  readonly pretrained: ReadonlyMap<string, Tensor>;
   /** Per parameter: the task vectors stacked, [T, numel]. */
   readonly taskVectors: ReadonlyMap<string, Tensor>;
   /** [1, T] (task-wise) or [P, T] (layer-wise). */
   lambdas: Tensor;
   /** Each λ enters the merge clamped to [0, 1] (the AdaMerging authors' forward); otherwise as it is. */
   readonly clampInMerge: boolean;
+}
+
+export interface AdaMergingModel extends AdaMergingMerge {
+  readonly clip: ClipVisionConfig;
 }
 
 export interface AdaMergingOptions {
@@ -41,10 +45,19 @@ export function createAdaMerging(
   clip: ClipVisionConfig,
   pretrained: ClipParams,
   experts: ReadonlyMap<string, ClipParams>,
-  { granularity, init = 0.3, clampInMerge = false }: AdaMergingOptions,
+  options: AdaMergingOptions,
 ): AdaMergingModel {
+  return { clip, ...createAdaMergingOf([...clipParamShapes(clip).keys()], pretrained, experts, options) };
+}
+
+/** The AdaMerging merge of the parameters `names` (in λ-row order) of any model. */
+export function createAdaMergingOf(
+  names: readonly string[],
+  pretrained: ReadonlyMap<string, Tensor>,
+  experts: ReadonlyMap<string, ReadonlyMap<string, Tensor>>,
+  { granularity, init = 0.3, clampInMerge = false }: AdaMergingOptions,
+): AdaMergingMerge {
   const tasks = [...experts.keys()];
-  const names = [...clipParamShapes(clip).keys()];
   const taskVectors = new Map<string, Tensor>();
   for (const name of names) {
     const base = pretrained.get(name)?.data as Float32Array | undefined;
@@ -64,11 +77,11 @@ export function createAdaMerging(
     shape: [rows, tasks.length],
     data: new Float32Array(rows * tasks.length).fill(init),
   };
-  return { clip, tasks, granularity, names, pretrained, taskVectors, lambdas, clampInMerge };
+  return { tasks, granularity, names, pretrained, taskVectors, lambdas, clampInMerge };
 }
 
 /** Encoder parameters θ0 + λ·τ as graph values, from a λ value [rows, T] (an input when trained). */
-export function mergedParamLookup(graph: Graph, model: AdaMergingModel, lambdas: Value): ParamLookup {
+export function mergedParamLookup(graph: Graph, model: AdaMergingMerge, lambdas: Value): ParamLookup {
   const merged = model.clampInMerge ? clamp(lambdas, 0, 1) : lambdas;
   const row = new Map(model.names.map((n, i) => [n, model.granularity === 'task' ? 0 : i]));
   const made = new Map<string, Value>();
@@ -90,13 +103,13 @@ export function mergedParamLookup(graph: Graph, model: AdaMergingModel, lambdas:
 }
 
 /** The λ that enter the merge, [rows, T] row-major: clamped to [0, 1] when the model clamps in the merge. */
-export function mergeCoefficients(model: AdaMergingModel): Float32Array {
+export function mergeCoefficients(model: AdaMergingMerge): Float32Array {
   const lam = model.lambdas.data as Float32Array;
   return model.clampInMerge ? lam.map((l) => Math.min(1, Math.max(0, l))) : lam;
 }
 
 /** The merged parameters θ0 + λ·τ on the host (for saving and plain evaluation). */
-export function mergedParams(model: AdaMergingModel): ClipParams {
+export function mergedParams(model: AdaMergingMerge): ClipParams {
   const out: ClipParams = new Map();
   const t = model.tasks.length;
   const lam = mergeCoefficients(model);

@@ -57,7 +57,8 @@ export function isUpscaledParam(name: string, wemoe: WemoeConfig): boolean {
   return moduleSlots(wemoe).some(({ layer, module }) => name.startsWith(modulePrefix(layer, module)));
 }
 
-function stackTaskVectors(pretrained: Tensor, experts: readonly Tensor[]): Tensor {
+/** Task vectors θt − θ0 of one tensor, stacked: [T, ...shape]. */
+export function stackTaskVectors(pretrained: Tensor, experts: readonly Tensor[]): Tensor {
   const n = pretrained.data.length;
   const out = new Float32Array(n * experts.length);
   const base = pretrained.data as Float32Array;
@@ -83,11 +84,20 @@ export function allRouterShapes(clip: ClipVisionConfig, wemoe: WemoeConfig): Map
 
 /** Router init of the paper: weights ~ N(0, 0.01²), hidden bias 0, output bias (or depth-0 weight) λ. */
 export function initRouters(clip: ClipVisionConfig, wemoe: WemoeConfig, seed: number): Map<string, Tensor> {
+  return initRouterTensors(allRouterShapes(clip, wemoe), wemoe.initLambda, seed);
+}
+
+/** The paper's router init for routers of any model, given their names and shapes. */
+export function initRouterTensors(
+  shapes: ReadonlyMap<string, readonly number[]>,
+  initLambda: number,
+  seed: number,
+): Map<string, Tensor> {
   const random = createRandom(seed);
   const routers = new Map<string, Tensor>();
-  for (const [name, shape] of allRouterShapes(clip, wemoe)) {
+  for (const [name, shape] of shapes) {
     const data = new Float32Array(numel(shape));
-    if (OUTPUT_BIAS.test(name)) data.fill(wemoe.initLambda);
+    if (OUTPUT_BIAS.test(name)) data.fill(initLambda);
     else if (shape.length === 2) for (let i = 0; i < data.length; i++) data[i] = 0.01 * random.normal();
     routers.set(name, { dtype: 'F32', shape, data });
   }

@@ -11,13 +11,23 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { ParamLookup } from '../clip-vision/model.js';
 import type { RouterDepth, WemoeConfig } from './config.js';
 import type { MoeModule } from './model.js';
-import { baseName, modulePrefix } from './names.js';
+import { modulePrefix } from './names.js';
 
 /** Router parameters as graph values (inputs when trained, constants otherwise). */
 export type RouterLookup = (name: string) => Value;
 
-/** Routing weights [B, T] from the module input x [B, N, D]; depth 0 gives [1, T] (input-independent). */
-export function routingWeights(x: Value, prefix: string, depth: RouterDepth, router: RouterLookup): Value {
+/**
+ * Routing weights [B, T] from the module input x [B, N, D]; depth 0 gives [1, T] (input-independent).
+ * With `mask` [B, N] (I64, 1 = real token) the mean runs over the real tokens only, so that a sample
+ * routes the same whatever padding its batch adds.
+ */
+export function routingWeights(
+  x: Value,
+  prefix: string,
+  depth: RouterDepth,
+  router: RouterLookup,
+  mask?: Value,
+): Value {
   const g = `${prefix}gate.`;
   if (depth === 0) return router(`${g}weight`).reshape([1, -1]); // [1, T]
   const logits =
@@ -28,40 +38,44 @@ export function routingWeights(x: Value, prefix: string, depth: RouterDepth, rou
           router(`${g}fc2.weight`),
           router(`${g}fc2.bias`),
         );
-  return logits.mean(1); // [B, T]
+  if (!mask) return logits.mean(1); // [B, T]
+  const m = mask.cast('F32').reshape([mask.shape[0], mask.shape[1], 1]); // [B, N, 1]
+  return logits.mul(m).sum(1).div(m.sum(1)); // [B, T]
 }
 
 /**
  * θ_base + w·τ for one part, shaped for a batched projection: weights [B or 1, out, in], biases
  * [B or 1, 1, out] (so that they broadcast over the tokens).
  */
-function mergedPart(moe: MoeModule, part: string, weights: Value): Value {
+function mergedPart(moe: MoeModule, prefix: string, part: string, weights: Value): Value {
   const graph = weights.graph;
   const base = moe.base.get(part)!;
   const tv = moe.taskVectors.get(part)!;
   const t = tv.shape[0];
   const flat: Tensor = { dtype: 'F32', shape: [t, tv.data.length / t], data: tv.data };
   // One constant per part holds all T task vectors; the checkpoint stores them as task_vectors.{t}.*.
-  const prefix = modulePrefix(moe.layer, moe.module);
   const stacked = graph.constant(flat, `${prefix}task_vectors.stacked.${part}`); // [T, |θ|]
   const isBias = base.shape.length === 1;
   const delta = weights.matmul(stacked).reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
-  return graph.constant(base, baseName(moe.layer, moe.module, part)).add(delta); // [B, 1, out] or [B, out, in]
+  return graph.constant(base, `${prefix}base_model.${part}`).add(delta); // [B, 1, out] or [B, out, in]
 }
 
 /**
  * The merged parameters of `moe` for the module input x [B, N, D], as a lookup by CLIP name, and the
  * routing weights [B, T] (or [1, T] when they do not depend on the sample: depth 0 or batch_reduce).
  * Projections read each merged weight through a transpose flag (linear), which ORT fuses into the MatMul.
+ * `at.prefix` names the module in another model (default: the CLIP module's); `at.mask` [B, N] restricts
+ * the routing mean to real tokens.
  */
 export function wemoeModuleParams(
   moe: MoeModule,
   { routerDepth: depth, batchReduce }: Pick<WemoeConfig, 'routerDepth' | 'batchReduce'>,
   router: RouterLookup,
   x: Value,
+  at: { readonly prefix?: string; readonly mask?: Value } = {},
 ): { param: ParamLookup; weights: Value } {
-  const prefix = modulePrefix(moe.layer, moe.module);
-  let weights = routingWeights(x, prefix, depth, router); // [B, T] or [1, T]
+  const prefix = at.prefix ?? modulePrefix(moe.layer, moe.module);
+  let weights = routingWeights(x, prefix, depth, router, at.mask); // [B, T] or [1, T]
   if (batchReduce && depth > 0) weights = weights.mean(0, true); // [1, T]
   const merged = new Map<string, Value>();
   const param: ParamLookup = (name) => {
@@ -70,7 +84,7 @@ export function wemoeModuleParams(
       throw new WemoeError(`wemoe: ${name} is not a parameter of the mixture module ${prefix}`);
     let value = merged.get(part);
     if (!value) {
-      value = mergedPart(moe, part, weights);
+      value = mergedPart(moe, prefix, part, weights);
       merged.set(part, value);
     }
     return value;

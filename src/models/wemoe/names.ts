@@ -30,7 +30,12 @@ export function routerShapes(
   d: number,
   t: number,
 ): Map<string, number[]> {
-  const g = `${modulePrefix(layer, module)}gate.`;
+  return gateShapes(modulePrefix(layer, module), depth, d, t);
+}
+
+/** Router parameter names and shapes of the module at `prefix` (any model's): `{prefix}gate.*`. */
+export function gateShapes(prefix: string, depth: RouterDepth, d: number, t: number): Map<string, number[]> {
+  const g = `${prefix}gate.`;
   if (depth === 0) return new Map([[`${g}weight`, [t]]]);
   if (depth === 1)
     return new Map([

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readTextRows } from '../../src/data/text-rows.js';
+import { evaluateTextTask } from '../../src/eval/text-task.js';
+import { parseT5Config } from '../../src/models/t5/config.js';
+import { glueTask, type TextTask } from '../../src/models/t5/glue.js';
+import { randomT5Params } from '../../src/models/t5/params.js';
+import { T5Runner } from '../../src/models/t5/runner.js';
+import { classifyByScoring, generateAnswers } from '../../src/models/t5/text-to-text.js';
+import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
+import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wemoe-text-eval-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeTinyTokenizer(dir);
+
+const config = parseT5Config({
+  model_type: 't5',
+  vocab_size: TINY_VOCAB.length,
+  d_model: 8,
+  d_kv: 4,
+  d_ff: 12,
+  num_layers: 1,
+  num_heads: 2,
+  relative_attention_num_buckets: 8,
+  relative_attention_max_distance: 12,
+  feed_forward_proj: 'gated-gelu',
+  tie_word_embeddings: false,
+});
+const TASK: TextTask = {
+  template: 'the {sentence}',
+  labels: ['yes', 'no'],
+  split: 'validation',
+  metric: 'accuracy',
+};
+const SENTENCES = ['cat sat', 'cats', 'sat. no', 'the the cat'];
+
+describe('text task evaluation', () => {
+  it('reads JSONL and TSV rows', () => {
+    writeFileSync(
+      join(dir, 'a.jsonl'),
+      '{"sentence": "cat sat", "label": 1}\n\n{"sentence": "cats", "label": 0}\n',
+    );
+    writeFileSync(join(dir, 'a.tsv'), 'sentence\tlabel\r\ncat sat\t1\r\ncats\t0\r\n');
+    const want = [
+      { sentence: 'cat sat', label: 1 },
+      { sentence: 'cats', label: 0 },
+    ];
+    expect(readTextRows(join(dir, 'a.jsonl'))).toEqual(want);
+    expect(readTextRows(join(dir, 'a.tsv'))).toEqual(want);
+    writeFileSync(join(dir, 'b.tsv'), 'sentence\tlabel\nx\n');
+    expect(() => readTextRows(join(dir, 'b.tsv'))).toThrow(
+      `${join(dir, 'b.tsv')}: line 2 has 1 fields, the header 2`,
+    );
+    expect(() => readTextRows(join(dir, 'c.csv'))).toThrow('expected a .jsonl or .tsv file');
+  });
+
+  it('measures accuracy of the scored label words and of the generated answers', async () => {
+    const runner = T5Runner.create({ config, params: randomT5Params(config, 31) }, { threads: 1 });
+    const tokenizer = T5Tokenizer.load(dir);
+    const prompts = SENTENCES.map((s) => `the ${s}`);
+    const predicted = await classifyByScoring(runner, tokenizer, prompts, ['yes', 'no']);
+    // Rows 0–2 labelled as the model scores them, row 3 against it: accuracy 3/4.
+    const labels = predicted.map((p, i) => (i === 3 ? 1 - p : p));
+    const rows = SENTENCES.map((sentence, i) => ({ sentence, label: labels[i] }));
+    const scored = await evaluateTextTask(runner, tokenizer, TASK, rows, { mode: 'score', batchSize: 3 });
+    expect(scored).toEqual({
+      metric: 'accuracy',
+      value: 0.75,
+      answers: predicted.map((p) => ['yes', 'no'][p]),
+    });
+    const generated = await evaluateTextTask(runner, tokenizer, TASK, rows, { batchSize: 3 });
+    const answers = await generateAnswers(runner, tokenizer, prompts, { maxNewTokens: 9 });
+    expect(generated.answers).toEqual(answers);
+    expect(generated.value).toBe(answers.filter((a, i) => a === ['yes', 'no'][labels[i]]).length / 4);
+    const stsb = await evaluateTextTask(runner, tokenizer, glueTask('stsb'), [
+      { sentence1: 'cat', sentence2: 'sat', label: 3.8 },
+      { sentence1: 'no', sentence2: 'cats', label: 1.2 },
+    ]);
+    // The tiny model says no number: every answer reads as 0, a constant ranking (NaN, as scipy).
+    expect(stsb.metric).toBe('spearman');
+    expect(stsb.value).toBeNaN();
+    await expect(
+      evaluateTextTask(runner, tokenizer, TASK, [{ sentence: 'x', label: 'yes' }]),
+    ).rejects.toThrow('row 0: column label is not a number');
+    await runner.dispose();
+  });
+});
