@@ -9,6 +9,7 @@ import { saveT5 } from '../../src/models/t5/checkpoint.js';
 import { parseT5Config } from '../../src/models/t5/config.js';
 import { randomT5Params } from '../../src/models/t5/params.js';
 import { T5Runner } from '../../src/models/t5/runner.js';
+import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { referenceGreedy } from '../models/t5/reference.js';
 import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.js';
@@ -107,5 +108,14 @@ describe('wemoe forward and generate on a T5 folder', () => {
     expect(lines.stdout).toBe(pieces.map((p) => `${p}\n`).join(''));
     const zero = wemoe('generate', '--model', model, '--max-new-tokens', '0', 'x');
     expect(zero.stderr).toContain('generate: --max-new-tokens 0: expected a positive integer');
+  });
+
+  it('tokenize prints the T5 ids of each text (</s> appended), as the tokenizer gives them', async () => {
+    const texts = ['sentence: a b', 'question'];
+    const want = await T5Tokenizer.load(model).encode(texts);
+    expect(want.every((row) => row[row.length - 1] === 1)).toBe(true);
+    const run = wemoe('tokenize', '--model', model, '--json', ...texts);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(want);
   });
 });
