@@ -2,6 +2,7 @@
  * `wemoe demo` as a library call: every method of the paper's Table 2 on a suite (the built-in one by
  * default), one phase line per method, then report.json / report.md / report.html in the output folder.
  */
+
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { machineInfo } from '../eval/machine.js';
@@ -9,6 +10,7 @@ import { accuracyTableMarkdown, paperShapeSection } from '../eval/report-markdow
 import type { MethodResult, RunReport } from '../eval/report-types.js';
 import { type ReportPaths, writeReports } from '../eval/write-reports.js';
 import { exportVisionModel } from '../export/export-model.js';
+import { checkWritableFolder } from '../io/writable.js';
 import type { ProgressMode } from '../util/progress.js';
 import { changedHyperparameters, type DemoBudget, FULL_BUDGET, QUICK_BUDGET } from './budget.js';
 import { DEMO_ROWS, type DemoRow } from './rows.js';
@@ -100,6 +102,8 @@ function webNote(web: DemoOutcome['web']): string[] {
 /** Runs the chosen methods on `suite`, writes the reports into `options.out` and returns them. */
 export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<DemoOutcome> {
   checkSuite(suite);
+  // Before minutes of merging and adaptation: the reports must be writable.
+  checkWritableFolder(options.out, 'the demo reports');
   const began = performance.now();
   const created = new Date().toISOString();
   const quick = options.quick ?? false;

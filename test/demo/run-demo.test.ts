@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,26 @@ describe('wemoe demo on a reduced suite', () => {
     expect(exported.wemoe.tasks.map((t: { name: string }) => t.name)).toEqual(REDUCED_TASKS);
     expect(html).toContain(`wemoe serve ${join(out, 'web')}`);
   }, 60_000);
+
+  it('refuses an output under a file in one line, before any method runs', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'mine');
+    let ran = false;
+    await expect(
+      runDemo(suite, {
+        out: join(file, 'out'),
+        budget: TINY,
+        methods: ['task_arithmetic'],
+        progress: 'none',
+        threads: 1,
+        log: () => {
+          ran = true;
+        },
+      }),
+    ).rejects.toThrow(`${join(file, 'out')}: cannot create the output folder`);
+    expect(ran).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('mine');
+  });
 
   it('starts WEMoE depth 0 and task-wise AdaMerging at task arithmetic (λ = 0.3): same scores with lr 0', async () => {
     const { report } = await runDemo(suite, {
