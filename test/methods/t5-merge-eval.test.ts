@@ -210,6 +210,23 @@ describe('static merges of T5 experts, evaluated on text tasks', () => {
   );
 });
 
+describe('test-time methods on T5 folders', () => {
+  it.each(['adamerging', 'wemoe'])(
+    '%s: wemoe merge says it takes CLIP models, before writing',
+    async (method) => {
+      const output = join(dir, `tta-${method}`);
+      const merge = parseMergeConfig(
+        { method, models: { pretrained, experts }, output },
+        { source: 'm.yaml', baseDir: dir },
+      );
+      await expect(runMerge(merge, { log: () => {} })).rejects.toThrow(
+        `m.yaml: models.pretrained: ${pretrained} is a T5 model; method ${method} of wemoe merge takes CLIP vision models`,
+      );
+      expect(existsSync(output)).toBe(false);
+    },
+  );
+});
+
 describe('text tasks of an eval config', () => {
   it('needs no heads for a T5 folder, and names a task that is neither GLUE nor templated', async () => {
     const config = parseEvalConfig(
