@@ -18,6 +18,7 @@ import { WemoeError } from '../errors.js';
 import type { EvalConfig } from '../eval/run-eval.js';
 import { issueMessage } from '../methods/registry.js';
 import { isT5Folder } from '../models/t5/forward-file.js';
+import { GLUE_TASKS } from '../models/t5/glue.js';
 import { checkUnseenTasks, parseMergeConfig } from './merge-config.js';
 import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
@@ -104,14 +105,24 @@ export function parseEvalConfig(
   const base = root === undefined ? baseDir : resolve(baseDir, root);
   const at = (p: string) => resolve(base, p);
   const model = at(c.model);
-  if (c.heads === undefined && !isT5Folder(model))
+  const t5 = isT5Folder(model);
+  if (c.heads === undefined && !t5)
     throw new WemoeError(`${where}: heads: a CLIP model needs the tasks' heads file`);
+  // A GLUE task of a T5 model reads its labelled split by default (GLUE's test labels are hidden).
+  const rawTasks = doc.tasks as Record<string, Record<string, unknown>>;
+  const splitOf = (task: string, split: string) =>
+    t5 && rawTasks[task].split === undefined && Object.hasOwn(GLUE_TASKS, task)
+      ? GLUE_TASKS[task].split
+      : split;
   return {
     ...c,
     model,
     heads: c.heads === undefined ? undefined : at(c.heads),
     tasks: Object.fromEntries(
-      Object.entries(c.tasks).map(([t, s]) => [t, { ...s, data: dataPath(s.data, at) }]),
+      Object.entries(c.tasks).map(([t, s]) => [
+        t,
+        { ...s, split: splitOf(t, s.split), data: dataPath(s.data, at) },
+      ]),
     ),
     output: c.output === undefined ? undefined : at(c.output),
     source: options.source,

@@ -1,11 +1,12 @@
 /**
- * `wemoe eval` on a T5 folder: each config task is a file of text rows (JSONL or TSV) posed through a
- * GLUE task's built-in template and label words (the task's name) or the task's own `template` and
+ * `wemoe eval` on a T5 folder: each config task is a file of text rows (JSONL or TSV) or a parquet
+ * dataset's split, posed through a GLUE task's built-in template and label words (the task's name) or the task's own `template` and
  * `labels`, evaluated by greedy generation (or exact label scoring). The metric (accuracy, or Spearman's ρ
  * for a task without labels such as STS-B) fills the report's accuracy column; text tasks measure no loss,
  * so it reads 0.
  */
-import { readTextRows } from '../data/text-rows.js';
+import { readParquetTextRows } from '../data/parquet/text-parquet.js';
+import { readTextRows, type TextRow } from '../data/text-rows.js';
 import { WemoeError } from '../errors.js';
 import { glueTask, type TextTask } from '../models/t5/glue.js';
 import { t5ParamCount } from '../models/t5/params.js';
@@ -16,7 +17,10 @@ import { evaluateTextTask } from './text-task.js';
 
 /** A task of an eval config on a T5 model (its `data` an absolute path). */
 export interface TextTaskSpec {
+  /** A `.jsonl` or `.tsv` file, or a parquet dataset (a file or a folder of a split's shards). */
   readonly data: string;
+  /** The parquet dataset's split. */
+  readonly split?: string;
   /** Own prompt with `{column}` placeholders; without it the task's name must be a GLUE task. */
   readonly template?: string;
   /** Answer word of each class index; absent: the label is a score and the metric Spearman's ρ. */
@@ -56,6 +60,11 @@ export function textTaskOf(name: string, spec: TextTaskSpec, where: string): Tex
   }
 }
 
+function readRows(spec: TextTaskSpec, task: TextTask): Promise<TextRow[]> | TextRow[] {
+  if (spec.data.endsWith('.jsonl') || spec.data.endsWith('.tsv')) return readTextRows(spec.data);
+  return readParquetTextRows(spec.data, spec.split ?? task.split);
+}
+
 export async function evaluateTextTasks(
   model: string,
   tasks: Readonly<Record<string, TextTaskSpec>>,
@@ -67,11 +76,12 @@ export async function evaluateTextTasks(
   },
 ): Promise<TextEvalOutcome> {
   const began = performance.now();
-  const posed = Object.entries(tasks).map(([name, spec]) => {
+  const posed = [];
+  for (const [name, spec] of Object.entries(tasks)) {
     const task = textTaskOf(name, spec, options.where);
-    const rows = readTextRows(spec.data);
-    return { name, spec, task, rows: options.limit === undefined ? rows : rows.slice(0, options.limit) };
-  });
+    const rows = await readRows(spec, task);
+    posed.push({ name, spec, task, rows: options.limit === undefined ? rows : rows.slice(0, options.limit) });
+  }
   const runner = T5Runner.load(model, { threads: options.threads });
   try {
     const tokenizer = T5Tokenizer.load(model, { padTokenId: runner.config.padTokenId });

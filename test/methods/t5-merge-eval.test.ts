@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEvalConfig } from '../../src/config/eval-config.js';
 import { parseMergeConfig } from '../../src/config/merge-config.js';
+import { readParquetTextRows } from '../../src/data/parquet/text-parquet.js';
 import { readTextRows } from '../../src/data/text-rows.js';
 import { runEval } from '../../src/eval/run-eval.js';
 import { textTaskOf } from '../../src/eval/text-eval.js';
@@ -241,5 +243,41 @@ describe('text tasks of an eval config', () => {
       'e.yaml: tasks.cola.labels: given without a template; expected both or neither',
     );
     expect(textTaskOf('mine', { data: 'x', template: '{text}' }, 'e.yaml').metric).toBe('spearman');
+  });
+});
+
+describe('GLUE parquet splits as text tasks', () => {
+  it('reads the validation split by default, the same rows and scores as the TSV file', async () => {
+    const tsv = readTextRows(join(dir, 'cola.tsv'));
+    const folder = join(dir, 'glue-cola', 'data');
+    mkdirSync(folder, { recursive: true });
+    parquetWriteFile({
+      filename: join(folder, 'validation-00000-of-00001.parquet'),
+      columnData: [
+        { name: 'sentence', data: tsv.map((r) => r.sentence as string), type: 'STRING' },
+        { name: 'label', data: tsv.map((r) => BigInt(r.label)), type: 'INT64' },
+      ],
+    });
+    expect(await readParquetTextRows(join(dir, 'glue-cola'), 'validation')).toEqual(tsv);
+    const config = parseEvalConfig(
+      { model: 'pre', tasks: { cola: { data: 'glue-cola' }, own: TASKS_YAML.own } },
+      { source: 'e.yaml', baseDir: dir },
+    );
+    expect(config.tasks.cola.split).toBe('validation');
+    expect(config.tasks.own.split).toBe('test');
+    const fromParquet = await runEval(config, { threads: 1 });
+    const fromTsv = await runEval(
+      { ...config, tasks: { cola: { data: join(dir, 'cola.tsv'), split: 'test' } } },
+      { threads: 1 },
+    );
+    expect(fromParquet.report.methods[0].per_task.cola).toEqual(fromTsv.report.methods[0].per_task.cola);
+    await expect(
+      runEval(
+        { ...config, tasks: { cola: { data: join(dir, 'glue-cola'), split: 'train' } } },
+        { threads: 1 },
+      ),
+    ).rejects.toThrow(
+      `${join(dir, 'glue-cola')}: no parquet file of split train (expected data/train-*.parquet; found splits: validation)`,
+    );
   });
 });
