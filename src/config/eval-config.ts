@@ -1,8 +1,10 @@
 /**
  * The YAML config of `wemoe eval`:
- *   model: path/to/model          # a CLIP vision or WEMoE folder
- *   heads: path/to/heads.safetensors
+ *   model: path/to/model          # a CLIP vision or WEMoE folder, or a T5 folder (config.json model_type t5)
+ *   heads: path/to/heads.safetensors   # CLIP only
  *   tasks: {mnist: {data: suite:mnist, split: test}, ...}
+ *   # T5: text rows (.jsonl/.tsv); a GLUE task's name brings its template and labels, else give your own:
+ *   #   tasks: {cola: {data: cola.tsv}, mine: {data: m.jsonl, template: "Is {text} ok?", labels: [no, yes]}}
  *   batch_size: 128               # optional
  *   limit: 500                    # optional: the first N samples of each task
  *   output: path/to/reports       # optional: report.json, report.md, report.html
@@ -15,13 +17,23 @@ import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import type { EvalConfig } from '../eval/run-eval.js';
 import { issueMessage } from '../methods/registry.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
+import { GLUE_TASKS } from '../models/t5/glue.js';
 import { checkUnseenTasks, parseMergeConfig } from './merge-config.js';
 import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
 
 export type { EvalConfig };
 
-const taskSchema = z.looseObject({ data: z.string(), split: z.string().default('test') });
+const taskSchema = z.looseObject({
+  data: z.string(),
+  split: z.string().default('test'),
+  // Text tasks of a T5 model.
+  template: z.string().optional(),
+  labels: z.array(z.string()).nonempty().optional(),
+  label_column: z.string().optional(),
+  mode: z.enum(['generate', 'score']).optional(),
+});
 
 const evalKeys = {
   batch_size: z.number().int().positive().default(128),
@@ -35,7 +47,7 @@ const schema = z.strictObject({
   /** The folder relative paths resolve against (as in merge configs). */
   root: z.string().optional(),
   model: z.string(),
-  heads: z.string(),
+  heads: z.string().optional(),
   tasks: z
     .record(z.string(), taskSchema)
     .refine((t) => Object.keys(t).length > 0, 'expected at least one task'),
@@ -54,7 +66,8 @@ function fromMergeConfig(doc: Record<string, unknown>, where: string, baseDir: s
   const extra = z.strictObject(evalKeys).safeParse({ batch_size, limit });
   if (!extra.success) throw zodError(where, extra.error.issues[0]);
   const merge = parseMergeConfig(mergeDoc, { source: where, baseDir });
-  if (!merge.heads) throw new WemoeError(`${where}: heads: evaluation needs the tasks' heads`);
+  if (!merge.heads && !isT5Folder(merge.output))
+    throw new WemoeError(`${where}: heads: evaluation needs the tasks' heads`);
   if (!merge.tasks || Object.keys(merge.tasks).length === 0)
     throw new WemoeError(`${where}: tasks: evaluation needs at least one task with its data`);
   return {
@@ -91,12 +104,25 @@ export function parseEvalConfig(
   checkUnseenTasks(c, where);
   const base = root === undefined ? baseDir : resolve(baseDir, root);
   const at = (p: string) => resolve(base, p);
+  const model = at(c.model);
+  const t5 = isT5Folder(model);
+  if (c.heads === undefined && !t5)
+    throw new WemoeError(`${where}: heads: a CLIP model needs the tasks' heads file`);
+  // A GLUE task of a T5 model reads its labelled split by default (GLUE's test labels are hidden).
+  const rawTasks = doc.tasks as Record<string, Record<string, unknown>>;
+  const splitOf = (task: string, split: string) =>
+    t5 && rawTasks[task].split === undefined && Object.hasOwn(GLUE_TASKS, task)
+      ? GLUE_TASKS[task].split
+      : split;
   return {
     ...c,
-    model: at(c.model),
-    heads: at(c.heads),
+    model,
+    heads: c.heads === undefined ? undefined : at(c.heads),
     tasks: Object.fromEntries(
-      Object.entries(c.tasks).map(([t, s]) => [t, { ...s, data: dataPath(s.data, at) }]),
+      Object.entries(c.tasks).map(([t, s]) => [
+        t,
+        { ...s, split: splitOf(t, s.split), data: dataPath(s.data, at) },
+      ]),
     ),
     output: c.output === undefined ? undefined : at(c.output),
     source: options.source,

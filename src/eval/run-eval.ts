@@ -1,6 +1,6 @@
 /**
- * `wemoe eval` as a library call: a model folder (plain CLIP vision or WEMoE) with its heads on the
- * config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
+ * `wemoe eval` as a library call: a model folder (plain CLIP vision or WEMoE with its heads, or T5 on text
+ * tasks) on the config's tasks → a one-method RunReport (FusionBench keys in report.json), written when asked.
  */
 import { basename } from 'node:path';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
@@ -13,6 +13,7 @@ import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
 import type { VisionModel } from '../models/vision-model.js';
 import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeParamCounts } from '../models/wemoe/model.js';
@@ -22,14 +23,19 @@ import { machineInfo } from './machine.js';
 import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
 import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
 import { averageScore } from './summaries.js';
+import { evaluateTextTasks, type TextTaskSpec } from './text-eval.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
 
 /** What `wemoe eval` evaluates: config/eval-config.ts reads it from YAML (absolute paths). */
 export interface EvalConfig {
   /** The model folder (absolute). */
   readonly model: string;
-  readonly heads: string;
-  readonly tasks: Readonly<Record<string, { readonly data: string; readonly split: string }>>;
+  /** The heads file; a CLIP model needs it, a T5 model none. */
+  readonly heads?: string;
+  /** CLIP: `data` and `split`; T5: a text rows file and the fields of TextTaskSpec. */
+  readonly tasks: Readonly<
+    Record<string, { readonly data: string; readonly split: string } & Partial<TextTaskSpec>>
+  >;
   readonly batch_size: number;
   readonly limit?: number;
   /** Where the reports go, when anywhere. */
@@ -110,12 +116,18 @@ function generalizationOf(
   };
 }
 
-/** Evaluates the config's model on its tasks; writes report.json/.md/.html when an output folder is set. */
-export async function runEval(config: EvalConfig, options: RunEvalOptions = {}): Promise<EvalOutcome> {
-  const began = performance.now();
-  const created = new Date().toISOString();
-  const out = options.out ?? config.output;
-  if (out !== undefined) checkWritableFolder(out, 'the reports');
+/** One evaluated model: its result row, the tasks in order, and notes for the report. */
+interface Evaluated {
+  readonly result: MethodResult;
+  readonly tasks: string[];
+  readonly notes: string[];
+}
+
+async function evaluateClip(config: EvalConfig, options: RunEvalOptions, began: number): Promise<Evaluated> {
+  if (config.heads === undefined)
+    throw new WemoeError(
+      `${config.source ?? 'eval config'}: heads: a CLIP model needs the tasks' heads file`,
+    );
   const clip = readClipVisionConfig(config.model);
   if (!isWemoeFolder(config.model)) checkClipCheckpoint(config.model);
   const heads = loadHeads(config.heads, clip.hiddenSize);
@@ -148,6 +160,53 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
   };
   if (evaluation.routing) result.routing = evaluation.routing;
   if (evaluation.attentionRouting) result.attention_routing = evaluation.attentionRouting;
+  return {
+    result,
+    tasks: tasks.map((t) => t.task),
+    notes: [`Model: ${config.model}`, `Heads: ${config.heads}`],
+  };
+}
+
+async function evaluateT5(config: EvalConfig, options: RunEvalOptions, began: number): Promise<Evaluated> {
+  const tasks = Object.keys(config.tasks);
+  const evaluation = await evaluateTextTasks(config.model, config.tasks, {
+    batchSize: config.batch_size,
+    limit: config.limit,
+    threads: options.threads,
+    where: config.source ?? 'eval config',
+  });
+  const setup = (performance.now() - began) / 1000 - evaluation.runSeconds;
+  const spearman = tasks.filter((t) => evaluation.metrics[t] === 'spearman');
+  const notes = [`Model: ${config.model}`, 'Text tasks: no loss is measured (0)'];
+  if (spearman.length > 0) notes.push(`Spearman's rho in the accuracy column: ${spearman.join(', ')}`);
+  return {
+    result: {
+      method: config.method ?? 'model',
+      label: basename(config.model),
+      per_task: evaluation.perTask,
+      average: averageScore(evaluation.perTask, tasks),
+      model_info: evaluation.info,
+      timing: {
+        setup_s: setup,
+        adapt_s: 0,
+        eval_s: evaluation.runSeconds,
+        total_s: setup + evaluation.runSeconds,
+      },
+    },
+    tasks,
+    notes,
+  };
+}
+
+/** Evaluates the config's model on its tasks; writes report.json/.md/.html when an output folder is set. */
+export async function runEval(config: EvalConfig, options: RunEvalOptions = {}): Promise<EvalOutcome> {
+  const began = performance.now();
+  const created = new Date().toISOString();
+  const out = options.out ?? config.output;
+  if (out !== undefined) checkWritableFolder(out, 'the reports');
+  const { result, tasks, notes } = isT5Folder(config.model)
+    ? await evaluateT5(config, options, began)
+    : await evaluateClip(config, options, began);
   const report: RunReport = {
     title: `Evaluation of ${basename(config.model)}`,
     created,
@@ -156,10 +215,10 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
       quick: false,
       suite: config.source ?? 'eval config',
       test_samples_per_task: config.limit,
-      notes: [`Model: ${config.model}`, `Heads: ${config.heads}`],
+      notes,
       changed_hyperparameters: [],
     },
-    tasks: tasks.map((t) => t.task),
+    tasks,
     methods: [result],
     total_s: (performance.now() - began) / 1000,
   };

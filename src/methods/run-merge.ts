@@ -16,6 +16,7 @@ import type { StaticMergeMethod } from '../merge/method.js';
 import { type MergePlan, planMerge } from '../merge/plan.js';
 import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
 import { saveVisionModel } from '../models/vision-model.js';
 import type { ProgressMode } from '../util/progress.js';
 import { appendPretrainedTensors, copyModelFiles, copyPretrainedConfig } from './complete-output.js';
@@ -103,6 +104,11 @@ export async function runMerge(config: MergeConfig, options: RunMergeOptions = {
     >,
   };
   checkFiles(resolved);
+  if (method.kind === 'test-time' && isT5Folder(config.models.pretrained))
+    throw new WemoeError(
+      `${config.source ?? 'merge config'}: models.pretrained: ${config.models.pretrained} is a T5 model; ` +
+        `method ${method.name} of wemoe merge takes CLIP vision models (T5: the library's adaptT5Wemoe and adaptT5AdaMerging)`,
+    );
   if (method.kind === 'test-time') return runTestTime(resolved, method, options, log);
   return runStatic(resolved, method, options, log);
 }

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readTextRows } from '../../src/data/text-rows.js';
+import { evaluateTextTask } from '../../src/eval/text-task.js';
 import { openSafetensors } from '../../src/io/safetensors-reader.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import { saveT5 } from '../../src/models/t5/checkpoint.js';
@@ -117,5 +119,42 @@ describe('wemoe forward and generate on a T5 folder', () => {
     const run = wemoe('tokenize', '--model', model, '--json', ...texts);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(want);
+  });
+
+  it('eval scores the folder on a YAML config of text tasks and writes the report', async () => {
+    writeFileSync(
+      join(dir, 'own.jsonl'),
+      ['the cat', 'cats sat', 'a cat sat .', 'sat']
+        .map((text, i) => JSON.stringify({ text, label: i % 2 }))
+        .join('\n'),
+    );
+    const yaml = join(dir, 'eval.yaml');
+    writeFileSync(
+      yaml,
+      [
+        'model: flan',
+        'tasks:',
+        '  own: {data: own.jsonl, template: "{text} ?", labels: [no, yes], mode: score}',
+        'output: report',
+        '',
+      ].join('\n'),
+    );
+    const run = wemoe('eval', yaml, '--quiet');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('own');
+    const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8'));
+    const runner = T5Runner.create({ config, params }, { threads: 1 });
+    const rows = readTextRows(join(dir, 'own.jsonl'));
+    const want = await evaluateTextTask(
+      runner,
+      T5Tokenizer.load(model),
+      { template: '{text} ?', labels: ['no', 'yes'], split: 'test', metric: 'accuracy' },
+      rows,
+      { mode: 'score' },
+    );
+    await runner.dispose();
+    expect(report.tasks).toEqual(['own']);
+    expect(report.methods.model.own).toEqual({ accuracy: want.value, loss: 0 });
+    expect(report.methods.model.model_info.trainable_params).toBe(0);
   });
 });

@@ -11,7 +11,9 @@ interface EvalCommandOptions {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('accuracy and mean loss per task of a model (plain CLIP vision or WEMoE) with its heads')
+    .description(
+      'accuracy and mean loss per task of a model (plain CLIP vision or WEMoE) with its heads, or of a T5 model on text tasks',
+    )
     .argument(
       '<config>',
       'eval config (YAML: model, heads, tasks, ...) or a merge config (evaluates its output)',
