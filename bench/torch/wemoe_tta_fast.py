@@ -5,9 +5,8 @@ shared weights, per block the MLP's base weights, task vectors and depth-2 route
 and linear heads (inputs.safetensors: pixel_values, head.{task}.weight). The method (Tang et al., ICML
 2024): per sample b the router on the MLP input gives w_b ∈ R^T (mean over tokens, no softmax) and the
 MLP runs with θ_b = θ_base + Σ_t w_b,t τ_t. Written as a PyTorch engineer would on CPU with torch 1.13:
-thread pools set before torch loads (fast_common.import_torch), the four MLP parts' task vectors as ONE
-[T, |θ|] matrix so that merging is one addmm per block, the per-sample MLP as baddbmm on views of the
-merged rows (no copies), one fused QKV projection with the attention scale folded in, F.linear with bias
+thread pools set before torch loads (fast_common.import_torch), each MLP part's task vectors as one [T, |part|]
+matrix so that merging is one addmm per part, the per-sample MLP as baddbmm on views of the merged rows, one fused QKV projection with the attention scale folded in, F.linear with bias
 everywhere; frozen weights do not require grad, so autograd records nothing below the first router.
 One step = for each task: forward, mean entropy of its head, backward (router gradients accumulate);
 then one Adam step. Prints one JSON line {"s_per_step", "cpu_s_per_step", "peak_rss_mib",
@@ -45,14 +44,14 @@ class FastWemoeClip:
             p = lambda n: t(f"encoder.layers.{i}.{n}")  # noqa: E731
             a, m = "self_attn.", "mlp."
             base = [p(m + "base_model." + part) for part in MLP_PARTS]
-            tv = torch.empty(experts, sum(b.numel() for b in base))  # [T, |θ|]
-            for k in range(experts):
-                offset = 0
-                for part in MLP_PARTS:
+            tv = []  # per part [T, |part|]
+            for part, b in zip(MLP_PARTS, base):
+                stacked = torch.empty(experts, b.numel())
+                for k in range(experts):
                     # Popped once copied: the stacked copy is the only one held (peak RSS).
-                    piece = arrays.pop(f"vision_model.encoder.layers.{i}.{m}task_vectors.{k}.{part}").reshape(-1)
-                    tv[k, offset:offset + piece.size] = torch.from_numpy(piece)
-                    offset += piece.size
+                    name = f"vision_model.encoder.layers.{i}.{m}task_vectors.{k}.{part}"
+                    stacked[k] = torch.from_numpy(arrays.pop(name).reshape(-1))
+                tv.append(stacked)
             self.blocks.append({
                 "ln1": (p("layer_norm1.weight"), p("layer_norm1.bias")),
                 "ln2": (p("layer_norm2.weight"), p("layer_norm2.bias")),
@@ -61,7 +60,7 @@ class FastWemoeClip:
                     torch.cat([p(a + "q_proj.bias") * scale, p(a + "k_proj.bias"), p(a + "v_proj.bias")]),
                 ),
                 "o": (p(a + "out_proj.weight"), p(a + "out_proj.bias")),
-                "base": torch.cat([b.reshape(1, -1) for b in base], 1),  # [1, |θ|]
+                "base": [b.reshape(1, -1) for b in base],  # per part [1, |part|]
                 "tv": tv,
                 "shapes": [tuple(b.shape) for b in base],
                 "gate": [p(m + "gate." + n).clone().requires_grad_() for n in MLP_PARTS],
@@ -74,13 +73,11 @@ class FastWemoeClip:
         bsz = x.shape[0]
         w1g, b1g, w2g, b2g = blk["gate"]
         w = self.F.linear(self.F.relu(self.F.linear(x, w1g, b1g)), w2g, b2g).mean(1)  # [B, T]
-        merged = self.torch.addmm(blk["base"], w, blk["tv"])  # [B, |θ|]: θ_b for every sample at once
-        views, offset = [], 0
-        for shape in blk["shapes"]:
-            size = shape[0] * (shape[1] if len(shape) == 2 else 1)
-            views.append(merged[:, offset:offset + size].reshape(bsz, *shape) if len(shape) == 2
-                         else merged[:, offset:offset + size].reshape(bsz, 1, shape[0]))
-            offset += size
+        # θ_b of every sample, one addmm per part; contiguous rows, so the views below are batched GEMM operands.
+        views = [
+            self.torch.addmm(base, w, tv).reshape(bsz, *(shape if len(shape) == 2 else (1, shape[0])))
+            for base, tv, shape in zip(blk["base"], blk["tv"], blk["shapes"])
+        ]
         w1, b1, w2, b2 = views
         h = self.torch.baddbmm(b1, x, w1.transpose(1, 2))  # [B, N, I]
         h = h * self.torch.sigmoid(1.702 * h)
