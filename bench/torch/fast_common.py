@@ -25,10 +25,7 @@ def import_torch(threads):
 
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    with open("/proc/self/maps") as maps:
-        libraries = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
-    for path in sorted(libraries):
-        library = ctypes.CDLL(path)
+    for library in _openblas_libraries():
         if hasattr(library, "openblas_set_num_threads"):
             library.openblas_set_num_threads(threads)
     return torch
@@ -36,13 +33,17 @@ def import_torch(threads):
 
 def openblas_threads():
     """OpenBLAS's thread count as the library reports it (None without OpenBLAS)."""
-    with open("/proc/self/maps") as maps:
-        libraries = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
-    for path in sorted(libraries):
-        library = ctypes.CDLL(path)
+    for library in _openblas_libraries():
         if hasattr(library, "openblas_get_num_threads"):
             return library.openblas_get_num_threads()
     return None
+
+
+def _openblas_libraries():
+    """The OpenBLAS shared objects loaded into this process (torch's BLAS)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
+    return [ctypes.CDLL(path) for path in sorted(paths)]
 
 
 def read_safetensors(path):

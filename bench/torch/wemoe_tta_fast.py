@@ -5,9 +5,9 @@ shared weights, per block the MLP's base weights, task vectors and depth-2 route
 and linear heads (inputs.safetensors: pixel_values, head.{task}.weight). The method (Tang et al., ICML
 2024): per sample b the router on the MLP input gives w_b ∈ R^T (mean over tokens, no softmax) and the
 MLP runs with θ_b = θ_base + Σ_t w_b,t τ_t. Written as a PyTorch engineer would on CPU with torch 1.13:
-thread pools set before torch loads (fast_common.import_torch), each MLP part's task vectors as one [T, |part|]
-matrix so that merging is one addmm per part, the per-sample MLP as baddbmm on views of the merged rows, one fused QKV projection with the attention scale folded in, F.linear with bias
-everywhere; frozen weights do not require grad, so autograd records nothing below the first router.
+thread pools set before torch loads (fast_common.import_torch), each MLP part's task vectors as one
+[T, |part|] matrix so that merging is one addmm per part, the per-sample MLP as baddbmm on views of the
+merged rows, one fused QKV projection with the attention scale folded in, F.linear with bias everywhere; frozen weights do not require grad, so autograd records nothing below the first router.
 One step = for each task: forward, mean entropy of its head, backward (router gradients accumulate);
 then one Adam step. Prints one JSON line {"s_per_step", "cpu_s_per_step", "peak_rss_mib",
 "step0_per_task", "threads", "openblas_threads", "torch"}: step0_per_task are the losses of the first
