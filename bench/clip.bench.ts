@@ -1,6 +1,8 @@
 /**
- * CLIP vision forward: images/s, achieved GFLOP/s and peak RSS of wemoe (ONNX Runtime) against a
- * PyTorch CPU peer (bench/torch/clip_forward.py) on the SAME random weights and pixels, at equal threads.
+ * CLIP vision forward: images/s, achieved GFLOP/s, fraction of the measured matmul peak (bench/peak.ts) and
+ * peak RSS of wemoe (ONNX Runtime) against two PyTorch CPU peers on the SAME random weights and pixels, at
+ * equal threads: bench/torch/clip_forward_fast.py (written for speed) and clip_forward.py (plain, kept for
+ * comparison). Each peer's pooler_output is checked against wemoe's (max abs diff).
  * ViT-B/32 shape at batch 16 and ViT-L/14 shape at batch 4, 224×224.
  *
  * Each side runs in its own process (so peak RSS is its own), alternating, several rounds; the best
@@ -26,6 +28,7 @@ import {
 import { normalSampler, randomClipParams } from '../src/models/clip-vision/params.js';
 import { ClipVisionRunner } from '../src/models/clip-vision/runner.js';
 import { missingSystemDependency, systemCommand } from '../src/util/system-deps.js';
+import { type MatmulPeak, measureMatmulPeak } from './peak.js';
 import { peakRssMiB, writeResult } from './util.js';
 
 interface Case {
@@ -50,7 +53,6 @@ const CASES: Case[] = [
   { name: 'vit_l_14', config: CLIP_VIT_L_14, batch: 4, repeats: 2, rounds: 1 },
 ];
 const self = fileURLToPath(import.meta.url);
-const torchScript = join(self, '..', 'torch', 'clip_forward.py');
 
 /** Worker: loads the folder, times the forward, writes pooler_output raw f32, prints one JSON line. */
 async function worker(dir: string, threads: number, repeats: number, weights: 'inputs' | 'initializers') {
@@ -118,51 +120,66 @@ function best(results: SideResult[]): SideResult {
   return results.reduce((a, b) => (b.ms_per_batch < a.ms_per_batch ? b : a));
 }
 
-function withGflops(r: SideResult, flopsPerImage: number) {
-  return { ...r, gflop_per_s: (r.images_per_s * flopsPerImage) / 1e9 };
-}
+/** The PyTorch peers: the plain one (bench/torch/clip_forward.py) and the one written for speed. */
+const PEERS = {
+  torch_plain: join(self, '..', 'torch', 'clip_forward.py'),
+  torch_fast: join(self, '..', 'torch', 'clip_forward_fast.py'),
+} as const;
+type Peer = keyof typeof PEERS;
 
-async function benchCase(c: Case, threads: number, modes: string[], python: string | undefined) {
+async function benchCase(
+  c: Case,
+  threads: number,
+  modes: string[],
+  python: string | undefined,
+  peak: MatmulPeak,
+) {
   const rounds = Number(process.env.WEMOE_BENCH_ROUNDS ?? c.rounds);
   const dir = mkdtempSync(join(tmpdir(), `wemoe-bench-${c.name}-`));
   try {
     prepare(c, dir);
     const ours = new Map<string, SideResult[]>(modes.map((m) => [m, []]));
-    const torch: SideResult[] = [];
-    const torchArgs = [torchScript, '--model', join(dir, 'model'), '--input', join(dir, 'x.safetensors')];
-    torchArgs.push(
-      '--threads',
-      String(threads),
-      '--repeats',
-      String(c.repeats),
-      '--pooler-out',
-      join(dir, 'pooler-torch.f32'),
+    const peers = new Map<Peer, SideResult[]>(
+      python ? (Object.keys(PEERS) as Peer[]).map((p) => [p, []]) : [],
     );
+    const peerArgs = (peer: Peer) => [
+      PEERS[peer],
+      ...['--model', join(dir, 'model'), '--input', join(dir, 'x.safetensors')],
+      ...['--threads', String(threads), '--repeats', String(c.repeats)],
+      ...['--pooler-out', join(dir, `pooler-${peer}.f32`)],
+    ];
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
         const args = ['--import', 'tsx', self, '--worker', dir, String(threads), String(c.repeats), mode];
         ours.get(mode)!.push(runJson(process.execPath, args));
       }
-      if (python) torch.push(runJson(python, torchArgs, { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }));
+      for (const [peer, runs] of peers)
+        runs.push(runJson(python!, peerArgs(peer), { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }));
     }
     const flops = clipForwardFlops(c.config);
+    const withRates = (r: SideResult) => {
+      const gflops = (r.images_per_s * flops) / 1e9;
+      return { ...r, gflop_per_s: gflops, fraction_of_peak: gflops / peak.peak_gflop_per_s };
+    };
     const result: Record<string, unknown> = { batch: c.batch, gflop_per_image: flops / 1e9, threads };
-    for (const [mode, runs] of ours) result[`wemoe_${mode}`] = withGflops(best(runs), flops);
-    if (python) {
-      const peer = withGflops(best(torch), flops);
-      result.torch = peer;
-      const reference = readF32(join(dir, 'pooler-torch.f32'));
-      for (const [mode, runs] of ours) {
-        const mine = best(runs);
-        result[`ratio_vs_torch_${mode}`] = mine.images_per_s / peer.images_per_s;
-        result[`rss_vs_torch_${mode}`] = mine.peak_rss_mib / peer.peak_rss_mib;
-        result[`cpu_time_ratio_torch_over_${mode}`] = peer.cpu_ms_per_batch / mine.cpu_ms_per_batch;
-        result[`pooler_max_abs_diff_${mode}`] = maxAbsDiff(
-          readF32(join(dir, `pooler-${mode}.f32`)),
-          reference,
+    for (const [mode, runs] of ours) result[`wemoe_${mode}`] = withRates(best(runs));
+    for (const [peer, runs] of peers) result[peer] = withRates(best(runs));
+    for (const [mode, runs] of ours) {
+      const mine = best(runs);
+      const pooler = readF32(join(dir, `pooler-${mode}.f32`));
+      for (const [peer, peerRuns] of peers) {
+        const theirs = best(peerRuns);
+        result[`ratio_${mode}_vs_${peer}`] = mine.images_per_s / theirs.images_per_s;
+        result[`rss_${mode}_vs_${peer}`] = mine.peak_rss_mib / theirs.peak_rss_mib;
+        result[`pooler_max_abs_diff_${mode}_vs_${peer}`] = maxAbsDiff(
+          pooler,
+          readF32(join(dir, `pooler-${peer}.f32`)),
         );
       }
     }
+    if (peers.size === 2)
+      result.fast_over_plain_peer =
+        best(peers.get('torch_fast')!).images_per_s / best(peers.get('torch_plain')!).images_per_s;
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -176,9 +193,11 @@ async function main() {
   // The Python with torch: WEMOE_TORCH_PYTHON, Debian's /usr/bin/python3, or python3 on PATH.
   const python = systemCommand('pytorch');
   if (!python) console.log(`clip bench: timing wemoe alone; ${missingSystemDependency('pytorch')}`);
-  const results: Record<string, unknown> = { load_average_before: loadavg() };
+  const peak = await measureMatmulPeak(threads, python);
+  console.log('matmul peak', JSON.stringify(peak));
+  const results: Record<string, unknown> = { load_average_before: loadavg(), matmul_peak: peak };
   for (const c of CASES.filter((k) => !wanted || wanted.includes(k.name))) {
-    results[c.name] = await benchCase(c, threads, modes, python);
+    results[c.name] = await benchCase(c, threads, modes, python, peak);
     console.log(c.name, JSON.stringify(results[c.name]));
   }
   results.load_average_after = loadavg();

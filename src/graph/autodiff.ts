@@ -1,6 +1,6 @@
 /** Reverse-mode autodiff over the IR: gradients are ordinary IR values in the same graph. */
 import { WemoeError } from '../errors.js';
-import type { Node, Value } from './graph.js';
+import { Node, type Value } from './graph.js';
 import { opDef } from './ops/registry.js';
 import { sameShape, shapeText } from './shape.js';
 import { isFloat, type Shape } from './types.js';
@@ -15,21 +15,39 @@ export function grad(loss: Value, wrt: readonly Value[]): Value[] {
   const needed = valuesOnPaths(loss, wrt);
   const grads = new Map<Value, Value>([[loss, loss.graph.scalar(1, loss.dtype)]]);
   const ordered = [...needed].sort((a, b) => b.id - a.id);
+  const recomputed = new Map<Value, Value>();
   for (const value of ordered) {
     const g = grads.get(value);
     const node = value.node;
     if (!g || !node) continue;
-    backpropagate(node, g, needed, grads);
+    backpropagate(node, g, needed, grads, recomputed);
   }
   return wrt.map((w) => grads.get(w) ?? w.graph.scalar(0, w.dtype).expand(w.shape));
 }
 
-/** Applies the node's rule and accumulates, unbroadcast, into the inputs that need a gradient. */
-function backpropagate(node: Node, g: Value, needed: ReadonlySet<Value>, grads: Map<Value, Value>): void {
+/**
+ * Applies the node's rule and accumulates, unbroadcast, into the inputs that need a gradient. The rule
+ * sees recomputed copies of the inputs marked recomputeInBackward.
+ */
+function backpropagate(
+  node: Node,
+  g: Value,
+  needed: ReadonlySet<Value>,
+  grads: Map<Value, Value>,
+  recomputed: Map<Value, Value>,
+): void {
   const rule = opDef(node.op).grad;
   if (!rule)
     throw new WemoeError(`grad: op ${node.op} has no gradient rule (it lies between the loss and an input)`);
-  const inputGrads = rule(g, node);
+  const ruleNode = node.inputs.some((x) => x.recomputeInBackward)
+    ? new Node(
+        node.op,
+        node.inputs.map((x) => recompute(x, recomputed)),
+        node.attrs,
+        node.output,
+      )
+    : node;
+  const inputGrads = rule(g, ruleNode);
   node.inputs.forEach((input, i) => {
     const gi = inputGrads[i];
     if (!gi || !needed.has(input) || !isFloat(input.dtype)) return;
@@ -37,6 +55,20 @@ function backpropagate(node: Node, g: Value, needed: ReadonlySet<Value>, grads: 
     const prev = grads.get(input);
     grads.set(input, prev ? prev.add(shaped) : shaped);
   });
+}
+
+/** A copy of `v` built anew from its inputs when it is marked recomputeInBackward (one copy per value). */
+function recompute(v: Value, recomputed: Map<Value, Value>): Value {
+  const node = v.node;
+  if (!v.recomputeInBackward || !node) return v;
+  let copy = recomputed.get(v);
+  if (!copy) {
+    const inputs = node.inputs.map((x) => recompute(x, recomputed));
+    copy = v.graph.op(node.op, inputs, node.attrs);
+    v.graph.hasRecomputedValues = true;
+    recomputed.set(v, copy);
+  }
+  return copy;
 }
 
 /** Sums a gradient in a broadcast shape back to the input's shape (the one place broadcasting is undone). */

@@ -23,6 +23,12 @@ export class Node implements NodeLike<Value> {
 export class Value {
   /** Set by the graph right after construction for node outputs. */
   source: ValueSource;
+  /**
+   * Where a gradient rule needs this value, autodiff recomputes it from its inputs (recursively through
+   * marked inputs) instead of keeping the forward's copy alive until the backward: for values that are
+   * large but cheap to rebuild, such as WEMoE's per-sample merged weights.
+   */
+  recomputeInBackward = false;
 
   constructor(
     readonly graph: Graph,
@@ -161,6 +167,11 @@ export class Graph {
   private readonly values: Value[] = [];
   private readonly names = new Set<string>();
   private readonly scalars = new Map<string, Value>();
+  /**
+   * Set by autodiff when it recomputed a value for the backward: the runtime then keeps ONNX Runtime's
+   * common-subexpression elimination from merging the copy back into the forward's.
+   */
+  hasRecomputedValues = false;
 
   /** A run-time input fed on every run (symbolic dims such as 'batch' allowed). */
   input(name: string, dtype: GraphDType, shape: Shape): Value {

@@ -81,20 +81,32 @@ export function compile(
       ...options,
       externalLayout: 'per-tensor' as const,
     };
-    compiled = openSession(emitModel(outputs, emitOptions), options);
+    const emitted = emitModel(outputs, emitOptions);
+    compiled = openSession(emitted, options, { keepRecomputed: graph.hasRecomputedValues });
     perGraph.set(key, compiled);
     compiled.catch(() => perGraph.delete(key));
   }
   return compiled;
 }
 
-async function openSession(model: EmittedModel, options: CompileOptions): Promise<CompiledGraph> {
+async function openSession(
+  model: EmittedModel,
+  options: CompileOptions,
+  { keepRecomputed }: { readonly keepRecomputed: boolean },
+): Promise<CompiledGraph> {
   // External constants go to ORT straight from their typed arrays: no temporary files, no concatenation.
   const externalData = model.external.map(({ tensor, location }) => ({
     path: location,
     data: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
   }));
   const opts = { ...sessionOptions(options), ...(externalData.length > 0 ? { externalData } : {}) };
+  // Values recomputed for the backward are copies of forward values by construction: ORT's
+  // common-subexpression elimination would merge them back and keep the forward's alive again.
+  if (keepRecomputed)
+    opts.extra = {
+      ...opts.extra,
+      optimization: { disable_specified_optimizers: 'CommonSubexpressionElimination' },
+    };
   const compiled = new CompiledGraph(
     await createSession(model.bytes, opts),
     model.inputs,

@@ -56,8 +56,14 @@ function mergedPart(moe: MoeModule, prefix: string, part: string, weights: Value
   // One constant per part holds all T task vectors; the checkpoint stores them as task_vectors.{t}.*.
   const stacked = graph.constant(flat, `${prefix}task_vectors.stacked.${part}`); // [T, |θ|]
   const isBias = base.shape.length === 1;
-  const delta = weights.matmul(stacked).reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
-  return graph.constant(base, `${prefix}base_model.${part}`).add(delta); // [B, 1, out] or [B, out, in]
+  const product = weights.matmul(stacked); // [B, |θ|]
+  const delta = product.reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
+  const merged = graph.constant(base, `${prefix}base_model.${part}`).add(delta); // [B, 1, out] or [B, out, in]
+  // B copies of the module's weights per block would otherwise stay alive from the forward to the
+  // backward (the projection's input gradient needs them); rebuilding them there costs one [B, T] × [T, |θ|]
+  // GEMM, about 2T/N of the projection's own work (N tokens).
+  for (const v of [product, delta, merged]) v.recomputeInBackward = true;
+  return merged;
 }
 
 /**
