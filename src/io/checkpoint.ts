@@ -2,6 +2,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { readJsonObject, writeJsonAtomic } from './json-file.js';
 import { checkRegularFile } from './regular-file.js';
 import { openSafetensors } from './safetensors-reader.js';
@@ -90,4 +91,24 @@ export function createCheckpointWriter(
     },
     abort: () => file.abort(),
   };
+}
+
+/**
+ * Writes a model's weights in `entries` order, each tensor asked of `tensorOf` when its turn comes (so a
+ * dtype conversion holds one tensor at a time); on failure the partial files are removed.
+ */
+export function writeCheckpoint(
+  dir: string,
+  entries: readonly TensorEntry[],
+  tensorOf: (name: string) => Tensor,
+  options: CheckpointWriterOptions = {},
+): void {
+  const sink = createCheckpointWriter(dir, entries, options);
+  try {
+    for (const { name } of entries) sink.write(name, tensorOf(name));
+    sink.finish();
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
 }

@@ -2,7 +2,7 @@
  * A full Hugging Face CLIPModel folder (vision and text towers, visual_projection, text_projection,
  * logit_scale, config.json with vision_config and text_config), as transformers' CLIPModel saves it.
  */
-import { createCheckpointWriter, writeConfig } from '../io/checkpoint.js';
+import { writeCheckpoint, writeConfig } from '../io/checkpoint.js';
 import { convertTensor } from '../tensor/convert.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ClipTextConfig } from './clip-text/config.js';
@@ -71,12 +71,5 @@ export function saveClipModel(
   checkParamShapes(shapes, new Map([...params].map(([n, t]) => [n, t.shape])), dir);
   writeConfig(dir, clipModelConfigJson(configs.vision, configs.text));
   const entries = [...shapes].map(([name, shape]) => ({ name, dtype, shape }));
-  const sink = createCheckpointWriter(dir, entries);
-  try {
-    for (const { name } of entries) sink.write(name, convertTensor(params.get(name)!, dtype));
-    sink.finish();
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
+  writeCheckpoint(dir, entries, (name) => convertTensor(params.get(name)!, dtype));
 }

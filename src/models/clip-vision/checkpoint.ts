@@ -2,7 +2,7 @@
  * A CLIP vision model as a Hugging Face folder (config.json + model.safetensors): load with every key
  * and shape checked, save so that transformers' CLIPVisionModel loads it.
  */
-import { createCheckpointWriter, openCheckpoint, writeConfig } from '../../io/checkpoint.js';
+import { openCheckpoint, writeCheckpoint, writeConfig } from '../../io/checkpoint.js';
 import { clipVisionView } from '../../io/clip-keys.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import { convertTensor } from '../../tensor/convert.js';
@@ -78,12 +78,7 @@ export function saveClipVision(
   checkParamShapes(shapes, new Map([...params].map(([n, t]) => [n, t.shape])), dir);
   writeConfig(dir, clipVisionConfigJson(config));
   const entries = [...shapes].map(([name, shape]) => ({ name, dtype, shape }));
-  const sink = createCheckpointWriter(dir, entries, { maxShardBytes: options.maxShardBytes });
-  try {
-    for (const { name } of entries) sink.write(name, convertTensor(params.get(name)!, dtype));
-    sink.finish();
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
+  writeCheckpoint(dir, entries, (name) => convertTensor(params.get(name)!, dtype), {
+    maxShardBytes: options.maxShardBytes,
+  });
 }

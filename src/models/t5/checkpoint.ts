@@ -2,7 +2,7 @@
  * A T5 model as a Hugging Face folder (config.json + model.safetensors or shards, F32/F16/BF16): load
  * with every key and shape checked, save so that transformers' T5ForConditionalGeneration loads it.
  */
-import { createCheckpointWriter, openCheckpoint, writeConfig } from '../../io/checkpoint.js';
+import { openCheckpoint, writeCheckpoint, writeConfig } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import { convertTensor } from '../../tensor/convert.js';
 import { readT5Config, type T5Config, t5ConfigJson } from './config.js';
@@ -69,12 +69,7 @@ export function saveT5(dir: string, model: T5Model, options: SaveT5Options = {})
   checkT5Shapes(shapes, new Map([...model.params].map(([n, t]) => [n, t.shape])), dir);
   writeConfig(dir, t5ConfigJson(model.config));
   const entries = [...shapes].map(([name, shape]) => ({ name, dtype, shape }));
-  const sink = createCheckpointWriter(dir, entries, { maxShardBytes: options.maxShardBytes });
-  try {
-    for (const { name } of entries) sink.write(name, convertTensor(model.params.get(name)!, dtype));
-    sink.finish();
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
+  writeCheckpoint(dir, entries, (name) => convertTensor(model.params.get(name)!, dtype), {
+    maxShardBytes: options.maxShardBytes,
+  });
 }

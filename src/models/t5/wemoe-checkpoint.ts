@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { WemoeError } from '../../errors.js';
 import {
   CONFIG_FILE,
-  createCheckpointWriter,
   openCheckpoint,
   readConfig,
+  writeCheckpoint,
   writeConfig,
 } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
@@ -57,17 +57,11 @@ function storedTensors(model: T5WemoeModel): [string, Tensor][] {
 export function saveT5Wemoe(dir: string, model: T5WemoeModel, maxShardBytes?: number): void {
   const tensors = storedTensors(model);
   const entries = tensors.map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape }));
-  const sink = createCheckpointWriter(dir, entries, {
+  const byName = new Map(tensors);
+  writeCheckpoint(dir, entries, (name) => byName.get(name)!, {
     maxShardBytes,
     metadata: { wemoe: 'weight-ensembling-moe' },
   });
-  try {
-    for (const [name, tensor] of tensors) sink.write(name, tensor);
-    sink.finish();
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
   const wemoe = {
     experts: model.experts,
     router_depth: model.routerDepth,

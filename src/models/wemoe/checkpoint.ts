@@ -5,7 +5,7 @@
  * vectors (`mlp.task_vectors.{t}.*`) and the router (`mlp.gate.*`).
  */
 import { WemoeError } from '../../errors.js';
-import { createCheckpointWriter, openCheckpoint, readConfig, writeConfig } from '../../io/checkpoint.js';
+import { openCheckpoint, readConfig, writeCheckpoint, writeConfig } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
 import { numel, shapeString, type Tensor } from '../../tensor/tensor.js';
 import { clipVisionConfigJson, parseClipVisionConfig } from '../clip-vision/config.js';
@@ -60,17 +60,11 @@ function storedTensors(model: WemoeModel): [string, Tensor][] {
 export function saveWemoe(dir: string, model: WemoeModel, maxShardBytes?: number): void {
   const tensors = storedTensors(model);
   const entries = tensors.map(([name, t]) => ({ name, dtype: 'F32' as const, shape: t.shape }));
-  const sink = createCheckpointWriter(dir, entries, {
+  const byName = new Map(tensors);
+  writeCheckpoint(dir, entries, (name) => byName.get(name)!, {
     maxShardBytes,
     metadata: { wemoe: 'weight-ensembling-moe' },
   });
-  try {
-    for (const [name, tensor] of tensors) sink.write(name, tensor);
-    sink.finish();
-  } catch (error) {
-    sink.abort();
-    throw error;
-  }
   writeConfig(dir, { ...clipVisionConfigJson(model.clip), wemoe: wemoeConfigJson(model.wemoe) });
 }
 
