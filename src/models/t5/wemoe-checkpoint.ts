@@ -15,7 +15,8 @@ import {
   writeConfig,
 } from '../../io/checkpoint.js';
 import type { TensorSource } from '../../io/tensor-source.js';
-import { numel, shapeString, type Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readChecked, readModulePart } from '../wemoe/checkpoint.js';
 import type { MoeModule } from '../wemoe/model.js';
 import { gateShapes } from '../wemoe/names.js';
 import { parseT5Config, t5ConfigJson } from './config.js';
@@ -73,16 +74,6 @@ export function saveT5Wemoe(dir: string, model: T5WemoeModel, maxShardBytes?: nu
   writeConfig(dir, { ...t5ConfigJson(model.t5), wemoe });
 }
 
-function readChecked(source: TensorSource, name: string, shape: readonly number[]): Tensor {
-  if (!source.has(name)) throw new WemoeError(`${source.path}: missing tensor ${name} of the WEMoE T5 model`);
-  const stored = source.info(name).shape;
-  if (shapeString(stored) !== shapeString(shape))
-    throw new WemoeError(
-      `${source.path}: tensor ${name} has shape ${shapeString(stored)}, expected ${shapeString(shape)}`,
-    );
-  return { dtype: 'F32', shape: [...shape], data: source.readF32(name) };
-}
-
 /** The module at `prefix`: its pre-trained parts and the experts' task vectors stacked [T, ...]. */
 function readModule(
   source: TensorSource,
@@ -96,12 +87,9 @@ function readModule(
   for (const [name, shape] of shapes) {
     if (!name.startsWith(prefix)) continue;
     const part = name.slice(prefix.length);
-    base.set(part, readChecked(source, `${prefix}base_model.${part}`, shape));
-    const n = numel(shape);
-    const data = new Float32Array(n * experts);
-    for (let k = 0; k < experts; k++)
-      data.set(readChecked(source, `${prefix}task_vectors.${k}.${part}`, shape).data as Float32Array, k * n);
-    taskVectors.set(part, { dtype: 'F32', shape: [experts, ...shape], data });
+    const read = readModulePart(source, prefix, part, shape, experts);
+    base.set(part, read.base);
+    taskVectors.set(part, read.taskVectors);
   }
   return { layer: block, module: 'mlp', base, taskVectors };
 }

@@ -68,7 +68,8 @@ export function saveWemoe(dir: string, model: WemoeModel, maxShardBytes?: number
   writeConfig(dir, { ...clipVisionConfigJson(model.clip), wemoe: wemoeConfigJson(model.wemoe) });
 }
 
-function readChecked(source: TensorSource, name: string, shape: readonly number[]): Tensor {
+/** Tensor `name` as F32, after checking that it is there with `shape`. */
+export function readChecked(source: TensorSource, name: string, shape: readonly number[]): Tensor {
   if (!source.has(name)) throw new WemoeError(`${source.path}: missing tensor ${name} of the WEMoE model`);
   const stored = source.info(name).shape;
   if (stored.length !== shape.length || stored.some((d, i) => d !== shape[i]))
@@ -76,6 +77,25 @@ function readChecked(source: TensorSource, name: string, shape: readonly number[
       `${source.path}: tensor ${name} has shape ${shapeString(stored)}, expected ${shapeString(shape)}`,
     );
   return { dtype: 'F32', shape: [...shape], data: source.readF32(name) };
+}
+
+/**
+ * One part of an upscaled module stored under `prefix` (FusionBench's names): its pre-trained tensor
+ * (`base_model.<part>`) and the experts' task vectors (`task_vectors.<t>.<part>`) stacked [T, ...shape].
+ */
+export function readModulePart(
+  source: TensorSource,
+  prefix: string,
+  part: string,
+  shape: readonly number[],
+  experts: number,
+): { base: Tensor; taskVectors: Tensor } {
+  const base = readChecked(source, `${prefix}base_model.${part}`, shape);
+  const n = numel(shape);
+  const data = new Float32Array(n * experts);
+  for (let t = 0; t < experts; t++)
+    data.set(readChecked(source, `${prefix}task_vectors.${t}.${part}`, shape).data as Float32Array, t * n);
+  return { base, taskVectors: { dtype: 'F32', shape: [experts, ...shape], data } };
 }
 
 function readModule(
@@ -88,16 +108,10 @@ function readModule(
   const base = new Map<string, Tensor>();
   const taskVectors = new Map<string, Tensor>();
   for (const part of MODULE_PARTS[module]) {
-    const shape = shapes.get(`${modulePrefix(layer, module)}${part}`)!;
-    base.set(part, readChecked(source, baseName(layer, module, part), shape));
-    const n = numel(shape);
-    const data = new Float32Array(n * experts);
-    for (let t = 0; t < experts; t++)
-      data.set(
-        readChecked(source, taskVectorName(layer, module, t, part), shape).data as Float32Array,
-        t * n,
-      );
-    taskVectors.set(part, { dtype: 'F32', shape: [experts, ...shape], data });
+    const prefix = modulePrefix(layer, module);
+    const read = readModulePart(source, prefix, part, shapes.get(`${prefix}${part}`)!, experts);
+    base.set(part, read.base);
+    taskVectors.set(part, read.taskVectors);
   }
   return { layer, module, base, taskVectors };
 }
