@@ -8,30 +8,18 @@ import { evaluateTextTask } from '../../src/eval/text-task.js';
 import { openSafetensors } from '../../src/io/safetensors-reader.js';
 import { saveSafetensors } from '../../src/io/safetensors-writer.js';
 import { saveT5 } from '../../src/models/t5/checkpoint.js';
-import { parseT5Config } from '../../src/models/t5/config.js';
 import { randomT5Params } from '../../src/models/t5/params.js';
 import { T5Runner } from '../../src/models/t5/runner.js';
 import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { referenceGreedy } from '../models/t5/reference.js';
+import { tinyGatedT5 } from '../models/t5/tiny.js';
 import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-cli-t5-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: TINY_VOCAB.length,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 1,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: TINY_VOCAB.length });
 const params = randomT5Params(config, 9);
 const model = join(dir, 'flan');
 saveT5(model, { config, params });

@@ -4,31 +4,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTextRows } from '../../src/data/text-rows.js';
 import { evaluateTextTask } from '../../src/eval/text-task.js';
-import { parseT5Config } from '../../src/models/t5/config.js';
 import { glueTask, type TextTask } from '../../src/models/t5/glue.js';
 import { randomT5Params } from '../../src/models/t5/params.js';
 import { T5Runner } from '../../src/models/t5/runner.js';
 import { classifyByScoring, generateAnswers } from '../../src/models/t5/text-to-text.js';
 import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
+import { tinyGatedT5 } from '../models/t5/tiny.js';
 import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-text-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeTinyTokenizer(dir);
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: TINY_VOCAB.length,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 1,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: TINY_VOCAB.length });
 const TASK: TextTask = {
   template: 'the {sentence}',
   labels: ['yes', 'no'],

@@ -12,12 +12,12 @@ import { textTaskOf } from '../../src/eval/text-eval.js';
 import { evaluateTextTask } from '../../src/eval/text-task.js';
 import { runMerge } from '../../src/methods/run-merge.js';
 import { loadT5, saveT5 } from '../../src/models/t5/checkpoint.js';
-import { parseT5Config } from '../../src/models/t5/config.js';
 import { formatPrompt, GLUE_MAX_NEW_TOKENS } from '../../src/models/t5/glue.js';
 import { randomT5Params, type T5Params } from '../../src/models/t5/params.js';
 import { T5Runner } from '../../src/models/t5/runner.js';
 import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
 import { referenceDecoder, referenceEncoder, referenceGreedy } from '../models/t5/reference.js';
+import { tinyGatedT5 } from '../models/t5/tiny.js';
 import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.js';
 
 // Three tiny T5 experts around a tiny pre-trained T5, merged by every static method and evaluated on
@@ -25,19 +25,7 @@ import { TINY_VOCAB, writeTinyTokenizer } from '../models/tokenizers/t5-fixture.
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-t5-merge-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: TINY_VOCAB.length,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 1,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: TINY_VOCAB.length });
 const pre = randomT5Params(config, 9);
 const TASKS = ['a', 'b', 'c'];
 

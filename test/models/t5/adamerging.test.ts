@@ -3,40 +3,17 @@ import { createRandom } from '../../../src/data/random.js';
 import { Graph, grad } from '../../../src/graph/index.js';
 import { mergedParamLookup, mergedParams } from '../../../src/models/adamerging/model.js';
 import { createT5AdaMerging } from '../../../src/models/t5/adamerging.js';
-import { parseT5Config } from '../../../src/models/t5/config.js';
 import { firstStepLogits, t5Entropy } from '../../../src/models/t5/objective.js';
-import { randomT5Params, type T5Params } from '../../../src/models/t5/params.js';
+import { randomT5Params } from '../../../src/models/t5/params.js';
 import { positionBuckets } from '../../../src/models/t5/position-bucket.js';
 import { T5Runner } from '../../../src/models/t5/runner.js';
 import { compile } from '../../../src/runtime/index.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
+import { perturbedExperts, tinyGatedT5 } from './tiny.js';
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: 20,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 1,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: 20 });
 const pretrained = randomT5Params(config, 6);
-const experts = new Map(
-  ['cola', 'sst2'].map((task, k) => {
-    const random = createRandom(70 + k);
-    const params: T5Params = new Map();
-    for (const [name, t] of pretrained)
-      params.set(name, {
-        ...t,
-        data: Float32Array.from(t.data as Float32Array, (v) => v + 0.1 * random.normal()),
-      });
-    return [task, params];
-  }),
-);
+const experts = perturbedExperts(pretrained, ['cola', 'sst2'], { seed: 70, scale: 0.1 });
 const IDS = [
   [3, 7, 1, 0],
   [9, 2, 5, 1],

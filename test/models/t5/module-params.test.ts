@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../../../src/graph/index.js';
-import { parseT5Config } from '../../../src/models/t5/config.js';
 import { type T5ParamLookup, t5Decoder, t5Encoder } from '../../../src/models/t5/model.js';
 import { randomT5Params } from '../../../src/models/t5/params.js';
 import { positionBuckets } from '../../../src/models/t5/position-bucket.js';
 import { compile } from '../../../src/runtime/index.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { referenceEncoder } from './reference.js';
+import { tinyGatedT5 } from './tiny.js';
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: 30,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 2,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: 30, num_layers: 2 });
 const params = randomT5Params(config, 13);
 const WO = 'encoder.block.0.layer.1.DenseReluDense.wo.weight';
 const IDS = [

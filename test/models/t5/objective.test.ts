@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../../src/data/random.js';
 import { Graph, grad, type Value } from '../../../src/graph/index.js';
-import { parseT5Config } from '../../../src/models/t5/config.js';
 import type { T5ParamLookup } from '../../../src/models/t5/model.js';
 import { firstStepLogits, type T5EntropyKind, t5Entropy } from '../../../src/models/t5/objective.js';
 import { randomT5Params } from '../../../src/models/t5/params.js';
@@ -9,20 +8,9 @@ import { positionBuckets } from '../../../src/models/t5/position-bucket.js';
 import { compile } from '../../../src/runtime/index.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { referenceDecoder, referenceEncoder } from './reference.js';
+import { tinyGatedT5 } from './tiny.js';
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: 20,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 2,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: 20, num_layers: 2 });
 const params = randomT5Params(config, 17);
 const TRAINED = [
   'encoder.block.1.layer.1.DenseReluDense.wo.weight',

@@ -7,29 +7,16 @@ import { openSafetensors } from '../../../src/io/safetensors-reader.js';
 import { saveSafetensors } from '../../../src/io/safetensors-writer.js';
 import { forwardFile } from '../../../src/models/forward-file.js';
 import { saveT5 } from '../../../src/models/t5/checkpoint.js';
-import { parseT5Config } from '../../../src/models/t5/config.js';
 import { randomT5Params, type T5Params } from '../../../src/models/t5/params.js';
 import { upscaleT5ToWemoe } from '../../../src/models/t5/wemoe.js';
 import { loadT5Wemoe, saveT5Wemoe } from '../../../src/models/t5/wemoe-checkpoint.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
+import { tinyGatedT5 } from './tiny.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wemoe-t5-wemoe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = parseT5Config({
-  model_type: 't5',
-  vocab_size: 24,
-  d_model: 8,
-  d_kv: 4,
-  d_ff: 12,
-  num_layers: 2,
-  num_decoder_layers: 1,
-  num_heads: 2,
-  relative_attention_num_buckets: 8,
-  relative_attention_max_distance: 12,
-  feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false,
-});
+const config = tinyGatedT5({ vocab_size: 24, num_layers: 2, num_decoder_layers: 1 });
 const pretrained = randomT5Params(config, 2);
 const experts = new Map(
   ['mrpc', 'qqp'].map((task, k) => {
