@@ -7,65 +7,15 @@
  * reused, so steady reading allocates nothing; a read the ring has no room for gets a fresh buffer,
  * handed over.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { ByteRing, type RingSlot } from './byte-ring.js';
+import { startWorker } from './workers/start-worker.js';
 
 export interface ByteRange {
   readonly path: string;
   readonly offset: number;
   readonly length: number;
 }
-
-/**
- * Plain CommonJS run by the worker: reads each requested range into the ring at `at` (replying ok), or,
- * when `at` is −1, into a fresh buffer that it hands over. A null message is the last: the worker closes
- * its files and its port, and so ends.
- */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { closeSync, openSync, readSync } = require('node:fs');
-const { port, signal, ring } = workerData;
-const arrivals = new Int32Array(signal);
-const fds = new Map();
-function readRange(path, offset, bytes) {
-  let fd = fds.get(path);
-  if (fd === undefined) {
-    fd = openSync(path, 'r');
-    fds.set(path, fd);
-  }
-  for (let done = 0; done < bytes.length; ) {
-    const n = readSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done), offset + done);
-    if (n === 0) throw new Error('unexpected end of file');
-    done += n;
-  }
-}
-function reply(ticket, path, offset, length, at) {
-  if (at >= 0) {
-    readRange(path, offset, new Uint8Array(ring, at, length));
-    port.postMessage({ ticket, ok: true });
-    return;
-  }
-  const buffer = new ArrayBuffer(length);
-  readRange(path, offset, new Uint8Array(buffer));
-  port.postMessage({ ticket, ok: true, buffer }, [buffer]);
-}
-port.on('message', (reads) => {
-  if (reads === null) {
-    for (const fd of fds.values()) closeSync(fd);
-    port.close();
-    return;
-  }
-  for (const { ticket, path, offset, length, at } of reads) {
-    try {
-      reply(ticket, path, offset, length, at);
-    } catch {
-      port.postMessage({ ticket, ok: false });
-    }
-    Atomics.add(arrivals, 0, 1);
-    Atomics.notify(arrivals, 0);
-  }
-});
-`;
 
 /** Longest single wait before looking at the port again (a guard against a missed wake-up). */
 const WAIT_SLICE_MS = 20;
@@ -111,8 +61,7 @@ export class BackgroundReader {
     this.ring = options.ringBytes ? new ByteRing(options.ringBytes) : null;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    this.worker = startWorker('read-worker', {
       workerData: { port: port2, signal: this.arrivals.buffer, ring: this.ring?.buffer ?? null },
       transferList: [port2],
     });

@@ -6,35 +6,10 @@
  * order. A failed write is reported by the next `write` or by `drain` as the usual WemoeError naming the
  * file.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { WemoeError } from '../errors.js';
 import { ByteRing, type RingSlot } from './byte-ring.js';
-
-/** Plain CommonJS run by the worker: writes each ring range at its file position, replying the errno code or null. */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { writeSync } = require('node:fs');
-const { port, signal, ring, fd } = workerData;
-const done = new Int32Array(signal);
-port.on('message', ({ ticket, at, length, position }) => {
-  if (ticket < 0) {
-    port.close();
-    return;
-  }
-  let code = null;
-  try {
-    const bytes = new Uint8Array(ring, at, length);
-    for (let written = 0; written < length; ) {
-      written += writeSync(fd, bytes, written, length - written, position + written);
-    }
-  } catch (error) {
-    code = (error && error.code) || String(error && error.message);
-  }
-  port.postMessage({ ticket, code });
-  Atomics.add(done, 0, 1);
-  Atomics.notify(done, 0);
-});
-`;
+import { startWorker } from './workers/start-worker.js';
 
 /** Bytes of shared memory the writes in flight may take. */
 const DEFAULT_RING_BYTES = 32 * 1024 * 1024;
@@ -72,8 +47,7 @@ export class BackgroundWriter {
     this.ring = new ByteRing(ringBytes);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    this.worker = startWorker('write-worker', {
       workerData: { port: port2, signal: this.done.buffer, ring: this.ring.buffer, fd },
       transferList: [port2],
     });
