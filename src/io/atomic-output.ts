@@ -7,7 +7,18 @@
  * staging folder of OUT is a leftover. A folder is replaced only when it holds the marker file wemoe
  * writes into each output, never because of a file name a user's folder may also hold.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { fsError, withFsError } from './fs-error.js';
@@ -165,14 +176,40 @@ export function openAtomicOutput(output: string, options: AtomicOutputOptions = 
   };
 }
 
+/** Flushes one file, or one folder's entries (not the files in it), to the disk. */
+function syncToDisk(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes every file under `folder`, then the folders' entries. */
+function syncTree(folder: string): void {
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) syncTree(path);
+    else syncToDisk(path);
+  }
+  syncToDisk(folder);
+}
+
 function swapIn(staging: string, output: string, options: AtomicOutputOptions): void {
   const step = options.afterStep ?? (() => {});
-  withFsError(join(staging, OUTPUT_MARKER), 'write the output marker', () =>
-    writeFileSync(join(staging, OUTPUT_MARKER), 'written by wemoe; marks this folder as replaceable\n'),
-  );
+  // The files reach the disk before the marker says the folder is whole, and the marker before the
+  // renames: after a power loss a marked folder is never one with empty files.
+  withFsError(staging, 'flush the output to the disk', () => syncTree(staging));
+  withFsError(join(staging, OUTPUT_MARKER), 'write the output marker', () => {
+    writeFileSync(join(staging, OUTPUT_MARKER), 'written by wemoe; marks this folder as replaceable\n');
+    syncToDisk(join(staging, OUTPUT_MARKER));
+    syncToDisk(staging);
+  });
   step('marked');
   if (!existsSync(output)) {
     withFsError(output, 'move the finished output into place', () => renameSync(staging, output));
+    withFsError(dirname(output), 'flush the folder to the disk', () => syncToDisk(dirname(output)));
     step('new-moved-in');
     return;
   }
@@ -186,6 +223,7 @@ function swapIn(staging: string, output: string, options: AtomicOutputOptions): 
     withFsError(output, 'put the previous output back', () => renameSync(old, output));
     throw fsError(error, output, 'move the finished output into place');
   }
+  withFsError(dirname(output), 'flush the folder to the disk', () => syncToDisk(dirname(output)));
   step('new-moved-in');
   withFsError(old, 'remove the previous output', () => rmSync(old, { recursive: true, force: true }));
 }
