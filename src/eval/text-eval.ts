@@ -5,22 +5,76 @@
  * scoring). The metric (accuracy, or Spearman's ρ for a task without labels such as STS-B) fills the
  * score's accuracy field, and the report names each task's metric; text tasks measure no loss (0).
  */
+
+import type { TextRow } from '../data/text-rows.js';
+import type { TextTask } from '../models/t5/glue.js';
 import { T5Runner } from '../models/t5/runner.js';
 import { readTaskRows, type TextTaskSpec, textTaskOf } from '../models/t5/task-spec.js';
 import { T5Tokenizer } from '../models/tokenizers/t5.js';
-import type { ModelInfo, TaskScore } from './report-types.js';
+import type { ModelInfo, TaskMetric, TaskScore } from './report-types.js';
 import { evaluateTextTask } from './text-task.js';
 
-export interface TextEvalOutcome {
+/** A config's text task ready to score: its spec, how it is posed, its rows. */
+export interface PosedTextTask {
+  readonly name: string;
+  readonly spec: TextTaskSpec;
+  readonly task: TextTask;
+  readonly rows: readonly TextRow[];
+}
+
+/** The scores of one model on text tasks, for a report. */
+export interface TextScores {
   readonly perTask: Record<string, TaskScore>;
-  readonly metrics: Record<string, 'accuracy' | 'spearman'>;
-  readonly info: ModelInfo;
+  readonly metrics: Record<string, TaskMetric>;
   /** Spearman tasks whose answers (or labels) were all equal: ρ undefined (scipy's NaN), scored 0. */
   readonly undefinedRho: readonly string[];
+}
+
+export interface TextEvalOutcome extends TextScores {
+  readonly info: ModelInfo;
   readonly loadSeconds: number;
   readonly runSeconds: number;
 }
 
+/** Reads each task's rows (the first `limit`), posed by its template or GLUE task; `where` names the config. */
+export async function readTextTasks(
+  tasks: Readonly<Record<string, TextTaskSpec>>,
+  options: { readonly limit?: number; readonly where: string },
+): Promise<PosedTextTask[]> {
+  const posed = [];
+  for (const [name, spec] of Object.entries(tasks)) {
+    const task = textTaskOf(name, spec, options.where);
+    const rows = await readTaskRows(spec, task);
+    posed.push({ name, spec, task, rows: options.limit === undefined ? rows : rows.slice(0, options.limit) });
+  }
+  return posed;
+}
+
+/** Scores a model (a runner over a folder or a model in memory) on posed text tasks. */
+export async function scoreTextTasks(
+  runner: T5Runner,
+  tokenizer: T5Tokenizer,
+  tasks: readonly PosedTextTask[],
+  options: { readonly batchSize: number },
+): Promise<TextScores> {
+  const perTask: Record<string, TaskScore> = {};
+  const metrics: Record<string, TaskMetric> = {};
+  const undefinedRho: string[] = [];
+  for (const { name, spec, task, rows } of tasks) {
+    const result = await evaluateTextTask(runner, tokenizer, task, rows, {
+      mode: spec.mode,
+      labelColumn: spec.label_column,
+      batchSize: options.batchSize,
+    });
+    if (Number.isNaN(result.value)) undefinedRho.push(name);
+    // A report holds finite numbers: an undefined ρ counts as no correlation.
+    perTask[name] = { accuracy: Number.isNaN(result.value) ? 0 : result.value, loss: 0 };
+    metrics[name] = result.metric;
+  }
+  return { perTask, metrics, undefinedRho };
+}
+
+/** Loads the folder `model` (plain or WEMoE T5, with its tokenizer.json) and scores it on `tasks`. */
 export async function evaluateTextTasks(
   model: string,
   tasks: Readonly<Record<string, TextTaskSpec>>,
@@ -32,34 +86,14 @@ export async function evaluateTextTasks(
   },
 ): Promise<TextEvalOutcome> {
   const began = performance.now();
-  const posed = [];
-  for (const [name, spec] of Object.entries(tasks)) {
-    const task = textTaskOf(name, spec, options.where);
-    const rows = await readTaskRows(spec, task);
-    posed.push({ name, spec, task, rows: options.limit === undefined ? rows : rows.slice(0, options.limit) });
-  }
+  const posed = await readTextTasks(tasks, options);
   const runner = T5Runner.load(model, { threads: options.threads });
   try {
     const tokenizer = T5Tokenizer.load(model, { padTokenId: runner.config.padTokenId });
     const loadSeconds = (performance.now() - began) / 1000;
-    const perTask: Record<string, TaskScore> = {};
-    const metrics: Record<string, 'accuracy' | 'spearman'> = {};
-    const undefinedRho: string[] = [];
-    for (const { name, spec, task, rows } of posed) {
-      const result = await evaluateTextTask(runner, tokenizer, task, rows, {
-        mode: spec.mode,
-        labelColumn: spec.label_column,
-        batchSize: options.batchSize,
-      });
-      if (Number.isNaN(result.value)) undefinedRho.push(name);
-      // A report holds finite numbers: an undefined ρ counts as no correlation.
-      perTask[name] = { accuracy: Number.isNaN(result.value) ? 0 : result.value, loss: 0 };
-      metrics[name] = result.metric;
-    }
+    const scores = await scoreTextTasks(runner, tokenizer, posed, options);
     return {
-      perTask,
-      metrics,
-      undefinedRho,
+      ...scores,
       info: { trainable_params: runner.paramCounts.trainable, all_params: runner.paramCounts.all },
       loadSeconds,
       runSeconds: (performance.now() - began) / 1000 - loadSeconds,
