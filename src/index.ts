@@ -10,6 +10,8 @@ export { adaptT5AdaMerging, adaptT5Wemoe, tokenTask } from './adapt/t5.js';
 export type {
   AdaptationRun,
   AdaptedModel,
+  ClipTestTimeInputs,
+  T5TestTimeInputs,
   TestTimeInputs,
   TestTimeMethod,
 } from './adapt/test-time-method.js';
@@ -37,9 +39,16 @@ export { type DemoSuite, loadBuiltinSuite } from './demo/suite.js';
 export { WemoeError } from './errors.js';
 // Evaluation and reports
 export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/evaluate.js';
-export type { MethodResult, RunReport } from './eval/report-types.js';
+export type { MethodResult, RunReport, TaskMetric } from './eval/report-types.js';
 export { type EvalConfig, type EvalOutcome, type RunEvalOptions, runEval } from './eval/run-eval.js';
 export { spearman } from './eval/spearman.js';
+export {
+  evaluateTextTasks,
+  type PosedTextTask,
+  readTextTasks,
+  scoreTextTasks,
+  type TextScores,
+} from './eval/text-eval.js';
 export { evaluateTextTask, type TextEvalResult } from './eval/text-task.js';
 export { type ReportPaths, readReport, writeReports } from './eval/write-reports.js';
 // Export: standalone ONNX models (transformers.js layout) and the web page
@@ -93,6 +102,11 @@ export { getMethod, type MergeMethod, methodNames, parseMethodParams } from './m
 export { type MergeConfig, mergeConfigToYaml, OUTPUT_DTYPES } from './methods/resolved-config.js';
 export { type MergeReport, type MergeResult, type RunMergeOptions, runMerge } from './methods/run-merge.js';
 export { type MethodOutcome, runMethod } from './methods/run-method.js';
+export {
+  loadT5TestTimeInputs,
+  type T5TaskPrompts,
+  t5TestTimeInputs,
+} from './methods/t5-test-time-inputs.js';
 // Models
 export { clipModelConfigJson, saveClipModel } from './models/clip-model.js';
 export { type ClipTextModel, loadClipText } from './models/clip-text/checkpoint.js';
@@ -105,6 +119,7 @@ export { clipVisionForward } from './models/clip-vision/model.js';
 export { type ClipParams, clipParamCount } from './models/clip-vision/params.js';
 export { type ForwardFileOptions, forwardFile } from './models/forward-file.js';
 export { type Heads, loadHeads, saveHeads, type TaskHead } from './models/heads.js';
+export { type MergedModel, saveMergedModel, type T5MergedModel } from './models/merged-model.js';
 export { loadSuiteModels, type SuiteModels } from './models/suite-models.js';
 export { createT5AdaMerging, type T5AdaMerging } from './models/t5/adamerging.js';
 export { loadT5, saveT5, type T5Model } from './models/t5/checkpoint.js';
@@ -113,10 +128,16 @@ export { generateTexts } from './models/t5/generate-texts.js';
 export { formatPrompt, GLUE_TASKS, glueTask, parseScore, type TextTask } from './models/t5/glue.js';
 export { t5Decoder, t5Encoder } from './models/t5/model.js';
 export { randomT5Params, type T5Params, t5ParamCount } from './models/t5/params.js';
-export { T5Runner } from './models/t5/runner.js';
+export { T5Runner, type T5RunnerModel } from './models/t5/runner.js';
+export { readTaskRows, type TextTaskSpec, textTaskOf } from './models/t5/task-spec.js';
 export { classifyByScoring, generateAnswers, labelLogProbs } from './models/t5/text-to-text.js';
-export { type T5WemoeModel, t5WemoeForward, upscaleT5ToWemoe } from './models/t5/wemoe.js';
-export { loadT5Wemoe, saveT5Wemoe } from './models/t5/wemoe-checkpoint.js';
+export {
+  type T5WemoeModel,
+  t5WemoeForward,
+  t5WemoeParamCounts,
+  upscaleT5ToWemoe,
+} from './models/t5/wemoe.js';
+export { isT5WemoeFolder, loadT5Wemoe, saveT5Wemoe } from './models/t5/wemoe-checkpoint.js';
 export { type ClipTokenizer, loadClipTokenizer, padIds } from './models/tokenizers/clip.js';
 export { T5Tokenizer } from './models/tokenizers/t5.js';
 export { saveVisionModel, type VisionModel } from './models/vision-model.js';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  type AdaMergingMerge,
   type AdaMergingModel,
   createAdaMerging,
   mergeCoefficients,
@@ -13,10 +14,19 @@ import {
 } from '../models/adamerging/model.js';
 import { clipVisionForward } from '../models/clip-vision/model.js';
 import type { Heads } from '../models/heads.js';
+import { createT5AdaMerging } from '../models/t5/adamerging.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { entropyObjective } from '../tta/objective.js';
+import { adaptT5AdaMerging } from './t5.js';
 import type { TestTimeMethod } from './test-time-method.js';
-import { ttaOptions, ttaParamsShape } from './tta-params.js';
+import {
+  refuseT5Only,
+  t5ObjectiveOptions,
+  t5ObjectiveShape,
+  ttaOptions,
+  ttaParamsShape,
+} from './tta-params.js';
+import { unitProjection } from './unit-projection.js';
 
 export const COEFFICIENTS_FILE = 'adamerging_coefficients.json';
 
@@ -35,6 +45,7 @@ const params = z.strictObject({
   lr: z.number().nonnegative().default(1e-3),
   clamp: z.enum(CLAMP_MODES).default('merge'),
   ...ttaParamsShape,
+  ...t5ObjectiveShape,
 });
 
 export type AdaMergingParams = z.infer<typeof params>;
@@ -60,12 +71,7 @@ export async function adaptAdaMerging(
     heads,
     [c, s, s],
   );
-  const lam = model.lambdas.data as Float32Array;
-  if (projectToUnit) {
-    objective.afterStep = () => {
-      for (let i = 0; i < lam.length; i++) lam[i] = Math.min(1, Math.max(0, lam[i]));
-    };
-  }
+  if (projectToUnit) objective.afterStep = unitProjection(model.lambdas);
   try {
     return await runTta(tasks, objective, options);
   } finally {
@@ -74,7 +80,7 @@ export async function adaptAdaMerging(
 }
 
 /** The coefficients that enter the merge as JSON: per parameter tensor (layer-wise) or shared (task-wise). */
-export function coefficientsJson(model: AdaMergingModel): Record<string, unknown> {
+export function coefficientsJson(model: AdaMergingMerge): Record<string, unknown> {
   const t = model.tasks.length;
   const lam = Array.from(mergeCoefficients(model));
   const rows = Array.from({ length: lam.length / t }, (_, r) => lam.slice(r * t, (r + 1) * t));
@@ -93,21 +99,40 @@ export const adamergingMethod: TestTimeMethod<AdaMergingParams> = {
   description: 'θ = θ0 + Σ λt τt with λ learned at test time (task-wise or layer-wise)',
   params,
   async adapt(p, inputs, run) {
-    const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, {
-      granularity: p.granularity,
-      init: p.init,
-      clampInMerge: p.clamp === 'merge',
-    });
-    const tta = await adaptAdaMerging(model, inputs.heads, inputs.tasks, {
+    const options = { granularity: p.granularity, init: p.init, clampInMerge: p.clamp === 'merge' };
+    const loop = {
       ...ttaOptions(p, inputs.seed, run, `adamerging (${p.granularity})`),
       projectToUnit: p.clamp === 'parameter',
-    });
+    };
+    if (inputs.kind === 't5') {
+      const model = createT5AdaMerging(inputs.t5, inputs.pretrained, inputs.experts, options);
+      const tta = await adaptT5AdaMerging(model, inputs.tasks, {
+        ...loop,
+        ...t5ObjectiveOptions(p, inputs.labelTokens),
+      });
+      return {
+        model: { kind: 't5', model: { config: model.t5, params: mergedParams(model) } },
+        ...adaptedCounts(model),
+        tta,
+        files: { [COEFFICIENTS_FILE]: coefficientsJson(model) },
+      };
+    }
+    refuseT5Only(p, 'adamerging');
+    const model = createAdaMerging(inputs.clip, inputs.pretrained, inputs.experts, options);
+    const tta = await adaptAdaMerging(model, inputs.heads, inputs.tasks, loop);
     return {
       model: { kind: 'clip', config: model.clip, params: mergedParams(model) },
-      trainableParams: model.lambdas.data.length,
-      allParams: [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0),
+      ...adaptedCounts(model),
       tta,
       files: { [COEFFICIENTS_FILE]: coefficientsJson(model) },
     };
   },
 };
+
+/** Trained: the λ; all: the merged model's parameters. */
+function adaptedCounts(model: AdaMergingMerge) {
+  return {
+    trainableParams: model.lambdas.data.length,
+    allParams: [...model.pretrained.values()].reduce((n, x) => n + x.data.length, 0),
+  };
+}

@@ -12,6 +12,7 @@ import type { CompileOptions } from '../runtime/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { type T5ObjectiveOptions, t5EntropyObjective } from '../tta/t5-objective.js';
+import { unitProjection } from './unit-projection.js';
 
 /** A task's tokenized prompts as loop data: a batch is input_ids I64 [B, S] right-padded with `padId`. */
 export function tokenTask(name: string, rows: readonly (readonly number[])[], padId = 0): TtaTask {
@@ -29,11 +30,11 @@ export function tokenTask(name: string, rows: readonly (readonly number[])[], pa
   };
 }
 
-/** Trains `model`'s routers in place. */
+/** Trains `model`'s routers in place; `lrScale` multiplies the lr of the routers it names. */
 export async function adaptT5Wemoe(
   model: T5WemoeModel,
   tasks: readonly TtaTask[],
-  options: TtaOptions & T5ObjectiveOptions,
+  { lrScale, ...options }: TtaOptions & T5ObjectiveOptions & { readonly lrScale?: Record<string, number> },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
   const objective = await t5EntropyObjective(
@@ -48,17 +49,23 @@ export async function adaptT5Wemoe(
     compileOptions,
   );
   try {
-    return await runTta(tasks, objective, options);
+    return await runTta(tasks, { ...objective, lrScale }, options);
   } finally {
     await objective.dispose();
   }
 }
 
-/** Trains `model`'s λ ([1, T] task-wise or [P, T] layer-wise) in place. */
+/**
+ * Trains `model`'s λ ([1, T] task-wise or [P, T] layer-wise) in place; with `projectToUnit`, every λ is
+ * projected onto [0, 1] after each step.
+ */
 export async function adaptT5AdaMerging(
   model: T5AdaMerging,
   tasks: readonly TtaTask[],
-  options: TtaOptions & T5ObjectiveOptions,
+  {
+    projectToUnit = false,
+    ...options
+  }: TtaOptions & T5ObjectiveOptions & { readonly projectToUnit?: boolean },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
   const objective = await t5EntropyObjective(
@@ -73,6 +80,7 @@ export async function adaptT5AdaMerging(
     options,
     compileOptions,
   );
+  if (projectToUnit) objective.afterStep = unitProjection(model.lambdas);
   try {
     return await runTta(tasks, objective, options);
   } finally {

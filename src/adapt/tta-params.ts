@@ -1,6 +1,12 @@
-/** Parameters shared by the test-time methods (the tta/ loop's settings), as a zod shape, and their TtaOptions. */
+/**
+ * Parameters shared by the test-time methods (the tta/ loop's settings, the T5 objective), as zod shapes,
+ * and the options they give.
+ */
 import { z } from 'zod';
+import { WemoeError } from '../errors.js';
+import type { T5EntropyKind } from '../models/t5/objective.js';
 import type { TtaOptions } from '../tta/loop.js';
+import type { T5ObjectiveOptions } from '../tta/t5-objective.js';
 import type { AdaptationRun } from './test-time-method.js';
 
 export const ttaParamsShape = {
@@ -46,4 +52,29 @@ export function ttaOptions(
     label: run.label ?? label,
     log: run.log,
   };
+}
+
+/** The T5 test-time objective's setting (models/t5/objective.ts), absent for CLIP merges. */
+export const t5ObjectiveShape = {
+  /** `batch-mean` (FusionBench's, the default), `per-sample`, or `labels` (over the label words' first tokens). */
+  objective: z.enum(['batch-mean', 'per-sample', 'labels']).optional(),
+};
+
+/** The T5 objective's options from the parameters and the tasks' label tokens. */
+export function t5ObjectiveOptions(
+  p: { readonly objective?: T5EntropyKind },
+  labelTokens: Readonly<Record<string, readonly number[]>>,
+): T5ObjectiveOptions {
+  return { kind: p.objective ?? 'batch-mean', labelTokens };
+}
+
+/** A CLIP merge given a T5-only parameter: one line naming it. */
+export function refuseT5Only(
+  p: Readonly<Record<string, unknown>>,
+  method: string,
+  keys = ['objective'],
+): void {
+  const given = keys.find((key) => p[key] !== undefined);
+  if (given !== undefined)
+    throw new WemoeError(`${method}: parameters.${given} applies to T5 models; this merge is of CLIP models`);
 }

@@ -5,15 +5,24 @@
  * minimisation on unlabeled data.
  */
 import { z } from 'zod';
+import { WemoeError } from '../errors.js';
 import type { Heads } from '../models/heads.js';
+import { type T5WemoeModel, t5WemoeParamCounts, upscaleT5ToWemoe } from '../models/t5/wemoe.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
 import { UPSCALABLE_MODULES } from '../models/wemoe/names.js';
 import type { CompileOptions } from '../runtime/options.js';
 import { runTta, type TtaOptions, type TtaResult, type TtaTask } from '../tta/loop.js';
 import { type DisposableObjective, entropyObjective } from '../tta/objective.js';
-import type { TestTimeMethod } from './test-time-method.js';
-import { ttaOptions, ttaParamsShape } from './tta-params.js';
+import { adaptT5Wemoe } from './t5.js';
+import type { AdaptationRun, AdaptedModel, T5TestTimeInputs, TestTimeMethod } from './test-time-method.js';
+import {
+  refuseT5Only,
+  t5ObjectiveOptions,
+  t5ObjectiveShape,
+  ttaOptions,
+  ttaParamsShape,
+} from './tta-params.js';
 
 /** Hidden size of the routers the paper's learning rate was chosen for (ViT-B/32). */
 export const PAPER_ROUTER_WIDTH = 768;
@@ -25,12 +34,15 @@ export const PAPER_ROUTER_WIDTH = 768;
  * lr by 768 / d (the μP rule for Adam, Yang et al. 2021) gives them the paper's reach; biases (fan-in 1)
  * and depth-0 routers keep lr.
  */
-export function routerLrScale(model: WemoeModel, referenceWidth: number | null): Record<string, number> {
+export function routerLrScale(
+  model: WemoeModel | T5WemoeModel,
+  referenceWidth: number | null,
+): Record<string, number> {
   const scale: Record<string, number> = {};
   if (referenceWidth === null) return scale;
+  const width = 'clip' in model ? model.clip.hiddenSize : model.t5.dModel;
   for (const [name, tensor] of model.routers) {
-    if (tensor.shape.length === 2)
-      scale[name] = routerWeightLrMultiplier(model.clip.hiddenSize, referenceWidth);
+    if (tensor.shape.length === 2) scale[name] = routerWeightLrMultiplier(width, referenceWidth);
   }
   return scale;
 }
@@ -55,7 +67,10 @@ const params = z.strictObject({
   upscaled_layers: z.union([z.literal('all'), z.array(z.number().int().nonnegative())]).default('all'),
   /** The modules of those blocks that become mixtures: ['mlp'] (the paper), or with 'self_attn' too (its ablation). */
   upscaled_modules: z.array(z.enum(UPSCALABLE_MODULES)).min(1).default(['mlp']),
+  /** T5: average the encoder routers over padded positions too (FusionBench's); default false. */
+  routing_includes_padding: z.boolean().optional(),
   ...ttaParamsShape,
+  ...t5ObjectiveShape,
 });
 
 export type WemoeParams = z.infer<typeof params>;
@@ -109,6 +124,8 @@ export const wemoeMethod: TestTimeMethod<WemoeParams> = {
     'task arithmetic + per-input mixtures of task vectors in every MLP, routers trained at test time',
   params,
   async adapt(p, inputs, run) {
+    if (inputs.kind === 't5') return adaptOnT5(p, inputs, run);
+    refuseT5Only(p, 'wemoe', ['objective', 'routing_includes_padding']);
     const model = upscaleToWemoe(inputs.clip, inputs.pretrained, inputs.experts, {
       routerDepth: p.router_depth,
       initLambda: p.init_lambda,
@@ -130,3 +147,34 @@ export const wemoeMethod: TestTimeMethod<WemoeParams> = {
     };
   },
 };
+
+/** FusionBench's Flan-T5 construction: every block's feed-forward module a mixture, routers adapted. */
+async function adaptOnT5(
+  p: WemoeParams,
+  inputs: T5TestTimeInputs,
+  run: AdaptationRun,
+): Promise<AdaptedModel> {
+  if (p.upscaled_layers !== 'all' || p.upscaled_modules.join() !== 'mlp')
+    throw new WemoeError(
+      'wemoe: on T5 the feed-forward module of every block is upscaled; expected parameters.upscaled_layers all and upscaled_modules [mlp]',
+    );
+  const model = upscaleT5ToWemoe(inputs.t5, inputs.pretrained, inputs.experts, {
+    routerDepth: p.router_depth,
+    initLambda: p.init_lambda,
+    batchReduce: p.batch_reduce,
+    routingIncludesPadding: p.routing_includes_padding ?? false,
+    seed: inputs.seed,
+  });
+  const tta = await adaptT5Wemoe(model, inputs.tasks, {
+    ...ttaOptions(p, inputs.seed, run, 'wemoe'),
+    ...t5ObjectiveOptions(p, inputs.labelTokens),
+    lrScale: routerLrScale(model, p.lr_reference_width),
+  });
+  const counts = t5WemoeParamCounts(model);
+  return {
+    model: { kind: 't5-wemoe', model },
+    trainableParams: counts.trainable,
+    allParams: counts.all,
+    tta,
+  };
+}

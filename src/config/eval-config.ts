@@ -18,22 +18,12 @@ import { WemoeError } from '../errors.js';
 import type { EvalConfig } from '../eval/run-eval.js';
 import { issueMessage } from '../methods/registry.js';
 import { isT5Folder } from '../models/t5/forward-file.js';
-import { GLUE_TASKS } from '../models/t5/glue.js';
-import { checkUnseenTasks, parseMergeConfig } from './merge-config.js';
+import { withGlueSplits } from './glue-splits.js';
+import { checkUnseenTasks, parseMergeConfig, taskSchema } from './merge-config.js';
 import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
 
 export type { EvalConfig };
-
-const taskSchema = z.looseObject({
-  data: z.string(),
-  split: z.string().default('test'),
-  // Text tasks of a T5 model.
-  template: z.string().optional(),
-  labels: z.array(z.string()).nonempty().optional(),
-  label_column: z.string().optional(),
-  mode: z.enum(['generate', 'score']).optional(),
-});
 
 const evalKeys = {
   batch_size: z.number().int().positive().default(128),
@@ -108,21 +98,13 @@ export function parseEvalConfig(
   const t5 = isT5Folder(model);
   if (c.heads === undefined && !t5)
     throw new WemoeError(`${where}: heads: a CLIP model needs the tasks' heads file`);
-  // A GLUE task of a T5 model reads its labelled split by default (GLUE's test labels are hidden).
-  const rawTasks = doc.tasks as Record<string, Record<string, unknown>>;
-  const splitOf = (task: string, split: string) =>
-    t5 && rawTasks[task].split === undefined && Object.hasOwn(GLUE_TASKS, task)
-      ? GLUE_TASKS[task].split
-      : split;
+  const tasks = t5 ? withGlueSplits(c.tasks, doc.tasks) : c.tasks;
   return {
     ...c,
     model,
     heads: c.heads === undefined ? undefined : at(c.heads),
     tasks: Object.fromEntries(
-      Object.entries(c.tasks).map(([t, s]) => [
-        t,
-        { ...s, split: splitOf(t, s.split), data: dataPath(s.data, at) },
-      ]),
+      Object.entries(tasks).map(([t, s]) => [t, { ...s, data: dataPath(s.data, at) }]),
     ),
     output: c.output === undefined ? undefined : at(c.output),
     source: options.source,

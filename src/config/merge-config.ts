@@ -10,16 +10,24 @@ import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import { getMethod, issueMessage, methodNames, parseMethodParams } from '../methods/registry.js';
 import { type MergeConfig, OUTPUT_DTYPES } from '../methods/resolved-config.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
 import { parseByteSize } from '../util/byte-size.js';
+import { withGlueSplits } from './glue-splits.js';
 import { applyOverrides } from './overrides.js';
 import { readYamlFile } from './yaml-file.js';
 
 export type { MergeConfig };
 
-const taskSchema = z.looseObject({
+/** A task of a merge or eval config: its data, and for a T5 model's text task how it is posed. */
+export const taskSchema = z.looseObject({
   /** A dataset folder or file (see data/). */
   data: z.string(),
   split: z.string().default('test'),
+  // Text tasks of a T5 model (models/t5/task-spec.ts).
+  template: z.string().optional(),
+  labels: z.array(z.string()).nonempty().optional(),
+  label_column: z.string().optional(),
+  mode: z.enum(['generate', 'score']).optional(),
 });
 
 const schema = z.strictObject({
@@ -33,7 +41,11 @@ const schema = z.strictObject({
       .record(z.string(), z.string())
       .refine((e) => Object.keys(e).length > 0, 'expected at least one expert'),
   }),
-  /** Per task: its data; needed by test-time methods and by evaluation. Extra keys are kept for them. */
+  /**
+   * Per task: its data; needed by test-time methods and by evaluation. Extra keys are kept for them (a T5
+   * model's text tasks: template, labels, label_column, mode). A GLUE task of a T5 model reads GLUE's
+   * labelled split when none is named.
+   */
   tasks: z.record(z.string(), taskSchema).optional(),
   /** Tasks evaluated but not merged (their data and heads only; no expert): generalization to unseen tasks. */
   unseen_tasks: z.array(z.string()).optional(),
@@ -100,7 +112,12 @@ export function parseMergeConfig(raw: unknown, options: ParseConfigOptions = {})
     string,
     unknown
   >;
-  return resolvePaths({ ...config, parameters, source: options.source }, options.baseDir ?? process.cwd());
+  const resolved = resolvePaths(
+    { ...config, parameters, source: options.source },
+    options.baseDir ?? process.cwd(),
+  );
+  if (!resolved.tasks || !isT5Folder(resolved.models.pretrained)) return resolved;
+  return { ...resolved, tasks: withGlueSplits(resolved.tasks, doc.tasks) };
 }
 
 /** Each unseen task has its data under `tasks` and no expert (it must not enter the merge). */

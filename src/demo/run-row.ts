@@ -1,5 +1,5 @@
 /** Runs one demo row on the suite: merge (and adapt) through the method registry's entry, then evaluate. */
-import type { TestTimeInputs } from '../adapt/test-time-method.js';
+import type { ClipTestTimeInputs } from '../adapt/test-time-method.js';
 import type { LabeledImages } from '../data/task-data.js';
 import { type Evaluation, evaluateModel } from '../eval/evaluate.js';
 import type { MethodResult, ModelInfo, TtaSummary } from '../eval/report-types.js';
@@ -126,7 +126,7 @@ async function runReference(row: ReferenceRow, ctx: DemoContext): Promise<Method
 }
 
 /** The suite as the methods' inputs: models, heads and each task's test images (unlabeled for adaptation). */
-function methodInputs(ctx: DemoContext): TestTimeInputs {
+function methodInputs(ctx: DemoContext): ClipTestTimeInputs {
   const { config, pretrained, experts, heads, tasks } = ctx.suite;
   return {
     clip: config,

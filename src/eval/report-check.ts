@@ -25,12 +25,34 @@ function checkFinite(where: string, value: unknown): void {
     fail(where, `is ${value}, expected a finite number`);
 }
 
-function checkScore(where: string, score: TaskScore | undefined): void {
+/** The lowest score a task (or an average) may have: Spearman's ρ may be negative. */
+type Lowest = 0 | -1;
+
+function checkScore(where: string, score: TaskScore | undefined, lowest: Lowest = 0): void {
   if (score === undefined) fail(where, 'is missing');
   checkFinite(`${where}.accuracy`, score.accuracy);
-  if (score.accuracy < 0 || score.accuracy > 1)
-    fail(`${where}.accuracy`, `is ${score.accuracy}, expected [0, 1]`);
+  if (score.accuracy < lowest || score.accuracy > 1)
+    fail(`${where}.accuracy`, `is ${score.accuracy}, expected [${lowest}, 1]`);
   checkFinite(`${where}.loss`, score.loss);
+}
+
+/** Per task, and for averages ('*'), the lowest score allowed by the run's metrics. */
+type Floors = (task: string) => Lowest;
+
+function floorsOf(report: RunReport): Floors {
+  const metrics = report.task_metrics;
+  const anyRho = report.tasks.some((t) => metrics?.[t] === 'spearman');
+  return (task) => (task === '*' ? (anyRho ? -1 : 0) : metrics?.[task] === 'spearman' ? -1 : 0);
+}
+
+/** task_metrics names every task of the main table and no other. */
+function checkMetrics(report: RunReport): void {
+  const metrics = report.task_metrics;
+  if (metrics === undefined) return;
+  for (const task of report.tasks)
+    if (metrics[task] === undefined) fail(`task_metrics`, `has no metric for task "${task}"`);
+  for (const task of Object.keys(metrics))
+    if (!report.tasks.includes(task)) fail(`task_metrics.${task}`, 'names no task of tasks');
 }
 
 function checkUnique(where: string, names: string[]): void {
@@ -42,8 +64,13 @@ function checkUnique(where: string, names: string[]): void {
   }
 }
 
-function checkPerTask(where: string, perTask: Record<string, TaskScore>, tasks: string[]): void {
-  for (const task of tasks) checkScore(`${where}.per_task.${task}`, perTask[task]);
+function checkPerTask(
+  where: string,
+  perTask: Record<string, TaskScore>,
+  tasks: string[],
+  floors: Floors,
+): void {
+  for (const task of tasks) checkScore(`${where}.per_task.${task}`, perTask[task], floors(task));
 }
 
 function checkRouting(where: string, routing: RoutingSummary): void {
@@ -76,9 +103,9 @@ function checkRouting(where: string, routing: RoutingSummary): void {
   });
 }
 
-function checkMethod(where: string, result: MethodResult, tasks: string[]): void {
-  checkPerTask(where, result.per_task, tasks);
-  checkScore(`${where}.average`, result.average);
+function checkMethod(where: string, result: MethodResult, tasks: string[], floors: Floors): void {
+  checkPerTask(where, result.per_task, tasks, floors);
+  checkScore(`${where}.average`, result.average, floors('*'));
   for (const [key, value] of Object.entries(result.model_info))
     checkFinite(`${where}.model_info.${key}`, value);
   for (const [key, value] of Object.entries(result.timing)) checkFinite(`${where}.timing.${key}`, value);
@@ -90,7 +117,7 @@ function checkMethod(where: string, result: MethodResult, tasks: string[]): void
   if (result.attention_routing) checkRouting(`${where}.attention_routing`, result.attention_routing);
 }
 
-function checkGeneralization(experiment: GeneralizationExperiment): void {
+function checkGeneralization(experiment: GeneralizationExperiment, floors: Floors): void {
   const tasks = [...experiment.seen, ...experiment.unseen];
   checkUnique('experiments.generalization tasks', tasks);
   checkUnique(
@@ -99,13 +126,13 @@ function checkGeneralization(experiment: GeneralizationExperiment): void {
   );
   experiment.methods.forEach((result, i) => {
     const where = `experiments.generalization.methods[${i}] "${result.method}"`;
-    checkPerTask(where, result.per_task, tasks);
-    checkScore(`${where}.seen_average`, result.seen_average);
-    checkScore(`${where}.unseen_average`, result.unseen_average);
+    checkPerTask(where, result.per_task, tasks, floors);
+    checkScore(`${where}.seen_average`, result.seen_average, floors('*'));
+    checkScore(`${where}.unseen_average`, result.unseen_average, floors('*'));
   });
 }
 
-function checkRobustness(experiment: RobustnessExperiment): void {
+function checkRobustness(experiment: RobustnessExperiment, floors: Floors): void {
   checkUnique('experiments.robustness.tasks', experiment.tasks);
   checkUnique(
     'experiments.robustness.methods',
@@ -120,8 +147,8 @@ function checkRobustness(experiment: RobustnessExperiment): void {
       const where = `experiments.robustness condition "${condition.name}" method "${method}"`;
       const result = condition.results[method];
       if (result === undefined) fail(where, 'has no result');
-      checkPerTask(where, result.per_task, experiment.tasks);
-      checkScore(`${where}.average`, result.average);
+      checkPerTask(where, result.per_task, experiment.tasks, floors);
+      checkScore(`${where}.average`, result.average, floors('*'));
     }
   }
 }
@@ -138,10 +165,12 @@ export function checkRunReport(report: RunReport): RunReport {
     'methods',
     report.methods.map((m) => m.method),
   );
+  checkMetrics(report);
+  const floors = floorsOf(report);
   report.methods.forEach((result, i) => {
-    checkMethod(`methods[${i}] "${result.method}"`, result, report.tasks);
+    checkMethod(`methods[${i}] "${result.method}"`, result, report.tasks, floors);
   });
-  if (report.experiments?.generalization) checkGeneralization(report.experiments.generalization);
-  if (report.experiments?.robustness) checkRobustness(report.experiments.robustness);
+  if (report.experiments?.generalization) checkGeneralization(report.experiments.generalization, floors);
+  if (report.experiments?.robustness) checkRobustness(report.experiments.robustness, floors);
   return report;
 }

@@ -10,6 +10,7 @@ import {
   generalizationTable,
   robustnessDetailTable,
   robustnessTable,
+  scoreHeading,
 } from './report-tables.js';
 import type {
   GeneralizationExperiment,
@@ -159,11 +160,11 @@ function generalizationHtml(
     format: (v) => `${v.toFixed(1)}%`,
     height: 260,
   });
-  const text = `Merged on ${experiment.seen.map(label).join(', ')}; unseen: ${experiment.unseen.map(label).join(', ')} (each with its own head). Accuracy (%).`;
+  const text = `Merged on ${experiment.seen.map(label).join(', ')}; unseen: ${experiment.unseen.map(label).join(', ')} (each with its own head). ${scoreHeading(report)}.`;
   return section(
     'Generalization to unseen tasks',
     paragraph(text, 'note'),
-    htmlTable(generalizationTable(experiment, report.task_labels)),
+    htmlTable(generalizationTable(experiment, report.task_labels, report.task_metrics)),
     legendHtml(series),
     chart,
   );

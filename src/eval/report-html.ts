@@ -15,8 +15,10 @@ import {
   accuracyTable,
   changedHyperparametersTable,
   costTable,
+  isTextReport,
   lossTable,
   NO_CHANGED_HYPERPARAMETERS,
+  scoreHeading,
   settingsEntries,
 } from './report-tables.js';
 import type { RunReport } from './report-types.js';
@@ -45,16 +47,19 @@ function accuracySection(report: RunReport, colors: Map<string, string>): string
     color: colors.get(m.method)!,
     values: [...report.tasks.map((t) => m.per_task[t].accuracy * 100), m.average.accuracy * 100],
   }));
+  const text = isTextReport(report);
+  // Spearman's ρ may be negative.
+  const lowest = Math.min(0, ...series.flatMap((s) => s.values));
   const chart = groupedBarChart({
-    title: 'Accuracy per method per task',
+    title: text ? 'Score per method per task' : 'Accuracy per method per task',
     groups,
     series,
-    yLabel: 'accuracy (%)',
-    yDomain: [0, 100],
+    yLabel: text ? 'score (%)' : 'accuracy (%)',
+    yDomain: [lowest, 100],
     format: (v) => `${v.toFixed(1)}%`,
   });
   return section(
-    'Accuracy (%)',
+    scoreHeading(report),
     htmlTable(accuracyTable(report)),
     paragraph(
       'Best merged model per column in bold; the pre-trained model and the individual experts are references.',
@@ -66,6 +71,9 @@ function accuracySection(report: RunReport, colors: Map<string, string>): string
 }
 
 function costSection(report: RunReport): string {
+  // Text tasks measure no loss.
+  if (isTextReport(report))
+    return section('Cost', '<h3>Parameters and time</h3>', htmlTable(costTable(report)));
   return section(
     'Cost and loss',
     '<h3>Parameters and time</h3>',

@@ -1,32 +1,50 @@
 /**
  * report.json. One method is FusionBench's layout (docs/formats.md):
  *   {"method", "<task>": {"accuracy", "loss"}, ..., "average", "model_info", "timing"}
+ * Text tasks as FusionBench's Flan-T5 GLUE task pool writes them: {"accuracy"} or, for a Spearman task
+ * (STS-B), {"spearman_rho"}, no loss (none is measured); the average {"accuracy"} is the tasks' mean.
  * A whole run keeps those objects under "methods" (keyed by method id) and everything the renderers
  * need besides (labels, adaptation curves, routing, experiments) next to them, so that the run can be
  * read back and rendered again:
  *   {"format": "wemoe-report/1", "title", "created", "machine", "settings", "tasks", "task_labels"?,
+ *    "task_metrics"? (text tasks: "accuracy" or "spearman" per task),
  *    "methods": {"<id>": <method object>}, "details": {"<id>": {"label", "reference"?, "hyperparameters"?,
  *    "tta"?, "routing"?}}, "experiments"?, "total_s"?}
  */
 import { WemoeError } from '../errors.js';
 import { checkRunReport } from './report-check.js';
-import { type RunReportJson, runReportJsonSchema, taskScoreSchema } from './report-schema.js';
-import type { MethodResult, RunReport, TaskScore } from './report-types.js';
+import {
+  type RunReportJson,
+  runReportJsonSchema,
+  taskScoreSchema,
+  textScoreSchema,
+} from './report-schema.js';
+import type { MethodResult, RunReport, TaskMetric, TaskScore } from './report-types.js';
 
-/** The FusionBench-compatible object of one method; tasks in the given order (default: per_task's). */
+/** A task's score as FusionBench writes it: image tasks {accuracy, loss}; text tasks their one metric. */
+function scoreJson(score: TaskScore, metric: TaskMetric | undefined): Record<string, number> {
+  if (metric === undefined) return { accuracy: score.accuracy, loss: score.loss };
+  return metric === 'spearman' ? { spearman_rho: score.accuracy } : { accuracy: score.accuracy };
+}
+
+/**
+ * The FusionBench-compatible object of one method; tasks in the given order (default: per_task's); with
+ * `metrics`, the tasks are text tasks.
+ */
 export function methodReportJson(
   result: MethodResult,
   tasks: readonly string[] = Object.keys(result.per_task),
+  metrics?: Readonly<Record<string, TaskMetric>>,
 ): Record<string, unknown> {
   const json: Record<string, unknown> = { method: result.method };
   for (const task of tasks) {
     const score = result.per_task[task];
     if (score === undefined)
       throw new WemoeError(`report: method "${result.method}" has no score for task "${task}"`);
-    json[task] = { accuracy: score.accuracy, loss: score.loss };
+    json[task] = scoreJson(score, metrics && (metrics[task] ?? 'accuracy'));
   }
   const { trainable_params, all_params } = result.model_info;
-  json.average = { accuracy: result.average.accuracy, loss: result.average.loss };
+  json.average = scoreJson(result.average, metrics && 'accuracy');
   json.model_info = {
     trainable_params,
     all_params,
@@ -60,8 +78,13 @@ export function runReportJson(report: RunReport): RunReportJson {
     details: {},
   };
   if (report.task_labels) json.task_labels = report.task_labels;
+  if (report.task_metrics) json.task_metrics = report.task_metrics;
   for (const result of report.methods) {
-    json.methods[result.method] = methodReportJson(result, report.tasks) as RunReportJson['methods'][string];
+    json.methods[result.method] = methodReportJson(
+      result,
+      report.tasks,
+      report.task_metrics,
+    ) as RunReportJson['methods'][string];
     json.details[result.method] = methodDetails(result);
   }
   if (report.experiments) json.experiments = report.experiments;
@@ -69,7 +92,13 @@ export function runReportJson(report: RunReport): RunReportJson {
   return json;
 }
 
-function taskScoreFrom(file: string, where: string, value: unknown): TaskScore {
+function taskScoreFrom(file: string, where: string, value: unknown, metric?: TaskMetric): TaskScore {
+  if (metric !== undefined) {
+    const key = metric === 'spearman' ? 'spearman_rho' : 'accuracy';
+    const parsed = textScoreSchema(key).safeParse(value);
+    if (!parsed.success) throw new WemoeError(`${file}: ${where}: expected {"${key}"}, a number`);
+    return { accuracy: parsed.data[key], loss: 0 };
+  }
   const parsed = taskScoreSchema.safeParse(value);
   if (!parsed.success) throw new WemoeError(`${file}: ${where}: expected {"accuracy", "loss"} numbers`);
   return parsed.data;
@@ -79,14 +108,21 @@ function methodFrom(file: string, json: RunReportJson, id: string): MethodResult
   const object = json.methods[id];
   const details = json.details[id];
   if (details === undefined) throw new WemoeError(`${file}: details has no entry for method "${id}"`);
+  const metrics = json.task_metrics;
   const per_task: Record<string, TaskScore> = {};
-  for (const task of json.tasks) per_task[task] = taskScoreFrom(file, `methods.${id}.${task}`, object[task]);
+  for (const task of json.tasks)
+    per_task[task] = taskScoreFrom(
+      file,
+      `methods.${id}.${task}`,
+      object[task],
+      metrics && (metrics[task] ?? 'accuracy'),
+    );
   const { trainable_params, all_params } = object.model_info;
   const result: MethodResult = {
     method: object.method,
     label: details.label,
     per_task,
-    average: object.average,
+    average: taskScoreFrom(file, `methods.${id}.average`, object.average, metrics && 'accuracy'),
     model_info: { trainable_params, all_params },
     timing: object.timing,
   };
@@ -116,6 +152,7 @@ export function runReportFromJson(value: unknown, file: string): RunReport {
     methods: Object.keys(json.methods).map((id) => methodFrom(file, json, id)),
   };
   if (json.task_labels) report.task_labels = json.task_labels;
+  if (json.task_metrics) report.task_metrics = json.task_metrics;
   if (json.experiments) report.experiments = json.experiments;
   if (json.total_s !== undefined) report.total_s = json.total_s;
   try {

@@ -13,14 +13,21 @@ import {
   costTable,
   findingsTable,
   generalizationTable,
+  isTextReport,
   lossTable,
   NO_CHANGED_HYPERPARAMETERS,
   type ReportTable,
   robustnessDetailTable,
   robustnessTable,
+  scoreHeading,
   settingsEntries,
 } from './report-tables.js';
-import type { GeneralizationExperiment, RobustnessExperiment, RunReport } from './report-types.js';
+import type {
+  GeneralizationExperiment,
+  RobustnessExperiment,
+  RunReport,
+  TaskMetric,
+} from './report-types.js';
 
 /** Markdown inline text: backslashes, pipes and tag openers escaped, line breaks flattened. */
 function inline(text: string): string {
@@ -50,8 +57,9 @@ export function accuracyTableMarkdown(report: RunReport): string {
 export function generalizationTableMarkdown(
   experiment: GeneralizationExperiment,
   labels?: Record<string, string>,
+  metrics?: Record<string, TaskMetric>,
 ): string {
-  return markdownTable(generalizationTable(experiment, labels));
+  return markdownTable(generalizationTable(experiment, labels, metrics));
 }
 
 /** The paper's Table 5: rows = clean + each corruption, columns = methods, average accuracy in %. */
@@ -84,8 +92,8 @@ function experimentSections(report: RunReport): string[] {
     const names = (tasks: string[]) => tasks.map((t) => taskLabel(report.task_labels, t)).join(', ');
     sections.push(
       `## Generalization to unseen tasks\n\nMerged on ${names(generalization.seen)}; unseen: ` +
-        `${names(generalization.unseen)} (each evaluated with its own head). Accuracy (%).\n\n` +
-        generalizationTableMarkdown(generalization, report.task_labels),
+        `${names(generalization.unseen)} (each evaluated with its own head). ${scoreHeading(report)}.\n\n` +
+        generalizationTableMarkdown(generalization, report.task_labels, report.task_metrics),
     );
   }
   if (robustness) {
@@ -115,10 +123,13 @@ export function renderMarkdown(report: RunReport): string {
   checkRunReport(report);
   const sections = [
     headerLines(report),
-    `## Accuracy (%)\n\n${accuracyTableMarkdown(report)}\n\n` +
+    `## ${scoreHeading(report)}\n\n${accuracyTableMarkdown(report)}\n\n` +
       'Best merged model per column in **bold**; the pre-trained model and the individual experts are references.',
     ...paperShapeSection(report),
-    `## Mean test loss (cross-entropy, nats)\n\n${markdownTable(lossTable(report))}`,
+    // Text tasks measure no loss.
+    ...(isTextReport(report)
+      ? []
+      : [`## Mean test loss (cross-entropy, nats)\n\n${markdownTable(lossTable(report))}`]),
     `## Cost\n\n${markdownTable(costTable(report))}`,
     ...experimentSections(report),
     settingsSection(report),

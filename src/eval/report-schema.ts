@@ -20,6 +20,11 @@ const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
 export const taskScoreSchema = z.object({ accuracy: finite, loss: finite }) satisfies z.ZodType<TaskScore>;
 
+/** A text task's score in report.json: its one metric under `key` (accuracy or spearman_rho). */
+export function textScoreSchema<K extends string>(key: K) {
+  return z.object({ [key]: finite } as Record<K, typeof finite>);
+}
+
 const modelInfoSchema = z.object({
   trainable_params: finite,
   all_params: finite,
@@ -99,7 +104,8 @@ const robustnessSchema = z.object({
 /** One method's FusionBench object: task keys are checked against `tasks` after parsing. */
 const methodJsonSchema = z.looseObject({
   method: z.string(),
-  average: taskScoreSchema,
+  /** {accuracy, loss}; text tasks {accuracy} (the loss checked when read). */
+  average: z.object({ accuracy: finite, loss: finite.optional() }),
   model_info: modelInfoSchema,
   timing: timingSchema,
 });
@@ -121,6 +127,7 @@ export const runReportJsonSchema = z.object({
   settings: settingsSchema,
   tasks: z.array(z.string()),
   task_labels: z.record(z.string(), z.string()).optional(),
+  task_metrics: z.record(z.string(), z.enum(['accuracy', 'spearman'])).optional(),
   methods: z.record(z.string(), methodJsonSchema),
   details: z.record(z.string(), detailsSchema),
   experiments: z

@@ -9,6 +9,7 @@ import type {
   RobustnessExperiment,
   RunReport,
   RunSettings,
+  TaskMetric,
 } from './report-types.js';
 
 export interface TableColumn {
@@ -55,16 +56,41 @@ function bestPerColumn(texts: string[][], eligible: boolean[]): TableCell[][] {
   return texts.map((row, r) => row.map((text, c) => ({ text, strong: best[c][r] })));
 }
 
+/** A task's column title: its label, marked (ρ) when its score is Spearman's ρ. */
+function taskColumnTitle(
+  task: string,
+  labels: Record<string, string> | undefined,
+  metrics: Record<string, TaskMetric> | undefined,
+): string {
+  const label = taskLabel(labels, task);
+  return metrics?.[task] === 'spearman' ? `${label} (ρ)` : label;
+}
+
 /** Method, then one numeric column per task of the main table, then Avg. */
 function methodTaskColumns(report: RunReport): TableColumn[] {
   return [
     { title: 'Method' },
-    ...report.tasks.map((t) => numeric(taskLabel(report.task_labels, t))),
+    ...report.tasks.map((t) => numeric(taskColumnTitle(t, report.task_labels, report.task_metrics))),
     numeric('Avg.'),
   ];
 }
 
-/** The paper's Table 2: methods × tasks + Avg., accuracy in %, best merged model per column strong. */
+/** Whether the run scored text tasks (GLUE-style metrics, no loss). */
+export function isTextReport(report: RunReport): boolean {
+  return report.task_metrics !== undefined;
+}
+
+/** The main table's heading: accuracy, or for text tasks the GLUE scores (FusionBench's Flan-T5 table). */
+export function scoreHeading(report: RunReport): string {
+  if (!isTextReport(report)) return 'Accuracy (%)';
+  const rho = report.tasks.some((t) => report.task_metrics?.[t] === 'spearman');
+  return rho ? "GLUE score (%): accuracy; Spearman's ρ × 100 in the (ρ) columns" : 'GLUE score (%): accuracy';
+}
+
+/**
+ * The paper's Table 2 (FusionBench's GLUE table for text tasks): methods × tasks + Avg., scores in %, best
+ * merged model per column strong.
+ */
 export function accuracyTable(report: RunReport): ReportTable {
   const texts = report.methods.map((m) =>
     [...report.tasks.map((t) => m.per_task[t]), m.average].map((s) => percent(s.accuracy)),
@@ -159,6 +185,7 @@ export function findingsTable(report: RunReport): ReportTable | undefined {
 export function generalizationTable(
   experiment: GeneralizationExperiment,
   labels?: Record<string, string>,
+  metrics?: Record<string, TaskMetric>,
 ): ReportTable {
   const tasks = [...experiment.seen, ...experiment.unseen];
   const texts = experiment.methods.map((m) =>
@@ -171,8 +198,8 @@ export function generalizationTable(
   return {
     columns: [
       { title: 'Method' },
-      ...experiment.seen.map((t) => numeric(taskLabel(labels, t))),
-      ...experiment.unseen.map((t) => numeric(`${taskLabel(labels, t)} (unseen)`)),
+      ...experiment.seen.map((t) => numeric(taskColumnTitle(t, labels, metrics))),
+      ...experiment.unseen.map((t) => numeric(`${taskColumnTitle(t, labels, metrics)} (unseen)`)),
       numeric('Seen avg.'),
       numeric('Unseen avg.'),
     ],

@@ -4,11 +4,18 @@
  * times are seconds. Keys of `per_task` records are task names from `RunReport.tasks`.
  */
 
-/** Accuracy and mean cross-entropy of one model on one task (or an average over tasks). */
+/**
+ * Accuracy and mean cross-entropy of one model on one task (or an average over tasks). A text task's
+ * `accuracy` holds its metric (accuracy, or Spearman's ρ in [−1, 1]: RunReport.task_metrics) and its
+ * `loss` 0: text tasks measure none.
+ */
 export interface TaskScore {
   accuracy: number;
   loss: number;
 }
+
+/** What a text task's score measures (GLUE: accuracy; STS-B: Spearman's ρ). */
+export type TaskMetric = 'accuracy' | 'spearman';
 
 export interface ModelInfo {
   /** Parameters the method trained (routers, merging coefficients); 0 for static merges. */
@@ -156,6 +163,11 @@ export interface RunReport {
   tasks: string[];
   /** Display names of tasks, e.g. {"fashion": "Fashion-MNIST"}; a task without one shows its name. */
   task_labels?: Record<string, string>;
+  /**
+   * Text tasks (a T5 model's, GLUE-style): each task's metric, every task of `tasks` named. Present, the
+   * tables show GLUE scores (ρ columns marked) and no loss; absent, every task is an image classification.
+   */
+  task_metrics?: Record<string, TaskMetric>;
   /** Rows of the main table, in order (reference rows first, as in the paper). */
   methods: MethodResult[];
   experiments?: {

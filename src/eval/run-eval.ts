@@ -14,6 +14,8 @@ import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
 import { isT5Folder } from '../models/t5/forward-file.js';
+import type { TextTaskSpec } from '../models/t5/task-spec.js';
+import { isT5WemoeFolder } from '../models/t5/wemoe-checkpoint.js';
 import type { VisionModel } from '../models/vision-model.js';
 import { isWemoeFolder, loadWemoe } from '../models/wemoe/checkpoint.js';
 import { wemoeParamCounts } from '../models/wemoe/model.js';
@@ -21,9 +23,15 @@ import type { ProgressMode } from '../util/progress.js';
 import { evaluateModel } from './evaluate.js';
 import { machineInfo } from './machine.js';
 import { accuracyTableMarkdown, generalizationTableMarkdown } from './report-markdown.js';
-import type { GeneralizationExperiment, MethodResult, ModelInfo, RunReport } from './report-types.js';
+import type {
+  GeneralizationExperiment,
+  MethodResult,
+  ModelInfo,
+  RunReport,
+  TaskMetric,
+} from './report-types.js';
 import { averageScore } from './summaries.js';
-import { evaluateTextTasks, type TextTaskSpec } from './text-eval.js';
+import { evaluateTextTasks } from './text-eval.js';
 import { type ReportPaths, writeReports } from './write-reports.js';
 
 /** What `wemoe eval` evaluates: config/eval-config.ts reads it from YAML (absolute paths). */
@@ -121,6 +129,8 @@ interface Evaluated {
   readonly result: MethodResult;
   readonly tasks: string[];
   readonly notes: string[];
+  /** Text tasks: each task's metric. */
+  readonly metrics?: Record<string, TaskMetric>;
 }
 
 async function evaluateClip(config: EvalConfig, options: RunEvalOptions, began: number): Promise<Evaluated> {
@@ -176,12 +186,10 @@ async function evaluateT5(config: EvalConfig, options: RunEvalOptions, began: nu
     where: config.source ?? 'eval config',
   });
   const setup = (performance.now() - began) / 1000 - evaluation.runSeconds;
-  const spearman = tasks.filter((t) => evaluation.metrics[t] === 'spearman');
-  const notes = [`Model: ${config.model}`, 'Text tasks: no loss is measured (0)'];
-  if (spearman.length > 0) notes.push(`Spearman's rho in the accuracy column: ${spearman.join(', ')}`);
   return {
+    metrics: evaluation.metrics,
     result: {
-      method: config.method ?? 'model',
+      method: config.method ?? (isT5WemoeFolder(config.model) ? 'wemoe' : 'model'),
       label: basename(config.model),
       per_task: evaluation.perTask,
       average: averageScore(evaluation.perTask, tasks),
@@ -194,7 +202,12 @@ async function evaluateT5(config: EvalConfig, options: RunEvalOptions, began: nu
       },
     },
     tasks,
-    notes,
+    notes: [
+      `Model: ${config.model}`,
+      ...evaluation.undefinedRho.map(
+        (t) => `${t}: every answer (or label) the same, Spearman's ρ undefined; scored 0`,
+      ),
+    ],
   };
 }
 
@@ -204,7 +217,7 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
   const created = new Date().toISOString();
   const out = options.out ?? config.output;
   if (out !== undefined) checkWritableFolder(out, 'the reports');
-  const { result, tasks, notes } = isT5Folder(config.model)
+  const { result, tasks, notes, metrics } = isT5Folder(config.model)
     ? await evaluateT5(config, options, began)
     : await evaluateClip(config, options, began);
   const report: RunReport = {
@@ -222,11 +235,12 @@ export async function runEval(config: EvalConfig, options: RunEvalOptions = {}):
     methods: [result],
     total_s: (performance.now() - began) / 1000,
   };
+  if (metrics) report.task_metrics = metrics;
   if (config.unseen_tasks?.length)
     report.experiments = { generalization: generalizationOf(result, report.tasks, config) };
   const paths = out === undefined ? undefined : writeReports(out, report);
   const table = report.experiments
-    ? `${accuracyTableMarkdown(report)}\n\n${generalizationTableMarkdown(report.experiments.generalization!)}`
+    ? `${accuracyTableMarkdown(report)}\n\n${generalizationTableMarkdown(report.experiments.generalization!, undefined, metrics)}`
     : accuracyTableMarkdown(report);
   return { report, table, paths };
 }

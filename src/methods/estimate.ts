@@ -4,9 +4,12 @@
  * the forward's FLOPs), plus the per-batch merge of the task vectors. Calibrated on one measurement,
  * the full ViT-B/32 WEMoE step (12 blocks, width 768, 8 experts, 8 tasks × 16 images, depth-2
  * routers, random weights, bench/tta.bench.ts): 96.6 CPU-seconds a step, peak RSS 7,521 MiB routing each
- * image and 4,413 MiB with batch_reduce. Read the figures as ±30%.
+ * image and 4,413 MiB with batch_reduce. Read the figures as ±30%. T5 runs use the same arithmetic and
+ * calibration (not measured on T5: read them as rougher).
  */
 import type { ClipVisionConfig } from '../models/clip-vision/config.js';
+import { innerDim, type T5Config } from '../models/t5/config.js';
+import { t5ParamCount } from '../models/t5/params.js';
 
 export interface RunShape {
   readonly clip: ClipVisionConfig;
@@ -49,25 +52,69 @@ function sizes(clip: ClipVisionConfig) {
 export function estimateRun(run: RunShape): RunEstimate {
   const { d, tokens, attention, mlp, params } = sizes(run.clip);
   const layers = run.clip.numHiddenLayers;
-  const forwardPerImage = 2 * tokens * layers * (attention + mlp) + 4 * layers * tokens * tokens * d;
   const upscaledPerLayer =
     run.upscaled === undefined
-      ? 0
+      ? undefined
       : (run.upscaled.includes('mlp') ? mlp : 0) + (run.upscaled.includes('self_attn') ? attention : 0);
-  const mergedCopies = run.upscaled === undefined || run.batchReduce ? 1 : run.batch;
-  // Building θ_b = θ + Σt w_b,t τt per batch (WEMoE: per image and layer; AdaMerging: the whole model).
+  return assemble(run, {
+    params,
+    forwardPerSample: 2 * tokens * layers * (attention + mlp) + 4 * layers * tokens * tokens * d,
+    upscaled: upscaledPerLayer === undefined ? undefined : upscaledPerLayer * layers,
+    activationUnits: tokens * d * layers,
+  });
+}
+
+/** A T5 test-time run: `tokens` per prompt on average (the objective decodes one step). */
+export interface T5RunShape extends Omit<RunShape, 'clip' | 'upscaled'> {
+  readonly t5: T5Config;
+  readonly tokens: number;
+  /** WEMoE: every block's feed-forward module is upscaled. */
+  readonly wemoe: boolean;
+}
+
+/** The same arithmetic and calibration for T5's objective: the encoder over the prompt, one decoder step. */
+export function estimateT5Run(run: T5RunShape): RunEstimate {
+  const { t5, tokens: s } = run;
+  const d = t5.dModel;
+  const inner = innerDim(t5);
+  const attention = 4 * d * inner;
+  const feedForward = (t5.isGatedAct ? 3 : 2) * d * t5.dFf;
+  const encoder = 2 * s * t5.numLayers * (attention + feedForward) + 4 * t5.numLayers * s * s * inner;
+  // One decoder token: self-attention, cross-attention (keys and values over the S encoder states), lm_head.
+  const decoder =
+    t5.numDecoderLayers * (2 * (2 * attention + feedForward) + 4 * s * d * inner) + 2 * d * t5.vocabSize;
+  const blocks = t5.numLayers + t5.numDecoderLayers;
+  return assemble(run, {
+    params: t5ParamCount(t5),
+    forwardPerSample: encoder + decoder,
+    upscaled: run.wemoe ? feedForward * blocks : undefined,
+    activationUnits: s * d * t5.numLayers,
+  });
+}
+
+interface ModelCost {
+  readonly params: number;
+  /** Forward FLOPs of one sample. */
+  readonly forwardPerSample: number;
+  /** WEMoE: parameters of all upscaled modules; AdaMerging: undefined (the whole model is merged). */
+  readonly upscaled?: number;
+  /** Activations kept for the backward per sample, in units of ACTIVATION_FACTOR floats. */
+  readonly activationUnits: number;
+}
+
+function assemble(run: Omit<RunShape, 'clip' | 'upscaled'>, cost: ModelCost): RunEstimate {
+  const { params, upscaled } = cost;
+  const mergedCopies = upscaled === undefined || run.batchReduce ? 1 : run.batch;
+  // Building θ_b = θ + Σt w_b,t τt per batch (WEMoE: per sample and module; AdaMerging: the whole model).
   const mergeFlops =
-    run.upscaled === undefined
-      ? 2 * run.experts * params
-      : 2 * mergedCopies * run.experts * upscaledPerLayer * layers;
-  const stepFlops = run.experts * 3 * (run.batch * forwardPerImage + mergeFlops);
+    upscaled === undefined ? 2 * run.experts * params : 2 * mergedCopies * run.experts * upscaled;
+  const stepFlops = run.experts * 3 * (run.batch * cost.forwardPerSample + mergeFlops);
   const secondsPerStep = stepFlops / (FLOPS_PER_CPU_SECOND * run.threads);
 
   const expertBytes = run.experts * params * F32;
-  const taskVectors =
-    run.upscaled === undefined ? run.experts * params : run.experts * upscaledPerLayer * layers;
-  const keptMerged = run.upscaled === undefined ? params : layers * mergedCopies * upscaledPerLayer;
-  const activations = ACTIVATION_FACTOR * run.batch * tokens * d * layers;
+  const taskVectors = upscaled === undefined ? run.experts * params : run.experts * upscaled;
+  const keptMerged = upscaled === undefined ? params : mergedCopies * upscaled;
+  const activations = ACTIVATION_FACTOR * run.batch * cost.activationUnits;
   const peakBytes = BASE_BYTES + expertBytes + (2 * params + taskVectors + keptMerged + activations) * F32;
   return { secondsPerStep, peakBytes, expertBytes };
 }

@@ -3,6 +3,7 @@
  * (model.safetensors, sharded past max_shard_size), config.json copied from the pretrained model, the
  * heads file when the config names one, merge_config.yaml, report.json, a model card README.md, and the
  * pretrained folder's other non-weight files (a full CLIPModel's text tower passes through: complete-output).
+ * CLIP vision and T5 models alike; test-time methods save what they adapted (a plain model, or WEMoE).
  */
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,7 @@ import type { StaticMergeMethod } from '../merge/method.js';
 import { type MergePlan, planMerge } from '../merge/plan.js';
 import { createProgressReporter } from '../merge/progress.js';
 import { type OutputDType, outputEntries, streamMerge } from '../merge/stream.js';
-import { isT5Folder } from '../models/t5/forward-file.js';
-import { saveVisionModel } from '../models/vision-model.js';
+import { saveMergedModel } from '../models/merged-model.js';
 import type { ProgressMode } from '../util/progress.js';
 import { appendPretrainedTensors, copyModelFiles, copyPretrainedConfig } from './complete-output.js';
 import { closeSources, openSources } from './merge-sources.js';
@@ -104,11 +104,6 @@ export async function runMerge(config: MergeConfig, options: RunMergeOptions = {
     >,
   };
   checkFiles(resolved);
-  if (method.kind === 'test-time' && isT5Folder(config.models.pretrained))
-    throw new WemoeError(
-      `${config.source ?? 'merge config'}: models.pretrained: ${config.models.pretrained} is a T5 model; ` +
-        `method ${method.name} of wemoe merge takes CLIP vision models (T5: the library's adaptT5Wemoe and adaptT5AdaMerging)`,
-    );
   if (method.kind === 'test-time') return runTestTime(resolved, method, options, log);
   return runStatic(resolved, method, options, log);
 }
@@ -212,8 +207,10 @@ async function runTestTime(
       where: config.source ?? 'merge config',
     });
     const saving = performance.now();
-    saveVisionModel(staging, outcome.model);
+    saveMergedModel(staging, outcome.model, maxShardBytes(config));
     if (outcome.model.kind === 'clip') keepFullClipModel(config, staging);
+    // A plain T5 merge keeps the pre-trained config.json whole (its keys beyond the architecture's).
+    if (outcome.model.kind === 't5') copyPretrainedConfig(config.models.pretrained, staging);
     for (const [file, json] of Object.entries(outcome.files ?? {}))
       writeJsonAtomic(join(staging, file), json);
     const tta = outcome.tta!;

@@ -1,20 +1,26 @@
 /**
- * One merge method, static or test-time, on models in memory: the entry the demo calls, and `wemoe merge`
- * for test-time methods (after loading their inputs once). Static methods run through the same planner and
- * streaming driver as a merge of files.
+ * One merge method, static or test-time, on models in memory: the entry the demo calls (a CLIP suite or a
+ * T5 one), and `wemoe merge` for test-time methods (after loading their inputs once). Static methods run
+ * through the same planner and streaming driver as a merge of files.
  */
-import type { AdaptationRun, TestTimeInputs } from '../adapt/test-time-method.js';
+import type {
+  AdaptationRun,
+  ClipTestTimeInputs,
+  T5TestTimeInputs,
+  TestTimeInputs,
+} from '../adapt/test-time-method.js';
 import { MemorySink, MemorySource } from '../io/memory-source.js';
 import type { StaticMergeMethod } from '../merge/method.js';
 import { planMerge } from '../merge/plan.js';
 import { outputEntries, streamMerge } from '../merge/stream.js';
-import type { ClipParams } from '../models/clip-vision/params.js';
+import type { MergedModel, T5MergedModel } from '../models/merged-model.js';
 import type { VisionModel } from '../models/vision-model.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { TtaResult } from '../tta/loop.js';
 import { getMethod, type MergeMethod, parseMethodParams } from './registry.js';
 
-export interface MethodOutcome {
-  readonly model: VisionModel;
+export interface MethodOutcome<M extends MergedModel = VisionModel> {
+  readonly model: M;
   /** The method's parameters with defaults filled in. */
   readonly parameters: Record<string, unknown>;
   readonly trainableParams: number;
@@ -29,14 +35,33 @@ export interface MethodOutcome {
 
 /**
  * Runs method `name` (a registry name) with `rawParams` (defaults filled in; errors prefixed by `where`)
- * on `inputs`; static methods use only the models and the seed.
+ * on `inputs`; static methods use only the models and the seed. CLIP inputs give a vision model, T5
+ * inputs a T5 model (plain, or WEMoE).
  */
+export function runMethod(
+  name: string,
+  rawParams: Readonly<Record<string, unknown>>,
+  inputs: ClipTestTimeInputs,
+  run: AdaptationRun & { readonly where?: string },
+): Promise<MethodOutcome<VisionModel>>;
+export function runMethod(
+  name: string,
+  rawParams: Readonly<Record<string, unknown>>,
+  inputs: T5TestTimeInputs,
+  run: AdaptationRun & { readonly where?: string },
+): Promise<MethodOutcome<T5MergedModel>>;
+export function runMethod(
+  name: string,
+  rawParams: Readonly<Record<string, unknown>>,
+  inputs: TestTimeInputs,
+  run: AdaptationRun & { readonly where?: string },
+): Promise<MethodOutcome<MergedModel>>;
 export async function runMethod(
   name: string,
   rawParams: Readonly<Record<string, unknown>>,
   inputs: TestTimeInputs,
   run: AdaptationRun & { readonly where?: string },
-): Promise<MethodOutcome> {
+): Promise<MethodOutcome<MergedModel>> {
   const method: MergeMethod = getMethod(name);
   const parameters = parseMethodParams(method, rawParams, run.where ?? name) as Record<string, unknown>;
   const began = performance.now();
@@ -46,8 +71,12 @@ export async function runMethod(
     return { ...adapted, parameters, setupSeconds: seconds - adapted.tta.seconds };
   }
   const params = mergeInMemory(method, parameters, inputs);
+  const model: MergedModel =
+    inputs.kind === 't5'
+      ? { kind: 't5', model: { config: inputs.t5, params } }
+      : { kind: 'clip', config: inputs.clip, params };
   return {
-    model: { kind: 'clip', config: inputs.clip, params },
+    model,
     parameters,
     trainableParams: 0,
     allParams: [...params.values()].reduce((n, t) => n + t.data.length, 0),
@@ -60,7 +89,7 @@ function mergeInMemory(
   method: StaticMergeMethod,
   params: unknown,
   { pretrained, experts, seed }: TestTimeInputs,
-): ClipParams {
+): Map<string, Tensor> {
   const sources = {
     pretrained: new MemorySource('pretrained', pretrained),
     experts: Object.fromEntries(

@@ -1,7 +1,8 @@
 /**
  * `wemoe merge --dry-run` of a test-time method: checks every input the run will read, without loading
  * the weights (checkpoint headers: names, shapes, dtypes; the heads; each task's data: metadata and
- * labels), then prints what a step and the whole run should cost (estimate.ts).
+ * labels; T5: each task's rows, template and prompts' tokens), then prints what a step and the whole run
+ * should cost (estimate.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { TestTimeMethod } from '../adapt/test-time-method.js';
@@ -11,9 +12,14 @@ import { WemoeError } from '../errors.js';
 import { planMerge } from '../merge/plan.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import { loadHeads, taskHead } from '../models/heads.js';
-import { estimateRun } from './estimate.js';
+import { readT5Config } from '../models/t5/config.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
+import { formatPrompt } from '../models/t5/glue.js';
+import { T5Tokenizer } from '../models/tokenizers/t5.js';
+import { estimateRun, estimateT5Run, type RunEstimate } from './estimate.js';
 import { closeSources, openSources } from './merge-sources.js';
 import type { MergeConfig } from './resolved-config.js';
+import { readConfigTextTask } from './t5-test-time-inputs.js';
 
 const GB = 1e9;
 
@@ -23,7 +29,6 @@ function hours(seconds: number): string {
 
 /** Checks the run's inputs; returns the plan lines to print (what was checked, the estimate). */
 export async function checkTestTimeRun(config: MergeConfig, method: TestTimeMethod): Promise<string[]> {
-  const where = config.source ?? 'merge config';
   const lines: string[] = [];
   const sources = openSources(config);
   try {
@@ -37,6 +42,64 @@ export async function checkTestTimeRun(config: MergeConfig, method: TestTimeMeth
   } finally {
     closeSources(sources);
   }
+  const rest = isT5Folder(config.models.pretrained)
+    ? await checkT5Tasks(config, method)
+    : await checkClipTasks(config, method);
+  return [...lines, ...rest];
+}
+
+/** Rough cost of the run for the dry-run's last line. */
+function estimateLine(estimate: RunEstimate, steps: number, threads: number, calibration: string): string {
+  return (
+    `estimate (±30%, from the model size, ${calibration}): ` +
+    `${estimate.secondsPerStep.toFixed(1)} s per adaptation step on ${threads} cores, ` +
+    `${hours(estimate.secondsPerStep * steps)} for ${steps} steps; ` +
+    `peak memory ${(estimate.peakBytes / GB).toFixed(1)} GB ` +
+    `(${(estimate.expertBytes / GB).toFixed(1)} GB of it the experts held as float32)`
+  );
+}
+
+interface RunParams {
+  readonly steps: number;
+  readonly batch_size: number;
+  readonly batch_reduce?: boolean;
+  readonly upscaled_modules?: string[];
+}
+
+/** Each expert's text task: its rows read and posed, its prompts tokenized (for their mean length). */
+async function checkT5Tasks(config: MergeConfig, method: TestTimeMethod): Promise<string[]> {
+  const lines: string[] = [];
+  const t5 = readT5Config(config.models.pretrained);
+  const tokenizer = T5Tokenizer.load(config.models.pretrained, { padTokenId: t5.padTokenId });
+  let tokens = 0;
+  let prompts = 0;
+  for (const name of Object.keys(config.models.experts)) {
+    const { spec, task, rows } = await readConfigTextTask(config, name, method.name);
+    const ids = await tokenizer.encode(rows.map((row) => formatPrompt(task.template, row)));
+    tokens += ids.reduce((n, row) => n + row.length, 0);
+    prompts += ids.length;
+    lines.push(`checked: task ${name}: ${rows.length} prompts (${spec.data})`);
+  }
+  const p = config.parameters as unknown as RunParams;
+  const threads = availableParallelism();
+  const estimate = estimateT5Run({
+    t5,
+    tokens: tokens / prompts,
+    experts: Object.keys(config.models.experts).length,
+    batch: p.batch_size,
+    steps: p.steps,
+    threads,
+    wemoe: method.name === 'wemoe',
+    batchReduce: p.batch_reduce,
+  });
+  lines.push(estimateLine(estimate, p.steps, threads, 'calibrated on a measured ViT-B/32 step, not on T5'));
+  return lines;
+}
+
+/** The heads, and each task's images against its head. */
+async function checkClipTasks(config: MergeConfig, method: TestTimeMethod): Promise<string[]> {
+  const where = config.source ?? 'merge config';
+  const lines: string[] = [];
   const clip = readClipVisionConfig(config.models.pretrained);
   if (!config.heads)
     throw new WemoeError(`${where}: heads: method ${method.name} needs the tasks' classification heads`);
@@ -55,12 +118,7 @@ export async function checkTestTimeRun(config: MergeConfig, method: TestTimeMeth
       );
     lines.push(`checked: task ${task}: ${data.count} images, ${data.classes.length} classes (${spec.data})`);
   }
-  const p = config.parameters as {
-    steps: number;
-    batch_size: number;
-    batch_reduce?: boolean;
-    upscaled_modules?: string[];
-  };
+  const p = config.parameters as unknown as RunParams;
   const threads = availableParallelism();
   const estimate = estimateRun({
     clip,
@@ -71,12 +129,6 @@ export async function checkTestTimeRun(config: MergeConfig, method: TestTimeMeth
     upscaled: method.name === 'wemoe' ? (p.upscaled_modules ?? ['mlp']) : undefined,
     batchReduce: p.batch_reduce,
   });
-  lines.push(
-    `estimate (±30%, from the model size, calibrated on a measured ViT-B/32 step): ` +
-      `${estimate.secondsPerStep.toFixed(1)} s per adaptation step on ${threads} cores, ` +
-      `${hours(estimate.secondsPerStep * p.steps)} for ${p.steps} steps; ` +
-      `peak memory ${(estimate.peakBytes / GB).toFixed(1)} GB ` +
-      `(${(estimate.expertBytes / GB).toFixed(1)} GB of it the experts held as float32)`,
-  );
+  lines.push(estimateLine(estimate, p.steps, threads, 'calibrated on a measured ViT-B/32 step'));
   return lines;
 }

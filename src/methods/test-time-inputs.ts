@@ -1,15 +1,30 @@
-/** What the test-time methods read from a merge config: the models, the heads and each task's unlabeled data. */
-import type { TestTimeInputs } from '../adapt/test-time-method.js';
+/**
+ * What the test-time methods read from a merge config: the models, the heads and each task's unlabeled
+ * data (CLIP), or the models and each task's prompts (T5, t5-test-time-inputs.ts).
+ */
+import type { ClipTestTimeInputs, TestTimeInputs } from '../adapt/test-time-method.js';
 import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { openTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import type { ClipParams } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
+import { isT5Folder } from '../models/t5/forward-file.js';
 import type { MergeConfig } from './resolved-config.js';
+import { loadT5TestTimeInputs } from './t5-test-time-inputs.js';
 
-/** Loads the config's models, heads and tasks' data for test-time method `method` (named in errors). */
-export async function loadTestTimeInputs(config: MergeConfig, method: string): Promise<TestTimeInputs> {
+/** Loads the config's models and tasks' data (and heads, for CLIP) for test-time method `method`. */
+export function loadTestTimeInputs(config: MergeConfig, method: string): Promise<TestTimeInputs> {
+  return isT5Folder(config.models.pretrained)
+    ? loadT5TestTimeInputs(config, method)
+    : loadClipTestTimeInputs(config, method);
+}
+
+/** The CLIP inputs: models, heads, each task's images (named in errors by `method`). */
+export async function loadClipTestTimeInputs(
+  config: MergeConfig,
+  method: string,
+): Promise<ClipTestTimeInputs> {
   const where = config.source ?? 'merge config';
   if (!config.heads)
     throw new WemoeError(`${where}: heads: method ${method} needs the tasks' classification heads`);

@@ -147,4 +147,11 @@ describe('AdaMerging clamp modes', () => {
     const merged = (adapted.model as { params: Map<string, Tensor> }).params.get(NAME)!.data;
     expect(merged).toEqual(mergedParams(model).get(NAME)!.data);
   });
+
+  it('refuses the T5 objective on a CLIP merge, in one line', async () => {
+    const params = adamergingMethod.params.parse({ steps: 1, objective: 'labels' });
+    await expect(adamergingMethod.adapt(params, inputs, { log: () => {}, progress: 'none' })).rejects.toThrow(
+      'adamerging: parameters.objective applies to T5 models; this merge is of CLIP models',
+    );
+  });
 });

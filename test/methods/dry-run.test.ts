@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMergeConfig } from '../../src/config/merge-config.js';
-import { estimateRun } from '../../src/methods/estimate.js';
+import { estimateRun, estimateT5Run } from '../../src/methods/estimate.js';
 import { runMerge } from '../../src/methods/run-merge.js';
 import { CLIP_VIT_B_32, CLIP_VIT_L_14 } from '../../src/models/clip-vision/config.js';
+import { parseT5Config } from '../../src/models/t5/config.js';
+import { t5ParamCount } from '../../src/models/t5/params.js';
 import { REDUCED_TASKS, writeReducedSuiteFiles } from '../demo/reduced-suite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wemoe-dry-run-'));
@@ -107,5 +109,41 @@ describe('estimateRun', () => {
     expect(large.secondsPerStep / estimateRun(b32).secondsPerStep).toBeGreaterThan(12);
     expect(large.secondsPerStep / estimateRun(b32).secondsPerStep).toBeLessThan(20);
     expect(large.peakBytes).toBeGreaterThan(estimateRun(b32).peakBytes * 3);
+  });
+});
+
+describe('estimateT5Run', () => {
+  // flan-t5-base: d_model 768, d_kv 64, 12 heads, d_ff 2048, 12 + 12 blocks, gated-gelu, 32128 tokens.
+  const base = parseT5Config({
+    model_type: 't5',
+    d_model: 768,
+    d_kv: 64,
+    num_heads: 12,
+    d_ff: 2048,
+    num_layers: 12,
+    feed_forward_proj: 'gated-gelu',
+    tie_word_embeddings: false,
+  });
+  const run = { t5: base, tokens: 128, experts: 8, batch: 16, steps: 1000, threads: 1, wemoe: true };
+
+  it("counts the objective's FLOPs: the encoder over the prompt, one decoder step, lm_head", () => {
+    const [d, s, f] = [768, 128, 2048];
+    const attention = 4 * d * d;
+    const feedForward = 3 * d * f;
+    const encoder = 2 * s * 12 * (attention + feedForward) + 4 * 12 * s * s * d;
+    const decoder = 12 * (2 * (2 * attention + feedForward) + 4 * s * d * d) + 2 * d * 32128;
+    const merge = 2 * 16 * 8 * feedForward * 24;
+    const flops = 8 * 3 * (16 * (encoder + decoder) + merge);
+    expect(estimateT5Run(run).secondsPerStep).toBeCloseTo(flops / 37.77e9, 6);
+  });
+
+  it('batch_reduce keeps one merged copy; AdaMerging merges the whole model once per batch', () => {
+    const perSample = estimateT5Run(run);
+    const reduced = estimateT5Run({ ...run, batchReduce: true });
+    expect(reduced.peakBytes).toBeLessThan(perSample.peakBytes);
+    expect(reduced.secondsPerStep).toBeLessThan(perSample.secondsPerStep);
+    const ada = estimateT5Run({ ...run, wemoe: false });
+    expect(ada.expertBytes).toBe(perSample.expertBytes);
+    expect(ada.expertBytes).toBe(8 * t5ParamCount(base) * 4);
   });
 });

@@ -8,13 +8,13 @@ import { parseMergeConfig } from '../../src/config/merge-config.js';
 import { readParquetTextRows } from '../../src/data/parquet/text-parquet.js';
 import { readTextRows } from '../../src/data/text-rows.js';
 import { runEval } from '../../src/eval/run-eval.js';
-import { textTaskOf } from '../../src/eval/text-eval.js';
 import { evaluateTextTask } from '../../src/eval/text-task.js';
 import { runMerge } from '../../src/methods/run-merge.js';
 import { loadT5, saveT5 } from '../../src/models/t5/checkpoint.js';
 import { formatPrompt, GLUE_MAX_NEW_TOKENS } from '../../src/models/t5/glue.js';
 import { randomT5Params, type T5Params } from '../../src/models/t5/params.js';
 import { T5Runner } from '../../src/models/t5/runner.js';
+import { textTaskOf } from '../../src/models/t5/task-spec.js';
 import { T5Tokenizer } from '../../src/models/tokenizers/t5.js';
 import { referenceDecoder, referenceEncoder, referenceGreedy } from '../models/t5/reference.js';
 import { tinyGatedT5 } from '../models/t5/tiny.js';
@@ -202,7 +202,7 @@ describe('static merges of T5 experts, evaluated on text tasks', () => {
 
 describe('test-time methods on T5 folders', () => {
   it.each(['adamerging', 'wemoe'])(
-    '%s: wemoe merge says it takes CLIP models, before writing',
+    "%s: without the tasks' text rows, one line naming the task, nothing written",
     async (method) => {
       const output = join(dir, `tta-${method}`);
       const merge = parseMergeConfig(
@@ -210,7 +210,7 @@ describe('test-time methods on T5 folders', () => {
         { source: 'm.yaml', baseDir: dir },
       );
       await expect(runMerge(merge, { log: () => {} })).rejects.toThrow(
-        `m.yaml: models.pretrained: ${pretrained} is a T5 model; method ${method} of wemoe merge takes CLIP vision models`,
+        `m.yaml: tasks.a: method ${method} needs the unlabeled text rows of every expert's task`,
       );
       expect(existsSync(output)).toBe(false);
     },

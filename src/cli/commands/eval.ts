@@ -12,7 +12,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description(
-      'accuracy and mean loss per task of a model (plain CLIP vision or WEMoE) with its heads, or of a T5 model on text tasks',
+      'accuracy and mean loss per task of a model (plain CLIP vision or WEMoE) with its heads, or the GLUE scores of a T5 model (plain or WEMoE) on text tasks',
     )
     .argument(
       '<config>',

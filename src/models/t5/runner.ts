@@ -1,6 +1,9 @@
 /**
  * T5Runner: a T5 model compiled to ONNX Runtime (symbolic batch and lengths), with the forward of
- * T5ForConditionalGeneration, greedy generation with a key/value cache, and label scoring.
+ * T5ForConditionalGeneration, greedy generation with a key/value cache, and label scoring. The model is a
+ * plain T5 (weights bound as inputs) or a WEMoE T5 (its mixture modules plugged into every block, weights
+ * as constants); with the cache, a decoder router sees the one new token of each step, as in Hugging
+ * Face's cached generation.
  */
 import { WemoeError } from '../../errors.js';
 import { Graph, type Value } from '../../graph/index.js';
@@ -17,9 +20,18 @@ import {
   i64,
   onesLike,
 } from './feeds.js';
-import { type KeyValues, type T5ParamLookup, t5Decoder, t5Encoder } from './model.js';
-import { t5ParamShapes } from './params.js';
+import { type KeyValues, type T5ModelOptions, type T5ParamLookup, t5Decoder, t5Encoder } from './model.js';
+import { t5ParamCount, t5ParamShapes } from './params.js';
 import { causalBias } from './position-bucket.js';
+import { type T5WemoeModel, t5WemoeParamCounts, t5WemoeParams } from './wemoe.js';
+import { isT5WemoeFolder, loadT5Wemoe } from './wemoe-checkpoint.js';
+
+/** What a runner runs: a plain T5 model, or a WEMoE T5 model. */
+export type T5RunnerModel = T5Model | T5WemoeModel;
+
+function isWemoe(model: T5RunnerModel): model is T5WemoeModel {
+  return 'moes' in model;
+}
 
 export interface T5RunnerOptions {
   /** Intra-op threads (default: all cores). */
@@ -54,55 +66,86 @@ function kvOutputs(prefix: string, kvs: readonly KeyValues[]): Record<string, Va
   );
 }
 
-function buildGraph(config: T5Config): T5Graph {
-  const g = new Graph();
+/** Plain weights as graph inputs (bound once per session); a WEMoE model's as constants with its mixtures. */
+function graphParams(g: Graph, model: T5RunnerModel): { param: T5ParamLookup; options: T5ModelOptions } {
+  if (isWemoe(model)) {
+    const { param, feedForwardParams } = t5WemoeParams(model, g);
+    return { param, options: { feedForwardParams } };
+  }
   const weights = new Map<string, Value>();
-  for (const [name, shape] of t5ParamShapes(config)) weights.set(name, g.input(name, 'F32', shape));
+  for (const [name, shape] of t5ParamShapes(model.config)) weights.set(name, g.input(name, 'F32', shape));
   const param: T5ParamLookup = (name) => {
     const value = weights.get(name);
     if (!value) throw new WemoeError(`t5: the model has no parameter ${name}`);
     return value;
   };
+  return { param, options: {} };
+}
+
+/** Teacher-forced decoder inputs: ids [B, S'], their causal buckets and mask [S', S'], the encoder mask [B, S]. */
+function decoderInputs(g: Graph) {
+  return {
+    decoderInputIds: g.input('decoder_input_ids', 'I64', ['batch', 'tgt']),
+    attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
+    buckets: g.input('decoder_buckets', 'I64', ['tgt', 'tgt']),
+    causalBias: g.input('decoder_causal_bias', 'F32', ['tgt', 'tgt']),
+  };
+}
+
+/**
+ * The forward (encoder, then the decoder over all given tokens; also generation's first step), the decoder
+ * over given encoder states, and one cached generation step: three graphs, so that a WEMoE model's mixture
+ * constants are built once in each.
+ */
+function buildGraph(config: T5Config, model: T5RunnerModel): T5Graph {
   const { numHeads: h, dKv: kv, dModel: d } = config;
-  const inputIds = g.input('input_ids', 'I64', ['batch', 'src']);
-  const attentionMask = g.input('attention_mask', 'I64', ['batch', 'src']);
-  const encoderHidden = t5Encoder(config, param, {
-    inputIds,
-    attentionMask,
-    buckets: g.input('encoder_buckets', 'I64', ['src', 'src']),
-  });
-  const decoderInputIds = g.input('decoder_input_ids', 'I64', ['batch', 'tgt']);
-  const buckets = g.input('decoder_buckets', 'I64', ['tgt', 'tgt']);
-  const causal = g.input('decoder_causal_bias', 'F32', ['tgt', 'tgt']);
-  const full = t5Decoder(config, param, {
-    decoderInputIds,
-    attentionMask,
-    buckets,
-    causalBias: causal,
-    encoderHidden,
-  });
-  const givenHidden = g.input('encoder_hidden', 'F32', ['batch', 'src', d]);
-  const fromHidden = t5Decoder(config, param, {
-    decoderInputIds,
-    attentionMask,
-    buckets,
-    causalBias: causal,
-    encoderHidden: givenHidden,
-  });
-  const cacheInput = (name: string, length: string) => g.input(name, 'F32', ['batch', h, length, kv]);
+
+  const g = new Graph();
+  const p = graphParams(g, model);
+  const inputs = decoderInputs(g);
+  const encoderHidden = t5Encoder(
+    config,
+    p.param,
+    {
+      inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
+      attentionMask: inputs.attentionMask,
+      buckets: g.input('encoder_buckets', 'I64', ['src', 'src']),
+    },
+    p.options,
+  );
+  const full = t5Decoder(config, p.param, { ...inputs, encoderHidden }, p.options);
+
+  const hg = new Graph();
+  const hp = graphParams(hg, model);
+  const givenHidden = hg.input('encoder_hidden', 'F32', ['batch', 'src', d]);
+  const fromHidden = t5Decoder(
+    config,
+    hp.param,
+    { ...decoderInputs(hg), encoderHidden: givenHidden },
+    hp.options,
+  );
+
+  const sg = new Graph();
+  const sp = graphParams(sg, model);
+  const cacheInput = (name: string, length: string) => sg.input(name, 'F32', ['batch', h, length, kv]);
   const kvInputs = (prefix: string, length: string): KeyValues[] =>
     Array.from({ length: config.numDecoderLayers }, (_, b) => ({
       keys: cacheInput(`${prefix}.${b}.keys`, length),
       values: cacheInput(`${prefix}.${b}.values`, length),
     }));
-  const stepped = t5Decoder(config, param, {
-    decoderInputIds: g.input('next_token', 'I64', ['batch', 1]),
-    attentionMask,
-    buckets: g.input('step_buckets', 'I64', [1, 'past+1']),
-    causalBias: g.input('step_causal_bias', 'F32', [1, 'past+1']),
-    past: kvInputs('past', 'past'),
-    cross: kvInputs('cross', 'src'),
-  });
+  const stepped = t5Decoder(
+    config,
+    sp.param,
+    {
+      decoderInputIds: sg.input('next_token', 'I64', ['batch', 1]),
+      attentionMask: sg.input('attention_mask', 'I64', ['batch', 'src']),
+      buckets: sg.input('step_buckets', 'I64', [1, 'past+1']),
+      causalBias: sg.input('step_causal_bias', 'F32', [1, 'past+1']),
+      past: kvInputs('past', 'past'),
+      cross: kvInputs('cross', 'src'),
+    },
+    sp.options,
+  );
   return {
     forward: { encoder_last_hidden_state: encoderHidden, logits: full.logits },
     decodeHidden: { logits: fromHidden.logits },
@@ -119,22 +162,32 @@ export class T5Runner {
   private readonly graph: T5Graph;
   private readonly sessions = new Set<CompiledGraph>();
 
+  readonly config: T5Config;
+  /** Parameters the model trained (a WEMoE model's routers; 0 for a plain model) and all it stores. */
+  readonly paramCounts: { readonly trainable: number; readonly all: number };
+  /** The weights bound to the sessions' inputs (a plain model's; a WEMoE model's are constants). */
+  private readonly params: ReadonlyMap<string, Tensor>;
+
   private constructor(
-    readonly config: T5Config,
-    private readonly params: T5Model['params'],
+    model: T5RunnerModel,
     private readonly options: T5RunnerOptions,
   ) {
-    this.graph = buildGraph(config);
+    this.config = isWemoe(model) ? model.t5 : model.config;
+    this.params = isWemoe(model) ? new Map() : model.params;
+    this.paramCounts = isWemoe(model)
+      ? t5WemoeParamCounts(model)
+      : { trainable: 0, all: t5ParamCount(model.config) };
+    this.graph = buildGraph(this.config, model);
   }
 
-  /** A runner over in-memory weights (e.g. a merge result). */
-  static create(model: T5Model, options: T5RunnerOptions = {}): T5Runner {
-    return new T5Runner(model.config, model.params, options);
+  /** A runner over in-memory weights (e.g. a merge result, plain or WEMoE). */
+  static create(model: T5RunnerModel, options: T5RunnerOptions = {}): T5Runner {
+    return new T5Runner(model, options);
   }
 
-  /** Loads a Hugging Face folder (keys and shapes checked). */
+  /** Loads a Hugging Face folder, or a WEMoE T5 folder (config.json with a `wemoe` block); all checked. */
   static load(dir: string, options: T5RunnerOptions = {}): T5Runner {
-    return T5Runner.create(loadT5(dir), options);
+    return T5Runner.create(isT5WemoeFolder(dir) ? loadT5Wemoe(dir) : loadT5(dir), options);
   }
 
   /** T5ForConditionalGeneration's forward: encoder states and the decoder's logits. */

@@ -54,6 +54,15 @@ function storedTensors(model: T5WemoeModel): [string, Tensor][] {
   return out;
 }
 
+/** Whether `dir` holds a WEMoE T5 model: config.json with a `wemoe` block (its model_type t5 checked on load). */
+export function isT5WemoeFolder(dir: string): boolean {
+  try {
+    return typeof readConfig(dir).wemoe === 'object';
+  } catch {
+    return false;
+  }
+}
+
 /** Writes config.json and the weights (F32; shards above `maxShardBytes`), each atomically. */
 export function saveT5Wemoe(dir: string, model: T5WemoeModel, maxShardBytes?: number): void {
   const tensors = storedTensors(model);

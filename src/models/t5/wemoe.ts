@@ -9,7 +9,7 @@ import { WemoeError } from '../../errors.js';
 import { concat } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
 import { taskArithmetic } from '../../tensor/task-arithmetic.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { RouterDepth } from '../wemoe/config.js';
 import { initRouterTensors, type MoeModule, stackTaskVectors } from '../wemoe/model.js';
 import { wemoeModuleParams } from '../wemoe/moe-module.js';
@@ -123,6 +123,14 @@ export function upscaleT5ToWemoe(
     moes,
     routers: initRouterTensors(gates, initLambda, options.seed ?? 0),
   };
+}
+
+/** Trainable: the routers; all: every stored parameter (routers, shared, base parts, task vectors). */
+export function t5WemoeParamCounts(model: T5WemoeModel): { trainable: number; all: number } {
+  const count = (tensors: Iterable<Tensor>) => [...tensors].reduce((s, t) => s + numel(t.shape), 0);
+  const trainable = count(model.routers.values());
+  const moeTensors = [...model.moes.values()].flatMap((m) => [...m.base.values(), ...m.taskVectors.values()]);
+  return { trainable, all: trainable + count(model.shared.values()) + count(moeTensors) };
 }
 
 export interface T5WemoeOutputs {
