@@ -9,7 +9,7 @@
  * an additive causal mask [Q, K]. Padding enters as the 0/1 attention mask [B, S].
  */
 import { WemoeError } from '../../errors.js';
-import { concat, gelu, linear, softmax } from '../../graph/functional.js';
+import { concat, rmsNorm as fusedRmsNorm, gelu, geluTanh, linear, softmax } from '../../graph/functional.js';
 import type { Value } from '../../graph/graph.js';
 import { innerDim, type T5Act, type T5Config } from './config.js';
 import { blockPrefix, feedForwardIndex, LM_HEAD, relativeBiasName, SHARED, type T5Stack } from './params.js';
@@ -24,16 +24,14 @@ export interface KeyValues {
   readonly values: Value;
 }
 
-/** T5LayerNorm: x / √(mean(x²) + eps) · weight (no mean subtraction, no bias). */
+/** T5LayerNorm: x / √(mean(x²) + eps) · weight (no mean subtraction, no bias), one fused node. */
 export function rmsNorm(x: Value, weight: Value, eps: number): Value {
-  const variance = x.mul(x).mean(-1, true); // [.., 1]
-  return x.div(variance.add(eps).sqrt()).mul(weight);
+  return fusedRmsNorm(x, weight, eps);
 }
 
-/** gelu_new: the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+/** gelu_new: the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), one fused node. */
 export function geluNew(x: Value): Value {
-  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(inner.tanh().add(1)).mul(0.5);
+  return geluTanh(x);
 }
 
 function activate(x: Value, act: T5Act): Value {
