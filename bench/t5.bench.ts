@@ -10,7 +10,9 @@
  *   step are checked against wemoe's. The step is timed from its first task on (the graph compiled),
  *   without a warm-up step: each costs about a minute on two cores.
  * Prints and writes (bench-results/t5.json) time, FLOPs, GFLOP/s and fraction of the measured matmul peak
- * (bench/peak.ts) of both sides, peak RSS, the load average and the ratio.
+ * (bench/peak.ts) of both sides, peak RSS, the load average and the ratio. FLOPs are those of the plain
+ * computation (bench/t5-flops.ts), which the peer does; wemoe's one-token cross-attention does fewer, so
+ * its GFLOP/s in the step is an effective rate.
  * Env: WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_T5_CASES (forward,wemoe_step),
  * WEMOE_BENCH_T5_REPEATS (timed forwards after one warm-up, default 3), WEMOE_BENCH_T5_STEPS (default 1),
  * WEMOE_BENCH_T5_LAYERS (blocks per stack, default 12: fewer for a quick check), WEMOE_TORCH_PYTHON.
@@ -27,7 +29,7 @@ import { openSafetensors } from '../src/io/safetensors-reader.js';
 import { saveSafetensors } from '../src/io/safetensors-writer.js';
 import { saveT5 } from '../src/models/t5/checkpoint.js';
 import { parseT5Config } from '../src/models/t5/config.js';
-import { randomT5Params } from '../src/models/t5/params.js';
+import { LM_HEAD, randomT5Params } from '../src/models/t5/params.js';
 import { T5Runner } from '../src/models/t5/runner.js';
 import { type T5WemoeModel, upscaleT5ToWemoe } from '../src/models/t5/wemoe.js';
 import { loadT5Wemoe, saveT5Wemoe } from '../src/models/t5/wemoe-checkpoint.js';
@@ -89,6 +91,10 @@ function prepareForward(dir: string): void {
  */
 function randomT5Wemoe(): T5WemoeModel {
   const pretrained = randomT5Params(FLAN_T5_BASE, 0);
+  // lm_head at N(0, 1/D) rather than N(0, 1): logits of unit scale, so that the first-step entropy is not
+  // ~1e-7 (a one-hot softmax) and its gradients, which the two sides' router updates compare, are not noise.
+  const lmHead = pretrained.get(LM_HEAD)!.data as Float32Array;
+  for (let i = 0; i < lmHead.length; i++) lmHead[i] *= FLAN_T5_BASE.dModel ** -0.5;
   const one = upscaleT5ToWemoe(FLAN_T5_BASE, pretrained, new Map([['stand-in', pretrained]]));
   const experts = Array.from({ length: TASKS }, (_, t) => `task${t}`);
   const random = createRandom(1);
