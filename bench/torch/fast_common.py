@@ -13,7 +13,7 @@ import struct
 
 import numpy as np
 
-DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64}
+DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
 
 
 def import_torch(threads):
@@ -47,7 +47,7 @@ def _openblas_libraries():
 
 
 def read_safetensors(path):
-    """name -> float32 numpy array, each read by byte range."""
+    """name -> numpy array (floats as float32, I64 as int64), each read by byte range."""
     with open(path, "rb") as f:
         (header_len,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(header_len))
@@ -58,7 +58,9 @@ def read_safetensors(path):
         dtype = np.dtype(DTYPES[entry["dtype"]])
         count = (end - begin) // dtype.itemsize
         array = np.fromfile(path, dtype=dtype, count=count, offset=8 + header_len + begin)
-        arrays[name] = array.astype(np.float32, copy=False).reshape(entry["shape"])
+        if entry["dtype"] != "I64":
+            array = array.astype(np.float32, copy=False)
+        arrays[name] = array.reshape(entry["shape"])
     return arrays
 
 

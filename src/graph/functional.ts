@@ -18,9 +18,19 @@ export function layerNorm(x: Value, scale: Value, bias: Value, eps = 1e-5): Valu
   return x.graph.op('LayerNorm', [x, scale, bias], { eps });
 }
 
+/** RMS normalization over the last axis (T5LayerNorm): x / √(mean(x²) + eps) · scale. */
+export function rmsNorm(x: Value, scale: Value, eps: number): Value {
+  return x.graph.op('RmsNorm', [x, scale], { eps });
+}
+
 /** GELU, exact (erf) form: x/2 · (1 + erf(x/√2)). */
 export function gelu(x: Value): Value {
   return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+}
+
+/** GELU, tanh approximation (gelu_new): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); float32 only. */
+export function geluTanh(x: Value): Value {
+  return x.graph.op('FastGelu', [x]);
 }
 
 /** CLIP's quick GELU: x · σ(1.702 x). */

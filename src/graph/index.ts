@@ -18,11 +18,13 @@ export { grad, unbroadcast } from './autodiff.js';
 export {
   concat,
   gelu,
+  geluTanh,
   layerNorm,
   linear,
   logSoftmax,
   meanEntropy,
   quickGelu,
+  rmsNorm,
   softmax,
   where,
 } from './functional.js';

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   concat,
   gelu,
+  geluTanh,
   layerNorm,
   linear,
   logSoftmax,
   meanEntropy,
   OPS,
   quickGelu,
+  rmsNorm,
   softmax,
   type Value,
   where,
@@ -294,6 +296,34 @@ const CASES: readonly OpCase[] = [
     build: (x, w, b) => layerNorm(x, w, b, 1e-5),
     expectedShape: [2, 3, 4],
     rerun: { x: [3, 3, 4] },
+  },
+  {
+    // rows [1, 2, 3, 4] (mean square 7.5) and [3, -4, 0, 0] (6.25)
+    name: 'RmsNorm',
+    inputs: [
+      { name: 'x', shape: [2, 4], values: [1, 2, 3, 4, 3, -4, 0, 0] },
+      { name: 'w', shape: [4], values: [1, 1, 2, -1] },
+    ],
+    build: (x, w) => rmsNorm(x, w, 0),
+    expected: [1, 2, 6, -4].map((v) => v / Math.sqrt(7.5)).concat([1.2, -1.6, 0, 0]),
+  },
+  {
+    name: 'RmsNorm [B,N,D] eps',
+    inputs: [
+      { name: 'x', shape: ['batch', 3, 4], feed: [2, 3, 4] },
+      { name: 'w', shape: [4] },
+    ],
+    build: (x, w) => rmsNorm(x, w, 1e-6),
+    expectedShape: [2, 3, 4],
+    rerun: { x: [3, 3, 4] },
+  },
+  {
+    // Hugging Face's gelu_new at 0, ±1, 2
+    name: 'FastGelu (gelu tanh)',
+    f32: true,
+    inputs: [{ name: 'a', shape: [4], values: [0, 1, -1, 2] }],
+    build: (a) => geluTanh(a),
+    expected: [0, 0.8411919906082768, -0.15880800939172324, 1.954597694087775],
   },
   {
     name: 'gelu',

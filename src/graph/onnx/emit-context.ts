@@ -57,10 +57,12 @@ export class EmitContext implements LowerContext {
     inputs: readonly string[],
     outputs: readonly string[],
     attrs: Record<string, OnnxAttr> = {},
+    domain = '',
   ): void {
     const attribute = Object.entries(attrs).map(([name, a]) => attributeProto(name, a));
     this.nodes.push({
       opType,
+      ...(domain ? { domain } : {}),
       input: [...inputs],
       output: [...outputs],
       name: `${opType}_${this.nodes.length}`,

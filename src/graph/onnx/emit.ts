@@ -7,7 +7,7 @@ import { ancestorsInOrder } from '../interpret.js';
 import { opDef } from '../ops/registry.js';
 import type { Dim, GraphDType } from '../types.js';
 import { EmitContext } from './emit-context.js';
-import { ONNX_DTYPE } from './lower-context.js';
+import { MS_DOMAIN, ONNX_DTYPE } from './lower-context.js';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
@@ -82,7 +82,11 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, options: Emi
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'wemoe',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [
+      { domain: '', version: OPSET },
+      // ONNX Runtime's own kernels (version 1 of its domain), only where a node uses one.
+      ...(ctx.nodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : []),
+    ],
     graph,
   });
   const bytes = onnx.ModelProto.encode(model).finish();

@@ -10,15 +10,19 @@ export type OnnxAttr =
 
 export const attrInt = (value: number): OnnxAttr => ({ kind: 'int', value });
 export const attrInts = (value: readonly number[]): OnnxAttr => ({ kind: 'ints', value });
+/** ONNX Runtime's operator domain (its fused kernels, such as FastGelu). */
+export const MS_DOMAIN = 'com.microsoft';
+
 export const attrFloat = (value: number): OnnxAttr => ({ kind: 'float', value });
 
 export interface LowerContext {
-  /** Appends one ONNX node (default domain). */
+  /** Appends one ONNX node, in the default domain or `domain` (ONNX Runtime's own: MS_DOMAIN). */
   emit(
     opType: string,
     inputs: readonly string[],
     outputs: readonly string[],
     attrs?: Record<string, OnnxAttr>,
+    domain?: string,
   ): void;
   /** A fresh, unique tensor name. */
   fresh(hint: string): string;

@@ -9,6 +9,7 @@ import { equal } from './equal.js';
 import { erf } from './erf.js';
 import { exp } from './exp.js';
 import { expand } from './expand.js';
+import { fastGelu } from './fast-gelu.js';
 import { gather } from './gather.js';
 import { gatherGrad } from './gather-grad.js';
 import { greater } from './greater.js';
@@ -25,6 +26,7 @@ import { reduceMean } from './reduce-mean.js';
 import { reduceSum } from './reduce-sum.js';
 import { relu } from './relu.js';
 import { reshape } from './reshape.js';
+import { rmsNorm } from './rms-norm.js';
 import { sigmoid } from './sigmoid.js';
 import { size } from './size.js';
 import { slice } from './slice.js';
@@ -71,6 +73,8 @@ const ALL: readonly Op[] = [
   softmax,
   logSoftmax,
   layerNorm,
+  rmsNorm,
+  fastGelu,
 ];
 
 export const OPS: ReadonlyMap<string, Op> = new Map(ALL.map((op) => [op.name, op]));
