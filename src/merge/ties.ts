@@ -69,7 +69,11 @@ export function createTiesMerger(
     };
   }
 
-  const trim = new GlobalTrim(context.tasks.length, trimRank(context.floatParams, p.threshold));
+  const trim = GlobalTrim.forModels(
+    context.tasks.length,
+    trimRank(context.floatParams, p.threshold),
+    context.floatParams,
+  );
   return {
     get passes() {
       return context.floatParams > 0 ? trim.passes : 0;
