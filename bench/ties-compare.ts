@@ -36,6 +36,7 @@ const BEFORE: Readonly<Record<string, number>> = {
 const AFTER = [
   'src/merge/ties.ts',
   'src/merge/ties-global.ts',
+  'src/merge/ties-bracket.ts',
   'src/merge/ties-entries.ts',
   'src/merge/magnitude-select.ts',
   'src/merge/stream.ts',

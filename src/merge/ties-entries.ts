@@ -41,7 +41,16 @@ export function tiesVotes(deltas: TaskDeltas, thresholds: Float64Array): number 
 /** Entries merged at a time: their float64 sums stay in the L1 cache while every task is added. */
 const BLOCK = 1024;
 /** Tasks added per sweep over a block: each sum is loaded and stored once per four tasks. */
-const GROUP = 4;
+export const GROUP = 4;
+
+/**
+ * The task arrays padded to a multiple of GROUP with `base` itself, whose τ is 0 (so a padding task adds
+ * +0 to every sum; `base` is finite where this is used: the passes checked τ).
+ */
+export function padToGroups({ base, arrays }: TaskDeltas): Float32Array[] {
+  const pad = (GROUP - (arrays.length % GROUP)) % GROUP;
+  return [...arrays, ...new Array<Float32Array>(pad).fill(base)];
+}
 
 /** τt where |τt| ≥ threshold, else ±0: a comparison taken as a number, 0 or 1, with no branch. */
 const keep = (tau: number, threshold: number) => tau * +(Math.abs(tau) >= threshold);
@@ -71,10 +80,8 @@ export function tiesMerge(
 ): Float32Array {
   const { scaling_factor: lambda, merge_func: func, tie } = options;
   const { base } = deltas;
-  // Tasks padded to a multiple of GROUP with θ0 itself, whose τ is 0 (θ0 is finite: the passes checked).
-  const pad = (GROUP - (deltas.arrays.length % GROUP)) % GROUP;
-  const arrays = [...deltas.arrays, ...new Array<Float32Array>(pad).fill(base)];
-  const limits = [...thresholds, ...new Array<number>(pad).fill(0)];
+  const arrays = padToGroups(deltas);
+  const limits = Array.from(arrays, (_, t) => thresholds[t] ?? 0);
   const sums: BlockSums = {
     total: new Float64Array(BLOCK),
     positive: new Float64Array(BLOCK),

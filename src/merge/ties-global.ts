@@ -3,12 +3,11 @@
  * (the threshold), and the majority sign (the sign of Σ over every entry of sign(Σt kept τt)), from passes
  * over the models before the merge pass.
  *
- * For finite x, the bits of |x| read as an unsigned integer are ordered like |x|. A bracket pass counts
- * the high 16 bits of |τt| (2^15 buckets) of a sample of the entries (every 16th run of 256 on large
- * models, every entry on small ones): each threshold then lies, give or take the sampling error, in a few
- * buckets, the bracket. A fine pass counts exactly, per task, the |τt| above the bracket and those inside
- * it by their bits, which pins the threshold when it lies in the bracket; when it does not (a sample that
- * misled), an exact bracket pass and a fine pass follow, so a bad sample costs time, never exactness.
+ * A bracket pass (ties-bracket.ts) counts a sample of the |τt| by their high 16 bits: each threshold then
+ * lies, give or take the sampling error, in a few buckets, the bracket. A fine pass counts exactly, per
+ * task, the |τt| above the bracket and those inside it by their bits, which pins the threshold when it
+ * lies in the bracket; when it does not (a sample that misled), an exact bracket pass and a fine pass
+ * follow, so a bad sample costs time, never exactness.
  *
  * The fine pass counts the votes at once: τt above the bracket is kept, below it trimmed, inside it
  * undecided until the pass ends. An entry with one undecided τt has two possible votes; the difference is
@@ -18,26 +17,16 @@
  * pass counts every vote again with the thresholds.
  */
 import { bitsToFloat, floatBits } from './magnitude-select.js';
-import { type TaskDeltas, tiesVotes } from './ties-entries.js';
+import { BracketSample } from './ties-bracket.js';
+import { GROUP, padToGroups, type TaskDeltas, tiesVotes } from './ties-entries.js';
 
-const BUCKETS = 1 << 15;
-/** Buckets from here up hold NaN and ±Inf; a bracket stays below. */
-const FIRST_NON_FINITE_BUCKET = 0x7f80;
-/** Entries per run of the sample, and the share of runs sampled on large models (1 in SAMPLE_SHARE). */
-const SAMPLE_RUN = 32;
+/** The bracket pass samples 1 in SAMPLE_SHARE runs of entries on models of SAMPLE_FROM parameters or more. */
 const SAMPLE_SHARE = 16;
-/** Models with fewer float parameters are counted whole in the bracket pass. */
 const SAMPLE_FROM = 1 << 22;
-/** Standard errors of the sampled rank that the bracket covers on each side. */
-const Z = 8;
-/** The widest bracket, in buckets (its counts take 2 · 8 · 2^16 float64 per task: 8 MB). */
-const MAX_WIDTH = 8;
 /** Entries with several undecided τt kept for their votes, at most (T float32 each: 32 MB for 8 tasks). */
 const MAX_HELD = 1 << 20;
 /** Entries counted at a time: their sums stay in the L1 cache while every task is added. */
 const BLOCK = 1024;
-/** Tasks added per sweep over a block: each sum is loaded and stored once per four tasks. */
-const GROUP = 4;
 
 type Phase = 'bracket' | 'fine' | 'votes';
 
@@ -47,16 +36,14 @@ export class GlobalTrim {
   /** The passes, in order; a fine pass that misses its bracket, or holds too many entries, adds more. */
   private readonly phases: Phase[] = ['bracket', 'fine'];
   private pass = -1;
-  private share: number;
+  private sample: BracketSample;
   /** Entries of one model seen in the current pass (all of them: d, after the first). */
   private seen = 0;
   private entries = 0;
-  /** Per task and bucket, the sampled count of |τt|, each weighted by its tensor's share sampled. */
-  private readonly coarse: Float64Array;
   /** Per task, the bracket's first bucket; all tasks' brackets are `width` buckets wide. */
-  private readonly firstBucket: Int32Array;
+  private firstBucket: Int32Array = new Int32Array(0);
   private width = 1;
-  /** Per task, the bracket's bounds, [lows[t], highs[t]). */
+  /** Per task, the bracket's bounds, [lows[t], highs[t]) (padding tasks: empty, at +Inf). */
   private lows = new Float64Array(0);
   private highs = new Float64Array(0);
   private origins = new Float64Array(0);
@@ -79,8 +66,6 @@ export class GlobalTrim {
     last: new Int32Array(BLOCK),
     pending: new Int32Array(BLOCK),
   };
-  private readonly block = new Float32Array(SAMPLE_RUN);
-  private readonly blockBits = new Uint32Array(this.block.buffer);
 
   /**
    * @param kth the 1-based rank of the thresholds among the d magnitudes of each task.
@@ -93,9 +78,7 @@ export class GlobalTrim {
     private readonly maxHeld = MAX_HELD,
     sampleShare = 1,
   ) {
-    this.share = sampleShare;
-    this.coarse = new Float64Array(tasks * BUCKETS);
-    this.firstBucket = new Int32Array(tasks);
+    this.sample = new BracketSample(tasks, sampleShare);
     this.above = new Float64Array(tasks);
   }
 
@@ -119,7 +102,7 @@ export class GlobalTrim {
     if (pass !== this.pass) this.startPass(pass);
     this.badTask = -1;
     const phase = this.phases[pass];
-    if (phase === 'bracket') this.countBracket(deltas);
+    if (phase === 'bracket') this.sample.count(deltas);
     else if (phase === 'fine') this.countFineAndVotes(deltas);
     else this.votes += tiesVotes(deltas, this.thresholds);
     this.seen += deltas.base.length;
@@ -141,55 +124,18 @@ export class GlobalTrim {
     this.pass = pass;
     this.seen = 0;
     const phase = this.phases[pass];
-    if (phase === 'bracket') this.coarse.fill(0);
-    else if (phase === 'fine') this.startFine();
+    if (phase === 'bracket') {
+      // A bracket pass after the first counts every entry.
+      if (pass > 0) this.sample = new BracketSample(this.tasks, 1);
+    } else if (phase === 'fine') this.startFine();
     else this.votes = 0;
-  }
-
-  /** |τt| = |θt − θ0| of a sample of runs counted by their high 16 bits, weighted by the share sampled. */
-  private countBracket({ base, arrays }: TaskDeltas): void {
-    const { block, blockBits, coarse, share } = this;
-    const runs = Math.ceil(base.length / SAMPLE_RUN);
-    const sampled = Math.ceil(runs / share);
-    // Sampled entries: every run but the last counts SAMPLE_RUN.
-    const lastRun = (sampled - 1) * share;
-    const counted = (sampled - 1) * SAMPLE_RUN + Math.min(SAMPLE_RUN, base.length - lastRun * SAMPLE_RUN);
-    const weight = base.length / counted;
-    for (let run = 0; run < runs; run += share) {
-      const start = run * SAMPLE_RUN;
-      const n = Math.min(SAMPLE_RUN, base.length - start);
-      for (let t = 0; t < arrays.length; t++) {
-        const array = arrays[t];
-        for (let j = 0; j < n; j++) block[j] = array[start + j] - base[start + j];
-        const at = t * BUCKETS;
-        for (let j = 0; j < n; j++) coarse[at + ((blockBits[j] >>> 16) & 0x7fff)] += weight;
-      }
-    }
   }
 
   /** Brackets each task's threshold from the bracket pass's counts; clears the fine pass's counts. */
   private startFine(): void {
-    const { coarse, kth, entries } = this;
+    const { kth, entries } = this;
     if (kth < 1 || kth > entries) throw new RangeError(`ties: rank ${kth} is outside 1..${entries}`);
-    // The standard error of a count of sampled entries below a value, in ranks (binomial, at worst p = ½).
-    const margin = this.share === 1 ? 0 : Z * Math.sqrt(this.share * entries) * 0.5;
-    const buckets = Array.from({ length: this.tasks }, (_, t) => {
-      const bucketOf = (rank: number) => {
-        let below = 0;
-        let b = 0;
-        while (b < FIRST_NON_FINITE_BUCKET - 1 && below + coarse[t * BUCKETS + b] < rank)
-          below += coarse[t * BUCKETS + b++];
-        return b;
-      };
-      return [bucketOf(Math.max(kth - margin, 1)), bucketOf(Math.min(kth + margin, entries))];
-    });
-    this.width = Math.min(MAX_WIDTH, Math.max(...buckets.map(([low, high]) => high - low + 1)));
-    buckets.forEach(([low, high], t) => {
-      // A bracket wider than allowed keeps its middle.
-      const middle = Math.floor((low + high + 1 - this.width) / 2);
-      this.firstBucket[t] = Math.max(0, Math.min(middle, FIRST_NON_FINITE_BUCKET - this.width));
-    });
-    // Padding tasks (see countFineAndVotes) have an empty bracket at +Inf: their τ 0 is trimmed.
+    ({ firstBucket: this.firstBucket, width: this.width } = this.sample.brackets(kth, entries));
     const padded = Math.ceil(this.tasks / GROUP) * GROUP;
     this.lows = new Float64Array(padded).fill(Number.POSITIVE_INFINITY);
     this.highs = new Float64Array(padded).fill(Number.POSITIVE_INFINITY);
@@ -217,9 +163,7 @@ export class GlobalTrim {
   private countFineAndVotes(deltas: TaskDeltas): void {
     const { base } = deltas;
     const { decided, withUndecided, undecided, last } = this.sums;
-    // Tasks padded to a multiple of GROUP with θ0 itself, whose τ is 0 (below every bracket but bucket 0's).
-    const pad = (GROUP - (deltas.arrays.length % GROUP)) % GROUP;
-    const arrays = [...deltas.arrays, ...new Array<Float32Array>(pad).fill(base)];
+    const arrays = padToGroups(deltas);
     let probe = 0;
     for (let start = 0; start < base.length; start += BLOCK) {
       const end = Math.min(start + BLOCK, base.length);
@@ -317,7 +261,6 @@ export class GlobalTrim {
       // The rank of the threshold among the |τt| inside the bracket.
       const rank = this.kth - (this.entries - this.above[t] - inside);
       if (rank < 1 || rank > inside) {
-        this.share = 1;
         this.phases.push('bracket', 'fine');
         return;
       }
