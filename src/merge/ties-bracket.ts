@@ -46,14 +46,15 @@ export class BracketSample {
     // Every sampled run counts SAMPLE_RUN entries, but the last, which may be short.
     const lastStart = (sampled - 1) * share * SAMPLE_RUN;
     const weight = base.length / ((sampled - 1) * SAMPLE_RUN + Math.min(SAMPLE_RUN, base.length - lastStart));
-    for (let run = 0; run < runs; run += share) {
-      const start = run * SAMPLE_RUN;
-      const n = Math.min(SAMPLE_RUN, base.length - start);
-      arrays.forEach((array, t) => {
+    arrays.forEach((array, t) => {
+      const at = t * BUCKETS;
+      for (let run = 0; run < runs; run += share) {
+        const start = run * SAMPLE_RUN;
+        const n = Math.min(SAMPLE_RUN, base.length - start);
         for (let j = 0; j < n; j++) block[j] = array[start + j] - base[start + j];
-        for (let j = 0; j < n; j++) counts[t * BUCKETS + ((blockBits[j] >>> 16) & 0x7fff)] += weight;
-      });
-    }
+        for (let j = 0; j < n; j++) counts[at + ((blockBits[j] >>> 16) & 0x7fff)] += weight;
+      }
+    });
   }
 
   /** Per task, the buckets that hold rank `kth` among `entries` magnitudes, give or take Z standard errors. */

@@ -172,17 +172,19 @@ export class GlobalTrim {
       undecided.fill(0);
       for (let t = 0; t < arrays.length; t += GROUP)
         this.countGroup(t, arrays.slice(t, t + GROUP), base, start, end);
+      let votes = 0;
       for (let i = start; i < end; i++) {
         const j = i - start;
         // NaN and ±Inf count as kept: they reach `decided`, and the probe.
         probe += decided[j] - decided[j];
         const vote = +(decided[j] > 0) - +(decided[j] < 0);
-        if (undecided[j] === 0) this.votes += vote;
-        else if (undecided[j] === 1) {
-          this.votes += vote;
+        // An entry with no undecided τt votes; one with one votes and gains; one with several is held.
+        votes += vote * +(undecided[j] < 2);
+        if (undecided[j] === 1) {
           this.keptGain[last[j]] += +(withUndecided[j] > 0) - +(withUndecided[j] < 0) - vote;
-        } else this.hold(deltas, i);
+        } else if (undecided[j] > 1) this.hold(deltas, i);
       }
+      this.votes += votes;
     }
     if (probe !== 0) this.badTask = firstNonFiniteTask(deltas);
   }
