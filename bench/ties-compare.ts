@@ -36,6 +36,7 @@ const BEFORE: Readonly<Record<string, number>> = {
 const AFTER = [
   'src/merge/ties.ts',
   'src/merge/ties-global.ts',
+  'src/merge/ties-bracket.ts',
   'src/merge/ties-entries.ts',
   'src/merge/magnitude-select.ts',
   'src/merge/stream.ts',
@@ -91,7 +92,11 @@ export async function mergePassVariants(dir: string, tasks: readonly string[]) {
   };
   const plan = planMerge(sources);
   const params = tiesMethod.params.parse({});
-  const trim = new GlobalTrim(plan.tasks.length, trimRank(plan.floatParams, params.threshold));
+  const trim = GlobalTrim.forModels(
+    plan.tasks.length,
+    trimRank(plan.floatParams, params.threshold),
+    plan.floatParams,
+  );
   const reader = mergeReader(sources, plan);
   const readAhead = () => new ReadAhead(sources, plan.tasks, plan.floatTensors, reader?.reader ?? null);
   for (let pass = 0; pass < trim.passes; pass++) {

@@ -17,7 +17,7 @@ export class MagnitudeSelector {
   private readonly coarse: Float64Array;
   private fine: Float64Array | null = null;
   /** Per row, the high 16 bits of its k-th magnitude, known after `endCoarse`. */
-  readonly buckets: Int32Array;
+  private readonly buckets: Int32Array;
   private readonly rankInBucket: Float64Array;
   private counted = 0;
 
@@ -70,11 +70,6 @@ export class MagnitudeSelector {
       const magnitude = bits[i] & 0x7fffffff;
       if (magnitude >>> 16 === bucket) fine[row * FINE + (magnitude & 0xffff)]++;
     }
-  }
-
-  /** Pass 2 for one value whose magnitude's high bits are its row's bucket (for callers that check that). */
-  countFineOne(row: number, magnitudeBits: number): void {
-    this.fine![row * FINE + (magnitudeBits & 0xffff)]++;
   }
 
   /** After pass 2: the exact k-th smallest magnitude of each row. */

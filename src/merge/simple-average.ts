@@ -3,8 +3,8 @@
  * models improves accuracy without increasing inference time", ICML 2022.
  */
 import { z } from 'zod';
+import { blockSums } from '../tensor/block-sums.js';
 import type { StaticMergeMethod, TensorMerger } from './method.js';
-import { blockSums } from './task-vector.js';
 
 const params = z.strictObject({});
 

@@ -3,6 +3,7 @@
  * into reusable buffers, and θ = θ0 + λ·merged.
  */
 import { WemoeError } from '../errors.js';
+import { blockSums } from '../tensor/block-sums.js';
 import type { MergeTensors } from './method.js';
 
 /** Edits task t's vector in place after it is computed (DARE's drop and rescale). */
@@ -47,27 +48,6 @@ export function subtractInto(out: Float32Array, a: Float32Array, b: Float32Array
     probe += v - v;
   }
   return probe === 0;
-}
-
-/** Entries summed at a time: the float64 sums stay in cache while every array is added. */
-const SUM_BLOCK = 4096;
-
-/**
- * Per entry i, the float64 sum of arrays[t][i] in task order from +0 (the same operations as a scalar
- * loop, so the same result), handed to `write` a block of entries [start, start + count) at a time.
- */
-export function blockSums(
-  arrays: readonly Float32Array[],
-  length: number,
-  write: (sums: Float64Array, start: number, count: number) => void,
-): void {
-  const sums = new Float64Array(Math.min(SUM_BLOCK, length));
-  for (let start = 0; start < length; start += SUM_BLOCK) {
-    const count = Math.min(SUM_BLOCK, length - start);
-    sums.fill(0);
-    for (const array of arrays) for (let j = 0; j < count; j++) sums[j] += array[start + j];
-    write(sums, start, count);
-  }
 }
 
 /** θ0 + λ·Σt τt, as a new array (summed in float64 in task order, rounded once). */

@@ -3,8 +3,9 @@
  * Merging Models", NeurIPS 2023, as FusionBench defines it: the trim is global over ALL float parameters
  * by default, or per tensor (`trim_scope: per_tensor`, as mergekit does).
  *
- * The global trim streams: two passes over the models give each task's exact threshold and the majority
- * sign (ties-global.ts), then the merge pass merges every entry at once (ties-entries.ts).
+ * The global trim streams: a sampled pass brackets each task's threshold (ties-bracket.ts), a fine pass
+ * pins the exact thresholds and counts the majority sign (ties-global.ts), then the merge pass merges every
+ * entry at once (ties-entries.ts).
  */
 import { z } from 'zod';
 import { kthSmallestMagnitude } from './magnitude-select.js';
@@ -69,7 +70,11 @@ export function createTiesMerger(
     };
   }
 
-  const trim = new GlobalTrim(context.tasks.length, trimRank(context.floatParams, p.threshold));
+  const trim = GlobalTrim.forModels(
+    context.tasks.length,
+    trimRank(context.floatParams, p.threshold),
+    context.floatParams,
+  );
   return {
     get passes() {
       return context.floatParams > 0 ? trim.passes : 0;

@@ -2,6 +2,7 @@
  * Task arithmetic on one tensor in plain typed-array loops, for code below the merge layer (the WEMoE
  * model's shared parameters). Ilharco et al., "Editing models with task arithmetic", ICLR 2023.
  */
+import { blockSums } from './block-sums.js';
 
 /**
  * θ0 + λ·Σt (θt − θ0), computed as float32(θ0 + λ·(Σt θt − count·θ0)) with the sum in float64 in task
@@ -15,11 +16,11 @@ export function taskArithmetic(
 ): Float32Array {
   const out = new Float32Array(pretrained.length);
   const count = experts.length;
-  for (let i = 0; i < out.length; i++) {
-    let sum = 0;
-    for (const expert of experts) sum += expert[i];
-    const base = pretrained[i];
-    out[i] = base + lambda * (sum - count * base);
-  }
+  blockSums(experts, out.length, (sums, start, n) => {
+    for (let j = 0; j < n; j++) {
+      const base = pretrained[start + j];
+      out[start + j] = base + lambda * (sums[j] - count * base);
+    }
+  });
   return out;
 }

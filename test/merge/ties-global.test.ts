@@ -161,3 +161,59 @@ describe('GlobalTrim (thresholds and majority in two passes, or three when held 
     }
   });
 });
+
+describe('GlobalTrim with a sampled bracket pass (large models)', () => {
+  /** The exact thresholds and majority of the flattened tensors, by selection and the scalar votes. */
+  function expected(tensors: { base: Float32Array; arrays: Float32Array[] }[], kth: number) {
+    const flat = (pick: (t: (typeof tensors)[number]) => Float32Array) =>
+      Float32Array.from(tensors.flatMap((t) => Array.from(pick(t))));
+    const base = flat((t) => t.base);
+    const arrays = tensors[0].arrays.map((_, task) => flat((t) => t.arrays[task]));
+    const thresholds = arrays.map((a) =>
+      kthSmallestMagnitude(
+        Float32Array.from(a, (v, i) => v - base[i]),
+        kth,
+      ),
+    );
+    return { thresholds, majority: Math.sign(referenceVotes({ base, arrays }, thresholds)) };
+  }
+
+  function run(tensors: { base: Float32Array; arrays: Float32Array[] }[], kth: number, share: number) {
+    const trim = new GlobalTrim(tensors[0].arrays.length, kth, 1 << 20, share);
+    for (let pass = 0; pass < trim.passes; pass++) for (const t of tensors) trim.observe(pass, t);
+    trim.finish();
+    return trim;
+  }
+
+  it('gives the exact thresholds and majority from a sample, for 1 to 9 tasks', () => {
+    const random = mulberry32(21);
+    for (const tasks of [1, 3, 4, 5, 8, 9]) {
+      // Large enough that the sampling error spans a few buckets: the bracket holds the thresholds.
+      const tensors = [150_000, 77, 250_000].map((n) => {
+        const base = Float32Array.from({ length: n }, () => random());
+        return { base, arrays: Array.from({ length: tasks }, () => base.map((b) => b + random() * 1e-3)) };
+      });
+      const kth = trimRank(400_077, 20);
+      const trim = run(tensors, kth, 2);
+      expect(trim.passes).toBe(2);
+      const { thresholds, majority } = expected(tensors, kth);
+      expect(Array.from(trim.thresholds)).toEqual(thresholds);
+      expect(trim.majority).toBe(majority);
+    }
+  });
+
+  it('falls back to an exact bracket pass when the sample misleads, and stays exact', () => {
+    // Sampled runs of 32 (every 2nd) hold τ near 1e-3, the others near 1: the sample's bracket is far too low.
+    const random = mulberry32(22);
+    const n = 32 * 64;
+    const base = Float32Array.from({ length: n }, () => random());
+    const tau = (i: number) => (Math.floor(i / 32) % 2 === 0 ? 1e-3 : 1) * (random() + 0.5);
+    const tensors = [{ base, arrays: [0, 1, 2].map(() => base.map((b, i) => b + tau(i))) }];
+    const kth = trimRank(n, 20);
+    const trim = run(tensors, kth, 2);
+    expect(trim.passes).toBe(4);
+    const { thresholds, majority } = expected(tensors, kth);
+    expect(Array.from(trim.thresholds)).toEqual(thresholds);
+    expect(trim.majority).toBe(majority);
+  });
+});
