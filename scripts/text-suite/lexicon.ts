@@ -43,16 +43,20 @@ export class Lexicon {
   /** Words of the same kind but another meaning ("cat" for "dog"): lemmas of sibling synsets. */
   coHyponyms(word: string, pos: Pos): string[] {
     const sense = this.firstSense(word, pos);
-    if (!sense) return [];
-    const own = new Set(sense.lemmas);
-    return sense.hypernyms
+    return sense ? this.siblingsOf(sense).filter((l) => l !== word) : [];
+  }
+
+  /** Lemmas of the other synsets under the synset's first hypernym, each lemma in its most frequent sense. */
+  siblingsOf(synset: Synset): string[] {
+    const own = new Set(synset.lemmas);
+    return synset.hypernyms
       .slice(0, 1)
       .flatMap((h) =>
         (this.wordnet.synsets.get(h)?.hyponyms ?? [])
-          .filter((k) => k !== sense.key)
+          .filter((k) => k !== synset.key)
           .flatMap((k) =>
-            plainLemmas(this.wordnet.synsets.get(k), word).filter(
-              (l) => !own.has(l) && this.firstSense(l, pos)?.key === k,
+            plainLemmas(this.wordnet.synsets.get(k), '').filter(
+              (l) => !own.has(l) && this.firstSense(l, synset.pos)?.key === k,
             ),
           ),
       );

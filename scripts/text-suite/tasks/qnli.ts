@@ -60,7 +60,10 @@ export function buildQnli(sources: Sources, split: Split, count: number, random:
   const defined: Defined[] = (['n', 'v'] as const).flatMap((pos) =>
     sources.synsets(split, pos).flatMap((synset) => {
       const word = plainLemmasOf(synset).find((l) => lexicon.firstSense(l, pos)?.key === synset.key);
-      const plain = /^[a-z][a-z ,'-]*$/.test(synset.definition) && synset.definition.split(' ').length <= 18;
+      const plain =
+        /^[a-z][a-z ,'-]*$/.test(synset.definition) &&
+        synset.definition.split(' ').length <= 18 &&
+        sources.hasUniqueDefinition(synset);
       return word && plain ? [{ synset, word }] : [];
     }),
   );

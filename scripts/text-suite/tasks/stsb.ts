@@ -18,7 +18,7 @@ export function buildStsb(sources: Sources, split: Split, count: number, random:
   const lexicon = new Lexicon(sources.wordnet);
   const items = sources.synsets(split).filter((s) => {
     const n = s.definition.split(' ').length;
-    return PLAIN.test(s.definition) && n >= 6 && n <= 20;
+    return PLAIN.test(s.definition) && n >= 6 && n <= 20 && sources.hasUniqueDefinition(s);
   });
   const content = (word: string) => isPlainWord(word) && !STOP_WORDS.has(word);
   const vocabulary = [...new Set(items.flatMap((s) => s.definition.split(/[ ,]+/).filter(content)))].sort();
