@@ -7,7 +7,12 @@ bag-of-words features (scikit-learn, seed 0):
     one side has, so a linear model can see what was kept and what was changed;
   - classifiers: logistic regression, accuracy; stsb: ridge regression, Spearman's rho.
 `chance` is the majority class (classification) or 0 (Spearman).
-Usage: /usr/bin/python3 scripts/text-suite/probe-difficulty.py [task ...]   (needs python3-sklearn)
+With --transformer (needs python3-torch) it also trains, per task, a small transformer encoder from scratch
+(2 layers, d 128, words hashed into 32,768 buckets so an unseen word still matches itself across the two
+sides; 12 epochs of Adam, seed 0) and scores it the same way (`transformer`), then applies each yes/no
+model (mrpc, qqp, qnli, rte) to the other yes/no tasks, reading its answer as yes or no: a task's own
+skill should not answer the others (`cross`).
+Usage: /usr/bin/python3 scripts/text-suite/probe-difficulty.py [--transformer] [task ...]
 """
 import json
 import re
@@ -80,14 +85,25 @@ def probe(task):
 
 
 def main():
-    tasks = sys.argv[1:] or list(FIELDS)
-    print("| task | train | test | chance | bow | bigram |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    args = sys.argv[1:]
+    transformer = "--transformer" in args
+    tasks = [a for a in args if a != "--transformer"] or list(FIELDS)
+    head = "| task | train | test | chance | bow | bigram |" + (" transformer |" if transformer else "")
+    print(head)
+    print("| --- " * (head.count("|") - 1) + "|")
+    models = {}
     for task in tasks:
         began = time.time()
         r = probe(task)
-        print(f"| {task} | {r['train']} | {r['test']} | {r['chance']:.3f} | {r['bow']:.3f} | {r['bigram']:.3f} |"
-              f"  <!-- {time.time() - began:.1f} s -->", flush=True)
+        line = f"| {task} | {r['train']} | {r['test']} | {r['chance']:.3f} | {r['bow']:.3f} | {r['bigram']:.3f} |"
+        if transformer:
+            from transformer_probe import train_and_score
+            models[task], score = train_and_score(task, read(task, "train"), read(task, "test"), FIELDS[task])
+            line += f" {score:.3f} |"
+        print(f"{line}  <!-- {time.time() - began:.1f} s -->", flush=True)
+    if transformer:
+        from transformer_probe import cross_task
+        cross_task(models, read, FIELDS)
 
 
 if __name__ == "__main__":
