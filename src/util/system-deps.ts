@@ -93,6 +93,12 @@ export const SYSTEM_DEPENDENCIES = {
       ),
     },
   },
+  // Used by the text suite's builders: sst2, mrpc and the pre-training corpus (no test reads it).
+  fortunes: {
+    packages: ['fortunes'],
+    ci: false,
+    probe: { files: ['/usr/share/games/fortunes/fortunes'] },
+  },
   // Used by the PyTorch peers of the benchmarks (npm run bench).
   pytorch: {
     packages: ['python3-torch', 'libopenblas0-pthread'],
