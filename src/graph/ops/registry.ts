@@ -11,6 +11,7 @@ import { exp } from './exp.js';
 import { expand } from './expand.js';
 import { gather } from './gather.js';
 import { gatherGrad } from './gather-grad.js';
+import { gemm } from './gemm.js';
 import { greater } from './greater.js';
 import { layerNorm } from './layer-norm.js';
 import { log } from './log.js';
@@ -56,6 +57,7 @@ const ALL: readonly Op[] = [
   cast,
   stopGradient,
   matmul,
+  gemm,
   transpose,
   reshape,
   expand,

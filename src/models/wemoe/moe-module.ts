@@ -56,13 +56,16 @@ function mergedPart(moe: MoeModule, prefix: string, part: string, weights: Value
   // One constant per part holds all T task vectors; the checkpoint stores them as task_vectors.{t}.*.
   const stacked = graph.constant(flat, `${prefix}task_vectors.stacked.${part}`); // [T, |θ|]
   const isBias = base.shape.length === 1;
-  const product = weights.matmul(stacked); // [B, |θ|]
-  const delta = product.reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
-  const merged = graph.constant(base, `${prefix}base_model.${part}`).add(delta); // [B, 1, out] or [B, out, in]
+  // θ_base + w·τ as one GEMM with θ_base as its C operand ([1, |θ|] broadcast over the samples): one pass
+  // over the B copies instead of a product and a sum.
+  const flatBase: Tensor = { dtype: 'F32', shape: [1, base.data.length], data: base.data };
+  const baseValue = graph.constant(flatBase, `${prefix}base_model.${part}`);
+  const sum = graph.op('Gemm', [weights, stacked, baseValue]); // [B, |θ|]
+  const merged = sum.reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]); // [B, 1, out] or [B, out, in]
   // B copies of the module's weights per block would otherwise stay alive from the forward to the
   // backward (the projection's input gradient needs them); rebuilding them there costs one [B, T] × [T, |θ|]
   // GEMM, about 2T/N of the projection's own work (N tokens).
-  for (const v of [product, delta, merged]) v.recomputeInBackward = true;
+  for (const v of [sum, merged]) v.recomputeInBackward = true;
   return merged;
 }
 
