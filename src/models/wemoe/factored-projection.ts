@@ -13,10 +13,11 @@ export type MixtureForm = 'auto' | 'merged' | 'factored';
 
 /**
  * What moving one byte costs in GEMM FLOPs in the cost model below: the ratio of a GEMM's FLOP rate to the
- * rate at which the merged form's per-sample copies are written and read (measured on the full ViT-B/32
- * step, docs/experiments.md).
+ * rate at which the merged form's per-sample copies are written and read. Fitted to the measured break-even
+ * of the two forms, about 26 tokens with 8 tasks (a 2-block ViT-B/32 step at batch 16 and image sizes 96,
+ * 160 and 224: docs/experiments.md).
  */
-const FLOPS_PER_BYTE = 20;
+const FLOPS_PER_BYTE = 30;
 
 /**
  * Whether the factored form costs less than the merged one for N tokens per sample and T tasks. Per sample

@@ -80,11 +80,12 @@ describe('factoredProjection', () => {
     }
   });
 
-  it('is chosen for few tokens per sample: not at ViT-B/32 (50 tokens, 8 tasks), below 18 tokens with 8 tasks', () => {
+  it('is chosen for few tokens per sample: not at ViT-B/32 (50 tokens, 8 tasks), up to 25 tokens with 8 tasks', () => {
     expect(prefersFactored(50, 8)).toBe(false);
     expect(prefersFactored(257, 8)).toBe(false);
-    expect(prefersFactored(17, 8)).toBe(true);
-    expect(prefersFactored(18, 8)).toBe(false);
+    expect(prefersFactored(10, 8)).toBe(true);
+    expect(prefersFactored(25, 8)).toBe(true);
+    expect(prefersFactored(26, 8)).toBe(false);
     expect(prefersFactored(5, 3)).toBe(true);
   });
 });
