@@ -3,8 +3,11 @@
  * multi-hour run. Arithmetic: one adaptation step runs every task's batch forward and backward (≈ 3×
  * the forward's FLOPs), plus the per-batch merge of the task vectors. Calibrated on one measurement,
  * the full ViT-B/32 WEMoE step (12 blocks, width 768, 8 experts, 8 tasks × 16 images, depth-2
- * routers, random weights, bench/tta.bench.ts): 96.6 CPU-seconds a step, peak RSS 7,521 MiB routing each
- * image and 4,413 MiB with batch_reduce. Read the figures as ±30%.
+ * routers, random weights, bench/tta.bench.ts): 96.6 CPU-seconds a step; peak RSS 5,298 MiB routing each
+ * image (a real `wemoe merge` run of that shape, per-image merged weights rebuilt in the backward) and
+ * 4,413 MiB with batch_reduce. The experts are held only while the model is built (WEMoE: one at a time;
+ * AdaMerging: all of them until its task vectors are built), so the peak is that of the setup or of a
+ * step, whichever is higher. Read the figures as ±30%.
  */
 import type { ClipVisionConfig } from '../models/clip-vision/config.js';
 
@@ -25,15 +28,15 @@ export interface RunShape {
 export interface RunEstimate {
   readonly secondsPerStep: number;
   readonly peakBytes: number;
-  /** Of peakBytes: the experts held as float32 while the run lasts. */
+  /** The experts held as float32 while the model is built (none during the adaptation). */
   readonly expertBytes: number;
 }
 
 const F32 = 4;
 /** Forward and backward FLOPs per CPU-second, from the measured step (see above). */
 const FLOPS_PER_CPU_SECOND = 37.77e9;
-/** Activations kept for the backward, in units of B × N × D × L floats (fitted to the measurement). */
-const ACTIVATION_FACTOR = 57;
+/** Activations kept for the backward, in units of B × N × D × L floats (fitted to the measurements). */
+const ACTIVATION_FACTOR = 71;
 const BASE_BYTES = 150 * 2 ** 20;
 
 function sizes(clip: ClipVisionConfig) {
@@ -63,11 +66,15 @@ export function estimateRun(run: RunShape): RunEstimate {
   const stepFlops = run.experts * 3 * (run.batch * forwardPerImage + mergeFlops);
   const secondsPerStep = stepFlops / (FLOPS_PER_CPU_SECOND * run.threads);
 
-  const expertBytes = run.experts * params * F32;
+  const heldExperts = run.upscaled === undefined ? run.experts : 1;
+  const expertBytes = heldExperts * params * F32;
   const taskVectors =
     run.upscaled === undefined ? run.experts * params : run.experts * upscaledPerLayer * layers;
-  const keptMerged = run.upscaled === undefined ? params : layers * mergedCopies * upscaledPerLayer;
+  // One block's merged copies and their gradient at a time (the backward rebuilds them block by block).
+  const transientMerged = run.upscaled === undefined ? params : 2 * mergedCopies * upscaledPerLayer;
   const activations = ACTIVATION_FACTOR * run.batch * tokens * d * layers;
-  const peakBytes = BASE_BYTES + expertBytes + (2 * params + taskVectors + keptMerged + activations) * F32;
+  const stepBytes = (2 * params + taskVectors + transientMerged + activations) * F32;
+  const setupBytes = (params + taskVectors) * F32 + expertBytes;
+  const peakBytes = BASE_BYTES + Math.max(stepBytes, setupBytes);
   return { secondsPerStep, peakBytes, expertBytes };
 }

@@ -76,7 +76,7 @@ export async function checkTestTimeRun(config: MergeConfig, method: TestTimeMeth
       `${estimate.secondsPerStep.toFixed(1)} s per adaptation step on ${threads} cores, ` +
       `${hours(estimate.secondsPerStep * p.steps)} for ${p.steps} steps; ` +
       `peak memory ${(estimate.peakBytes / GB).toFixed(1)} GB ` +
-      `(${(estimate.expertBytes / GB).toFixed(1)} GB of it the experts held as float32)`,
+      `(the experts take ${(estimate.expertBytes / GB).toFixed(1)} GB in float32 while the model is built, none during the steps)`,
   );
   return lines;
 }
