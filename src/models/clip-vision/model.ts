@@ -16,8 +16,9 @@ export type { BlockModule, ModuleLookup, ParamLookup } from './block.js';
 /**
  * Replaces the parameter lookup of a block's attention or MLP: `x` is the module's input (after
  * layer_norm1 or layer_norm2), [B, N+1, D]. The lookup may return per-sample parameters ([B, out, in]
- * weights, [B, 1, out] biases): every projection is a batched matmul. Returns undefined to keep the
- * block's own parameters. The WEMoE modules plug in here (their routers read `x`).
+ * weights, [B, 1, out] biases): every projection is a batched matmul; or compute projections itself
+ * (ModuleLookup.project). Returns undefined to keep the block's own parameters. The WEMoE modules plug in
+ * here (their routers read `x`).
  */
 export type ModuleParamsFn = (layer: number, module: BlockModule, x: Value) => ModuleLookup | undefined;
 
