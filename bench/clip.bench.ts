@@ -8,7 +8,8 @@
  * Each side runs in its own process (so peak RSS is its own), alternating, several rounds; the best
  * round of each side is reported (the machine is shared, the best round is the least disturbed one).
  * Env: WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_ROUNDS (default 2 for B/32, 1 for L/14), WEMOE_BENCH_CASES (e.g. "vit_b_32"),
- * WEMOE_BENCH_WEIGHTS ("inputs" | "initializers" | "inputs,initializers"), WEMOE_TORCH_PYTHON.
+ * WEMOE_BENCH_WEIGHTS ("inputs" | "initializers" | "inputs,initializers"), WEMOE_BENCH_PEERS (default
+ * "torch_fast,torch_plain"; "torch_fast" leaves the plain peer out), WEMOE_TORCH_PYTHON.
  * Worker mode (internal): clip.bench.ts --worker DIR THREADS REPEATS WEIGHTS
  */
 import { spawnSync } from 'node:child_process';
@@ -139,8 +140,9 @@ async function benchCase(
   try {
     prepare(c, dir);
     const ours = new Map<string, SideResult[]>(modes.map((m) => [m, []]));
+    const wantedPeers = process.env.WEMOE_BENCH_PEERS?.split(',') ?? Object.keys(PEERS);
     const peers = new Map<Peer, SideResult[]>(
-      python ? (Object.keys(PEERS) as Peer[]).map((p) => [p, []]) : [],
+      python ? (Object.keys(PEERS) as Peer[]).filter((p) => wantedPeers.includes(p)).map((p) => [p, []]) : [],
     );
     const peerArgs = (peer: Peer) => [
       PEERS[peer],

@@ -6,7 +6,8 @@
  * checks the first step's per-task losses against wemoe's) and wemoe_tta.py (plain, its own random
  * weights, kept for comparison). Cases: 4 layers with batch 4 per task, and the full 12-layer encoder
  * with batch 16 per task (WEMOE_BENCH_TTA_CASES=b32_4l to run only the first). Env: WEMOE_BENCH_THREADS
- * (default 2), WEMOE_BENCH_TTA_STEPS (timed steps, after one warm-up step), WEMOE_TORCH_PYTHON (default
+ * (default 2), WEMOE_BENCH_TTA_STEPS (timed steps, after one warm-up step), WEMOE_BENCH_PEERS (default
+ * "torch_fast,torch_plain"; "torch_fast" leaves the plain peer out), WEMOE_TORCH_PYTHON (default
  * /usr/bin/python3, then python3 on PATH).
  * Worker mode (internal): tta.bench.ts --worker CASE THREADS STEPS DIR
  */
@@ -196,8 +197,9 @@ async function benchCase(c: Case, threads: number, python: string | undefined, p
     const worker = ['--import', 'tsx', self, '--worker', c.name, String(threads), String(steps), dir];
     sides.wemoe = run(process.execPath, worker);
     load.wemoe = loadavg()[0];
-    if (python) {
-      const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
+    const wantedPeers = process.env.WEMOE_BENCH_PEERS?.split(',') ?? ['torch_fast', 'torch_plain'];
+    const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
+    if (python && wantedPeers.includes('torch_fast')) {
       const fast = [join(torchDir, 'wemoe_tta_fast.py'), '--model', join(dir, 'model')];
       fast.push(
         '--inputs',
@@ -209,6 +211,8 @@ async function benchCase(c: Case, threads: number, python: string | undefined, p
       );
       sides.torch_fast = run(python, fast, env);
       load.torch_fast = loadavg()[0];
+    }
+    if (python && wantedPeers.includes('torch_plain')) {
       const plain = [
         join(torchDir, 'wemoe_tta.py'),
         '--layers',

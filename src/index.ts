@@ -142,6 +142,7 @@ export { type ClipTokenizer, loadClipTokenizer, padIds } from './models/tokenize
 export { T5Tokenizer } from './models/tokenizers/t5.js';
 export { saveVisionModel, type VisionModel } from './models/vision-model.js';
 export { isWemoeFolder, loadWemoe, saveWemoe } from './models/wemoe/checkpoint.js';
+export type { MixtureForm } from './models/wemoe/factored-projection.js';
 export { type UpscaleOptions, upscaleToWemoe, type WemoeModel } from './models/wemoe/model.js';
 export { type HeadsResult, type RunHeadsOptions, runHeads } from './models/zeroshot/build-heads.js';
 export { builtinTask, builtinTaskNames } from './models/zeroshot/builtin.js';

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import type { Heads } from '../models/heads.js';
+import type { MixtureForm } from '../models/wemoe/factored-projection.js';
 import { type T5WemoeModel, t5WemoeParamCounts, upscaleT5ToWemoe } from '../models/t5/wemoe.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
@@ -75,16 +76,20 @@ const params = z.strictObject({
 
 export type WemoeParams = z.infer<typeof params>;
 
-/** The entropy objective of `model`'s routers (their tensors are its params, updated in place). */
+/**
+ * The entropy objective of `model`'s routers (their tensors are its params, updated in place);
+ * `mixtureForm` as wemoeForward's (default: chosen from the shapes).
+ */
 export function wemoeObjective(
   model: WemoeModel,
   heads: Heads,
   compileOptions: CompileOptions = {},
+  { mixtureForm }: { readonly mixtureForm?: MixtureForm } = {},
 ): Promise<DisposableObjective> {
   const { numChannels: c, imageSize: s } = model.clip;
   return entropyObjective(
     (x) => {
-      const out = wemoeForward(model, x, { trainableRouters: true });
+      const out = wemoeForward(model, x, { trainableRouters: true, mixtureForm });
       return { pooler: out.poolerOutput, trainable: out.routerInputs };
     },
     Object.fromEntries(model.routers),
@@ -96,7 +101,8 @@ export function wemoeObjective(
 
 /**
  * Trains the routers of `model` in place on the tasks' unlabeled data; router weight matrices with the lr
- * carried from `lrReferenceWidth` (routerLrScale; default the paper's 768, null: options.lr everywhere).
+ * carried from `lrReferenceWidth` (routerLrScale; default the paper's 768, null: options.lr everywhere);
+ * `mixtureForm` as wemoeForward's.
  */
 export async function adaptWemoe(
   model: WemoeModel,
@@ -104,11 +110,12 @@ export async function adaptWemoe(
   tasks: readonly TtaTask[],
   {
     lrReferenceWidth = PAPER_ROUTER_WIDTH,
+    mixtureForm,
     ...options
-  }: TtaOptions & { readonly lrReferenceWidth?: number | null },
+  }: TtaOptions & { readonly lrReferenceWidth?: number | null; readonly mixtureForm?: MixtureForm },
   compileOptions: CompileOptions = {},
 ): Promise<TtaResult> {
-  const objective = await wemoeObjective(model, heads, compileOptions);
+  const objective = await wemoeObjective(model, heads, compileOptions, { mixtureForm });
   try {
     return await runTta(tasks, { ...objective, lrScale: routerLrScale(model, lrReferenceWidth) }, options);
   } finally {

@@ -3,9 +3,12 @@
  * multi-hour run. Arithmetic: one adaptation step runs every task's batch forward and backward (≈ 3×
  * the forward's FLOPs), plus the per-batch merge of the task vectors. Calibrated on one measurement,
  * the full ViT-B/32 WEMoE step (12 blocks, width 768, 8 experts, 8 tasks × 16 images, depth-2
- * routers, random weights, bench/tta.bench.ts): 96.6 CPU-seconds a step, peak RSS 7,521 MiB routing each
- * image and 4,413 MiB with batch_reduce. Read the figures as ±30%. T5 runs use the same arithmetic and
- * calibration (not measured on T5: read them as rougher).
+ * routers, random weights, bench/tta.bench.ts): 96.6 CPU-seconds a step; peak RSS 5,298 MiB routing each
+ * image (a real `wemoe merge` run of that shape, per-image merged weights rebuilt in the backward) and
+ * 4,413 MiB with batch_reduce. The experts are held only while the model is built (WEMoE: one at a time;
+ * AdaMerging: all of them until its task vectors are built), so the peak is that of the setup or of a
+ * step, whichever is higher. Read the figures as ±30%. T5 runs use the same arithmetic and calibration
+ * (not measured on T5: read them as rougher); their inputs hold the experts through the steps.
  */
 import type { ClipVisionConfig } from '../models/clip-vision/config.js';
 import { innerDim, type T5Config } from '../models/t5/config.js';
@@ -28,15 +31,17 @@ export interface RunShape {
 export interface RunEstimate {
   readonly secondsPerStep: number;
   readonly peakBytes: number;
-  /** Of peakBytes: the experts held as float32 while the run lasts. */
+  /** The experts held as float32 while the model is built. */
   readonly expertBytes: number;
+  /** Whether they stay held through the adaptation steps too. */
+  readonly expertsDuringSteps: boolean;
 }
 
 const F32 = 4;
 /** Forward and backward FLOPs per CPU-second, from the measured step (see above). */
 const FLOPS_PER_CPU_SECOND = 37.77e9;
-/** Activations kept for the backward, in units of B × N × D × L floats (fitted to the measurement). */
-const ACTIVATION_FACTOR = 57;
+/** Activations kept for the backward, in units of B × N × D × L floats (fitted to the measurements). */
+const ACTIVATION_FACTOR = 71;
 const BASE_BYTES = 150 * 2 ** 20;
 
 function sizes(clip: ClipVisionConfig) {
@@ -59,7 +64,9 @@ export function estimateRun(run: RunShape): RunEstimate {
   return assemble(run, {
     params,
     forwardPerSample: 2 * tokens * layers * (attention + mlp) + 4 * layers * tokens * tokens * d,
-    upscaled: upscaledPerLayer === undefined ? undefined : upscaledPerLayer * layers,
+    upscaledPerBlock: upscaledPerLayer,
+    blocks: layers,
+    expertsKept: false,
     activationUnits: tokens * d * layers,
   });
 }
@@ -87,7 +94,9 @@ export function estimateT5Run(run: T5RunShape): RunEstimate {
   return assemble(run, {
     params: t5ParamCount(t5),
     forwardPerSample: encoder + decoder,
-    upscaled: run.wemoe ? feedForward * blocks : undefined,
+    upscaledPerBlock: run.wemoe ? feedForward : undefined,
+    blocks,
+    expertsKept: true,
     activationUnits: s * d * t5.numLayers,
   });
 }
@@ -96,14 +105,18 @@ interface ModelCost {
   readonly params: number;
   /** Forward FLOPs of one sample. */
   readonly forwardPerSample: number;
-  /** WEMoE: parameters of all upscaled modules; AdaMerging: undefined (the whole model is merged). */
-  readonly upscaled?: number;
+  /** WEMoE: parameters of one block's upscaled modules; AdaMerging: undefined (the whole model is merged). */
+  readonly upscaledPerBlock?: number;
+  readonly blocks: number;
+  /** Whether the inputs keep the experts through the steps (T5's do), not only while the model is built. */
+  readonly expertsKept: boolean;
   /** Activations kept for the backward per sample, in units of ACTIVATION_FACTOR floats. */
   readonly activationUnits: number;
 }
 
 function assemble(run: Omit<RunShape, 'clip' | 'upscaled'>, cost: ModelCost): RunEstimate {
-  const { params, upscaled } = cost;
+  const { params } = cost;
+  const upscaled = cost.upscaledPerBlock === undefined ? undefined : cost.upscaledPerBlock * cost.blocks;
   const mergedCopies = upscaled === undefined || run.batchReduce ? 1 : run.batch;
   // Building θ_b = θ + Σt w_b,t τt per batch (WEMoE: per sample and module; AdaMerging: the whole model).
   const mergeFlops =
@@ -111,10 +124,17 @@ function assemble(run: Omit<RunShape, 'clip' | 'upscaled'>, cost: ModelCost): Ru
   const stepFlops = run.experts * 3 * (run.batch * cost.forwardPerSample + mergeFlops);
   const secondsPerStep = stepFlops / (FLOPS_PER_CPU_SECOND * run.threads);
 
-  const expertBytes = run.experts * params * F32;
+  // WEMoE folds the experts in one at a time; AdaMerging holds them all until its task vectors are built.
+  const heldExperts = upscaled === undefined || cost.expertsKept ? run.experts : 1;
+  const expertBytes = heldExperts * params * F32;
   const taskVectors = upscaled === undefined ? run.experts * params : run.experts * upscaled;
-  const keptMerged = upscaled === undefined ? params : mergedCopies * upscaled;
+  // One block's merged copies and their gradient at a time (the backward rebuilds them block by block).
+  const transientMerged =
+    cost.upscaledPerBlock === undefined ? params : 2 * mergedCopies * cost.upscaledPerBlock;
   const activations = ACTIVATION_FACTOR * run.batch * cost.activationUnits;
-  const peakBytes = BASE_BYTES + expertBytes + (2 * params + taskVectors + keptMerged + activations) * F32;
-  return { secondsPerStep, peakBytes, expertBytes };
+  const stepBytes =
+    (2 * params + taskVectors + transientMerged + activations) * F32 + (cost.expertsKept ? expertBytes : 0);
+  const setupBytes = (params + taskVectors) * F32 + expertBytes;
+  const peakBytes = BASE_BYTES + Math.max(stepBytes, setupBytes);
+  return { secondsPerStep, peakBytes, expertBytes, expertsDuringSteps: cost.expertsKept };
 }

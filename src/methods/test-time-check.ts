@@ -55,7 +55,8 @@ function estimateLine(estimate: RunEstimate, steps: number, threads: number, cal
     `${estimate.secondsPerStep.toFixed(1)} s per adaptation step on ${threads} cores, ` +
     `${hours(estimate.secondsPerStep * steps)} for ${steps} steps; ` +
     `peak memory ${(estimate.peakBytes / GB).toFixed(1)} GB ` +
-    `(${(estimate.expertBytes / GB).toFixed(1)} GB of it the experts held as float32)`
+    `(the experts take ${(estimate.expertBytes / GB).toFixed(1)} GB in float32 while the model is built, ` +
+    `${estimate.expertsDuringSteps ? 'and through the steps' : 'none during the steps'})`
   );
 }
 

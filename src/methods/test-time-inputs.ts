@@ -7,6 +7,7 @@ import { loadProcessorConfig } from '../data/preprocess/config.js';
 import { openTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
+import { readClipVisionConfig } from '../models/clip-vision/config.js';
 import type { ClipParams } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
 import { isT5Folder } from '../models/t5/forward-file.js';
@@ -29,19 +30,17 @@ export async function loadClipTestTimeInputs(
   if (!config.heads)
     throw new WemoeError(`${where}: heads: method ${method} needs the tasks' classification heads`);
   const base = loadClipVision(config.models.pretrained);
-  const experts = new Map<string, ClipParams>();
-  for (const [name, dir] of Object.entries(config.models.experts)) {
-    const expert = loadClipVision(dir);
-    if (JSON.stringify(expert.config) !== JSON.stringify(base.config))
+  for (const dir of Object.values(config.models.experts)) {
+    if (JSON.stringify(readClipVisionConfig(dir)) !== JSON.stringify(base.config))
       throw new WemoeError(
         `${dir}: config.json differs from the pre-trained model's (${config.models.pretrained})`,
       );
-    experts.set(name, expert.params);
   }
+  const experts = new ExpertCheckpoints(config.models.experts);
   const heads = loadHeads(config.heads, base.config.hiddenSize);
   const processor = loadProcessorConfig(config.models.pretrained, base.config.imageSize);
   const tasks = [];
-  for (const name of experts.keys()) {
+  for (const name of Object.keys(config.models.experts)) {
     const spec = config.tasks?.[name];
     if (!spec)
       throw new WemoeError(
@@ -58,4 +57,46 @@ export async function loadClipTestTimeInputs(
     tasks: tasks.map((t) => ({ name: t.task, count: t.count, pixels: (i) => t.pixels(i) })),
     seed: config.seed,
   };
+}
+
+/**
+ * The experts by task, each read from its checkpoint when asked for and not kept: a method that builds
+ * its task vectors expert by expert holds one expert at a time, and none once its model is built (eight
+ * ViT-B/32 experts in float32 are 2.8 GB). Every `get` reads the checkpoint again: take each expert once.
+ */
+class ExpertCheckpoints implements ReadonlyMap<string, ClipParams> {
+  constructor(private readonly dirs: Readonly<Record<string, string>>) {}
+
+  get size(): number {
+    return Object.keys(this.dirs).length;
+  }
+
+  get(task: string): ClipParams | undefined {
+    const dir = this.dirs[task];
+    return dir === undefined ? undefined : loadClipVision(dir).params;
+  }
+
+  has(task: string): boolean {
+    return task in this.dirs;
+  }
+
+  forEach(fn: (params: ClipParams, task: string, map: ReadonlyMap<string, ClipParams>) => void): void {
+    for (const [task, params] of this.entries()) fn(params, task, this);
+  }
+
+  *entries(): MapIterator<[string, ClipParams]> {
+    for (const task of this.keys()) yield [task, this.get(task)!];
+  }
+
+  *keys(): MapIterator<string> {
+    yield* Object.keys(this.dirs);
+  }
+
+  *values(): MapIterator<ClipParams> {
+    for (const [, params] of this.entries()) yield params;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, ClipParams]> {
+    return this.entries();
+  }
 }

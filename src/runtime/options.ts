@@ -11,7 +11,11 @@ export interface CompileOptions extends EmitOptions {
   readonly provider?: string;
   /** ORT graph optimization level; default 'all'. */
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Let idle intra-op threads spin (ORT's default, lowest latency); false yields the cores to other work. */
+  /**
+   * Let idle intra-op threads spin (ORT's own default). Default false: idle threads sleep and yield the
+   * cores. On a machine shared with other work (2 cores, load 12) spinning threads lost their time slices:
+   * a ViT-B/32 forward took 1.16× and a WEMoE step 1.33× the wall time with spinning (docs/experiments.md).
+   */
   readonly spinning?: boolean;
   /**
    * ORT's CPU memory arena (default on). Off, a run's activations go back to the system when it ends; the
@@ -28,7 +32,7 @@ export function sessionOptions(options: CompileOptions): ort.InferenceSession.Se
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
     ...(options.arena === false ? { enableCpuMemArena: false } : {}),
-    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    ...(options.spinning === true ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   };
 }
 

@@ -345,6 +345,22 @@ const CASES: readonly OpCase[] = [
     expected: [4, -2, -1, 4],
   },
   {
+    name: 'Gemm A·Bᵀ + C, C [1, M] broadcast over the rows',
+    inputs: [
+      A23,
+      { name: 'b', shape: [2, 3], values: [1, 0, 1, 0, 1, 0] },
+      { name: 'c', shape: [1, 2], values: [10, -1] },
+    ],
+    build: (a, b, c) => a.graph.op('Gemm', [a, b, c], { transB: true }),
+    expected: [14, -3, 9, 3],
+  },
+  {
+    name: 'Gemm Aᵀ·B + C, C [N, M]',
+    inputs: [A23, { name: 'b', shape: [2, 2] }, { name: 'c', shape: [3, 2] }],
+    build: (a, b, c) => a.graph.op('Gemm', [a, b, c], { transA: true }),
+    expectedShape: [3, 2],
+  },
+  {
     name: 'MatMul transposeA, rank 2 (Gemm)',
     inputs: [A23, { name: 'b', shape: [2, 2] }],
     build: (a, b) => a.matmul(b, { transposeA: true }),

@@ -52,7 +52,7 @@ describe('compile', () => {
     const a = await compile({ y });
     expect(await compile({ y })).toBe(a);
     expect(await compile({ y }, { threads: 1 })).not.toBe(a);
-    expect(await compile({ y }, { spinning: false })).not.toBe(a);
+    expect(await compile({ y }, { spinning: true })).not.toBe(a);
     expect(await compile({ z: y })).not.toBe(a);
   });
 

@@ -12,6 +12,7 @@ import { expand } from './expand.js';
 import { fastGelu } from './fast-gelu.js';
 import { gather } from './gather.js';
 import { gatherGrad } from './gather-grad.js';
+import { gemm } from './gemm.js';
 import { greater } from './greater.js';
 import { layerNorm } from './layer-norm.js';
 import { log } from './log.js';
@@ -58,6 +59,7 @@ const ALL: readonly Op[] = [
   cast,
   stopGradient,
   matmul,
+  gemm,
   transpose,
   reshape,
   expand,

@@ -58,6 +58,8 @@ export function createAdaMergingOf(
   { granularity, init = 0.3, clampInMerge = false }: AdaMergingOptions,
 ): AdaMergingMerge {
   const tasks = [...experts.keys()];
+  // Each expert taken once: a map may read it from its checkpoint on every get.
+  const expertParams = tasks.map((task) => experts.get(task)!);
   const taskVectors = new Map<string, Tensor>();
   for (const name of names) {
     const base = pretrained.get(name)?.data as Float32Array | undefined;
@@ -65,7 +67,7 @@ export function createAdaMergingOf(
     const n = base.length;
     const stacked = new Float32Array(n * tasks.length);
     tasks.forEach((task, t) => {
-      const x = experts.get(task)!.get(name)?.data as Float32Array | undefined;
+      const x = expertParams[t].get(name)?.data as Float32Array | undefined;
       if (!x) throw new WemoeError(`adamerging: expert ${task} has no parameter ${name}`);
       for (let i = 0; i < n; i++) stacked[t * n + i] = x[i] - base[i];
     });

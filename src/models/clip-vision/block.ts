@@ -11,6 +11,20 @@ export type HiddenAct = 'quick_gelu' | 'gelu';
 /** A parameter by its canonical HF name, as a graph value in the HF layout (linear weights [out, in]). */
 export type ParamLookup = (name: string) => Value;
 
+/**
+ * A module's parameters as a hook gives them: a lookup, and optionally `project`, which computes the
+ * projection under `name` (e.g. `...mlp.fc1`) on its input x [B, T, in] itself, x·Wᵀ + b without W
+ * (undefined: the block applies the looked-up weight and bias).
+ */
+export type ModuleLookup = ParamLookup & {
+  readonly project?: (x: Value, name: string) => Value | undefined;
+};
+
+/** The projection `name` of a module on x: the hook's own, or x·Wᵀ + b with the looked-up W and b. */
+function projection(param: ModuleLookup, name: string, x: Value): Value {
+  return param.project?.(x, name) ?? linear(x, param(`${name}.weight`), param(`${name}.bias`));
+}
+
 /** A module of a block whose parameters a hook may replace. */
 export type BlockModule = 'self_attn' | 'mlp';
 
@@ -28,7 +42,7 @@ export interface BlockOptions {
   /** Additive attention mask broadcast to the scores [B, H, T, T] (0 = attend, very negative = not). */
   readonly mask?: Value;
   /** Replaces a module's parameters; `x` is its input [B, T, D]. Undefined keeps the block's own. */
-  readonly moduleParams?: (module: BlockModule, x: Value) => ParamLookup | undefined;
+  readonly moduleParams?: (module: BlockModule, x: Value) => ModuleLookup | undefined;
 }
 
 /** The MLP activation: quick_gelu (CLIP) or the exact erf gelu. */
@@ -38,7 +52,7 @@ export function activation(x: Value, kind: HiddenAct): Value {
 
 function attention(
   config: BlockConfig,
-  param: ParamLookup,
+  param: ModuleLookup,
   prefix: string,
   x: Value,
   options: BlockOptions,
@@ -46,7 +60,7 @@ function attention(
   const heads = config.numAttentionHeads;
   const hd = config.hiddenSize / heads;
   const t = options.seqLen;
-  const proj = (name: string) => linear(x, param(`${prefix}${name}.weight`), param(`${prefix}${name}.bias`));
+  const proj = (name: string) => projection(param, `${prefix}${name}`, x);
   const split = (v: Value) => v.reshape([0, t, heads, hd]).transpose([0, 2, 1, 3]); // [B, H, T, hd]
   const q = split(proj('q_proj').mul(hd ** -0.5));
   const k = split(proj('k_proj'));
@@ -58,16 +72,13 @@ function attention(
     .matmul(v) // [B, H, T, hd]
     .transpose([0, 2, 1, 3])
     .reshape([0, t, config.hiddenSize]); // [B, T, D]
-  return linear(mixed, param(`${prefix}out_proj.weight`), param(`${prefix}out_proj.bias`));
+  return projection(param, `${prefix}out_proj`, mixed);
 }
 
 /** fc2(act(fc1(x))). */
-function mlp(config: BlockConfig, param: ParamLookup, prefix: string, x: Value): Value {
-  const hidden = activation(
-    linear(x, param(`${prefix}fc1.weight`), param(`${prefix}fc1.bias`)),
-    config.hiddenAct,
-  ); // [B, T, I]
-  return linear(hidden, param(`${prefix}fc2.weight`), param(`${prefix}fc2.bias`)); // [B, T, D]
+function mlp(config: BlockConfig, param: ModuleLookup, prefix: string, x: Value): Value {
+  const hidden = activation(projection(param, `${prefix}fc1`, x), config.hiddenAct); // [B, T, I]
+  return projection(param, `${prefix}fc2`, hidden); // [B, T, D]
 }
 
 /** The block whose parameters are under `prefix` (e.g. `vision_model.encoder.layers.3.`) on x [B, T, D]. */

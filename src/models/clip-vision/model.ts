@@ -7,19 +7,20 @@
 import { WemoeError } from '../../errors.js';
 import { concat, layerNorm, linear } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
-import { type BlockModule, encoderBlock, type ParamLookup } from './block.js';
+import { type BlockModule, encoderBlock, type ModuleLookup, type ParamLookup } from './block.js';
 import { type ClipVisionConfig, numPatches } from './config.js';
 import { type ClipParams, clipParamShapes, layerPrefix, VISION_PREFIX } from './params.js';
 
-export type { BlockModule, ParamLookup } from './block.js';
+export type { BlockModule, ModuleLookup, ParamLookup } from './block.js';
 
 /**
  * Replaces the parameter lookup of a block's attention or MLP: `x` is the module's input (after
  * layer_norm1 or layer_norm2), [B, N+1, D]. The lookup may return per-sample parameters ([B, out, in]
- * weights, [B, 1, out] biases): every projection is a batched matmul. Returns undefined to keep the
- * block's own parameters. The WEMoE modules plug in here (their routers read `x`).
+ * weights, [B, 1, out] biases): every projection is a batched matmul; or compute projections itself
+ * (ModuleLookup.project). Returns undefined to keep the block's own parameters. The WEMoE modules plug in
+ * here (their routers read `x`).
  */
-export type ModuleParamsFn = (layer: number, module: BlockModule, x: Value) => ParamLookup | undefined;
+export type ModuleParamsFn = (layer: number, module: BlockModule, x: Value) => ModuleLookup | undefined;
 
 export interface ClipVisionOptions {
   /** Replaces the parameters of chosen modules; absent = every module uses the model's parameters. */

@@ -3,6 +3,7 @@ import { WemoeError } from '../../errors.js';
 import { concat } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
 import { type ClipVisionOutputs, clipVisionForward, constantParams } from '../clip-vision/model.js';
+import type { MixtureForm } from './factored-projection.js';
 import type { MoeModule, WemoeModel } from './model.js';
 import { wemoeModuleParams } from './moe-module.js';
 import { modulePrefix, type UpscaledModule } from './names.js';
@@ -19,13 +20,15 @@ export interface WemoeGraph extends ClipVisionOutputs {
 export interface WemoeForwardOptions {
   /** The routers as graph inputs (fed each run, differentiable); otherwise constants (default). */
   readonly trainableRouters?: boolean;
+  /** How the mixture modules apply their per-sample parameters (default 'auto': chosen from the shapes). */
+  readonly mixtureForm?: MixtureForm;
 }
 
 /** Builds the encoder on `pixelValues` [B, C, H, W]. */
 export function wemoeForward(
   model: WemoeModel,
   pixelValues: Value,
-  { trainableRouters = false }: WemoeForwardOptions = {},
+  { trainableRouters = false, mixtureForm }: WemoeForwardOptions = {},
 ): WemoeGraph {
   const graph: Graph = pixelValues.graph;
   const routerInputs = new Map<string, Value>();
@@ -45,7 +48,7 @@ export function wemoeForward(
     moduleParams: (layer, module, x) => {
       const moe = moes.get(modulePrefix(layer, module));
       if (!moe) return undefined;
-      const { param, weights } = wemoeModuleParams(moe, model.wemoe, routerValue, x);
+      const { param, weights } = wemoeModuleParams(moe, model.wemoe, routerValue, x, { form: mixtureForm });
       weightsOf[module].push(weights);
       return param;
     },

@@ -7,7 +7,6 @@
 
 import { createRandom } from '../../data/random.js';
 import { WemoeError } from '../../errors.js';
-import { taskArithmetic } from '../../tensor/task-arithmetic.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { ClipVisionConfig } from '../clip-vision/config.js';
 import type { ClipParams } from '../clip-vision/params.js';
@@ -104,6 +103,71 @@ export function initRouterTensors(
   return routers;
 }
 
+function tensorOf(params: ClipParams, name: string, owner: string): Tensor {
+  const tensor = params.get(name);
+  if (!tensor) throw new WemoeError(`wemoe: expert ${owner} has no parameter ${name}`);
+  return tensor;
+}
+
+/**
+ * The shared (task-arithmetic merged) parameters and the mixture modules, taking the experts one at a time
+ * (a map may read each from its checkpoint when asked): an expert's task vectors go into their rows and
+ * its shared parameters into float64 sums, then it is let go, so that at most one expert is held.
+ */
+function foldExperts(
+  pretrained: ClipParams,
+  experts: ReadonlyMap<string, ClipParams>,
+  wemoe: WemoeConfig,
+): { shared: ClipParams; moes: MoeModule[] } {
+  const t = wemoe.experts.length;
+  const moes = moduleSlots(wemoe).map(({ layer, module }): MoeModule => {
+    const base = new Map<string, Tensor>();
+    const taskVectors = new Map<string, Tensor>();
+    for (const part of MODULE_PARTS[module]) {
+      const pre = tensorOf(pretrained, `${modulePrefix(layer, module)}${part}`, 'pretrained');
+      base.set(part, pre);
+      const data = new Float32Array(t * pre.data.length);
+      taskVectors.set(part, { dtype: 'F32', shape: [t, ...pre.shape], data });
+    }
+    return { layer, module, base, taskVectors };
+  });
+  const sums = new Map<string, Float64Array>();
+  for (const [name, tensor] of pretrained)
+    if (!isUpscaledParam(name, wemoe)) sums.set(name, new Float64Array(tensor.data.length));
+  wemoe.experts.forEach((owner, row) => {
+    const params = experts.get(owner)!;
+    for (const [name, sum] of sums) {
+      const x = tensorOf(params, name, owner).data as Float32Array;
+      for (let i = 0; i < x.length; i++) sum[i] += x[i];
+    }
+    for (const moe of moes)
+      for (const [part, pre] of moe.base) {
+        const x = tensorOf(params, `${modulePrefix(moe.layer, moe.module)}${part}`, owner)
+          .data as Float32Array;
+        const base = pre.data as Float32Array;
+        const out = moe.taskVectors.get(part)!.data as Float32Array;
+        for (let i = 0, o = row * x.length; i < x.length; i++, o++) out[o] = x[i] - base[i];
+      }
+  });
+  const shared: ClipParams = new Map();
+  for (const [name, sum] of sums) {
+    const pre = pretrained.get(name)!;
+    const data = taskArithmeticOfSum(pre.data as Float32Array, sum, t, wemoe.initLambda);
+    shared.set(name, { dtype: 'F32', shape: pre.shape, data });
+  }
+  return { shared, moes };
+}
+
+/**
+ * θ0 + λ·(Σt θt − count·θ0) from the float64 sum Σt θt (taken in task order from +0): the operations of
+ * taskArithmetic in its order, so the result is identical to it.
+ */
+function taskArithmeticOfSum(pretrained: Float32Array, sum: Float64Array, count: number, lambda: number) {
+  const out = new Float32Array(pretrained.length);
+  for (let i = 0; i < out.length; i++) out[i] = pretrained[i] + lambda * (sum[i] - count * pretrained[i]);
+  return out;
+}
+
 /** Builds a WEMoE model from the pre-trained encoder and the experts (same config, `experts` order). */
 export function upscaleToWemoe(
   clip: ClipVisionConfig,
@@ -123,36 +187,7 @@ export function upscaleToWemoe(
     upscaledLayers: options.upscaledLayers ?? [...Array(clip.numHiddenLayers).keys()],
     upscaledModules: modules,
   };
-  const expertParams = names.map((n) => experts.get(n)!);
-  const tensorOf = (params: ClipParams, name: string, owner: string) => {
-    const tensor = params.get(name);
-    if (!tensor) throw new WemoeError(`wemoe: expert ${owner} has no parameter ${name}`);
-    return tensor;
-  };
-  const shared: ClipParams = new Map();
-  for (const [name, tensor] of pretrained) {
-    if (isUpscaledParam(name, wemoe)) continue;
-    const xs = expertParams.map((p, t) => tensorOf(p, name, names[t]).data as Float32Array);
-    const data = taskArithmetic(tensor.data as Float32Array, xs, wemoe.initLambda);
-    shared.set(name, { dtype: 'F32', shape: tensor.shape, data });
-  }
-  const moes = moduleSlots(wemoe).map(({ layer, module }): MoeModule => {
-    const base = new Map<string, Tensor>();
-    const taskVectors = new Map<string, Tensor>();
-    for (const part of MODULE_PARTS[module]) {
-      const name = `${modulePrefix(layer, module)}${part}`;
-      const pre = tensorOf(pretrained, name, 'pretrained');
-      base.set(part, pre);
-      taskVectors.set(
-        part,
-        stackTaskVectors(
-          pre,
-          expertParams.map((p, t) => tensorOf(p, name, names[t])),
-        ),
-      );
-    }
-    return { layer, module, base, taskVectors };
-  });
+  const { shared, moes } = foldExperts(pretrained, experts, wemoe);
   return { clip, wemoe, shared, moes, routers: initRouters(clip, wemoe, options.seed ?? 0) };
 }
 

@@ -8,8 +8,9 @@ import { WemoeError } from '../../errors.js';
 import { linear } from '../../graph/functional.js';
 import type { Value } from '../../graph/graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { ParamLookup } from '../clip-vision/model.js';
+import type { ModuleLookup, ParamLookup } from '../clip-vision/model.js';
 import type { RouterDepth, WemoeConfig } from './config.js';
+import { factoredProjection, type MixtureForm, prefersFactored } from './factored-projection.js';
 import type { MoeModule } from './model.js';
 import { modulePrefix } from './names.js';
 
@@ -56,13 +57,16 @@ function mergedPart(moe: MoeModule, prefix: string, part: string, weights: Value
   // One constant per part holds all T task vectors; the checkpoint stores them as task_vectors.{t}.*.
   const stacked = graph.constant(flat, `${prefix}task_vectors.stacked.${part}`); // [T, |θ|]
   const isBias = base.shape.length === 1;
-  const product = weights.matmul(stacked); // [B, |θ|]
-  const delta = product.reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]);
-  const merged = graph.constant(base, `${prefix}base_model.${part}`).add(delta); // [B, 1, out] or [B, out, in]
+  // θ_base + w·τ as one GEMM with θ_base as its C operand ([1, |θ|] broadcast over the samples): one pass
+  // over the B copies instead of a product and a sum.
+  const flatBase: Tensor = { dtype: 'F32', shape: [1, base.data.length], data: base.data };
+  const baseValue = graph.constant(flatBase, `${prefix}base_model.${part}`);
+  const sum = graph.op('Gemm', [weights, stacked, baseValue]); // [B, |θ|]
+  const merged = sum.reshape(isBias ? [0, 1, ...base.shape] : [0, ...base.shape]); // [B, 1, out] or [B, out, in]
   // B copies of the module's weights per block would otherwise stay alive from the forward to the
   // backward (the projection's input gradient needs them); rebuilding them there costs one [B, T] × [T, |θ|]
   // GEMM, about 2T/N of the projection's own work (N tokens).
-  for (const v of [product, delta, merged]) v.recomputeInBackward = true;
+  for (const v of [sum, merged]) v.recomputeInBackward = true;
   return merged;
 }
 
@@ -70,6 +74,8 @@ function mergedPart(moe: MoeModule, prefix: string, part: string, weights: Value
  * The merged parameters of `moe` for the module input x [B, N, D], as a lookup by CLIP name, and the
  * routing weights [B, T] (or [1, T] when they do not depend on the sample: depth 0 or batch_reduce).
  * Projections read each merged weight through a transpose flag (linear), which ORT fuses into the MatMul.
+ * With per-sample weights and `at.form` 'factored', or 'auto' (default) where the shapes favour it
+ * (prefersFactored), the lookup's `project` computes the weight projections without merged weights.
  * `at.prefix` names the module in another model (default: the CLIP module's); `at.mask` [B, N] restricts
  * the routing mean to real tokens.
  */
@@ -78,8 +84,8 @@ export function wemoeModuleParams(
   { routerDepth: depth, batchReduce }: Pick<WemoeConfig, 'routerDepth' | 'batchReduce'>,
   router: RouterLookup,
   x: Value,
-  at: { readonly prefix?: string; readonly mask?: Value } = {},
-): { param: ParamLookup; weights: Value } {
+  at: { readonly prefix?: string; readonly mask?: Value; readonly form?: MixtureForm } = {},
+): { param: ModuleLookup; weights: Value } {
   const prefix = at.prefix ?? modulePrefix(moe.layer, moe.module);
   let weights = routingWeights(x, prefix, depth, router, at.mask); // [B, T] or [1, T]
   if (batchReduce && depth > 0) weights = weights.mean(0, true); // [1, T]
@@ -95,5 +101,17 @@ export function wemoeModuleParams(
     }
     return value;
   };
-  return { param, weights };
+  const [samples, tasks] = weights.shape;
+  const tokens = x.shape[1];
+  const form = at.form ?? 'auto';
+  const factored =
+    form === 'factored' ||
+    (form === 'auto' &&
+      samples !== 1 &&
+      typeof tokens === 'number' &&
+      prefersFactored(tokens, tasks as number));
+  if (!factored) return { param, weights };
+  const project = (input: Value, name: string) =>
+    factoredProjection(moe, prefix, name.slice(prefix.length), weights, input, param(`${name}.bias`));
+  return { param: Object.assign(param, { project }), weights };
 }

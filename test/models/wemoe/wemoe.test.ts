@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routerLrScale } from '../../../src/adapt/wemoe.js';
+import { grad } from '../../../src/graph/autodiff.js';
 import { Graph } from '../../../src/graph/graph.js';
 import type { ClipParams } from '../../../src/models/clip-vision/params.js';
 import { loadWemoe, saveWemoe } from '../../../src/models/wemoe/checkpoint.js';
+import type { MixtureForm } from '../../../src/models/wemoe/factored-projection.js';
 import { wemoeForward } from '../../../src/models/wemoe/graph.js';
 import {
   type UpscaleOptions,
@@ -104,6 +106,52 @@ describe('WEMoE', () => {
     const [r0, r1] = [before.routing.data as Float32Array, after.routing.data as Float32Array];
     expect(maxAbsDiff(r0.subarray(0, 15), r1.subarray(0, 15))).toBe(0); // layer 0's MLP routers
     expect(maxAbsDiff(r0.subarray(15), r1.subarray(15))).toBeGreaterThan(0); // layer 1's read the new attention
+  });
+
+  it('takes each expert once; its shared parameters are task arithmetic bit for bit, its task vectors θt − θ0', () => {
+    const taken: string[] = [];
+    // A map that, like the experts of `wemoe merge`, hands out an expert each time it is asked.
+    const counting = new (class extends Map<string, ClipParams> {
+      override get(task: string) {
+        taken.push(task);
+        return super.get(task);
+      }
+    })(experts);
+    const model = upscale({ routerDepth: 0, initLambda: 0.4 }, counting);
+    expect(taken).toEqual(['a', 'b', 'c']);
+    const reference = taskArithmeticParams(0.4, experts);
+    for (const [name, t] of model.shared) expect(t.data).toEqual(reference.get(name)!.data);
+    const fc1 = 'vision_model.encoder.layers.1.mlp.fc1.weight';
+    const tv = model.moes[1].taskVectors.get('fc1.weight')!.data as Float32Array;
+    const [pre, b] = [
+      pretrained.get(fc1)!.data as Float32Array,
+      experts.get('b')!.get(fc1)!.data as Float32Array,
+    ];
+    const n = pre.length;
+    expect(tv.subarray(n, 2 * n)).toEqual(Float32Array.from(pre, (x, i) => b[i] - x));
+  });
+
+  it('the merged and factored forms give the same outputs and router gradients', async () => {
+    const model = upscale({ routerDepth: 2, upscaledModules: ['mlp', 'self_attn'], seed: 4 });
+    const run = async (mixtureForm: MixtureForm) => {
+      const g = new Graph();
+      const x = g.input('pixel_values', 'F32', [5, 3, tinyConfig.imageSize, tinyConfig.imageSize]);
+      const out = wemoeForward(model, x, { trainableRouters: true, mixtureForm });
+      const names = [...out.routerInputs.keys()];
+      const loss = out.poolerOutput.tanh().sum();
+      const grads = grad(loss, [...out.routerInputs.values()]);
+      const outputs = Object.fromEntries(grads.map((v, i) => [`grad:${names[i]}`, v]));
+      const session = await compile({ loss, ...outputs });
+      return session.run({ pixel_values: pixels, ...Object.fromEntries(model.routers) });
+    };
+    const [merged, factored] = [await run('merged'), await run('factored')];
+    expect(Object.keys(merged)).toHaveLength(1 + model.routers.size);
+    for (const [name, t] of Object.entries(merged)) {
+      const scale = Math.max(...Array.from(t.data as Float32Array, Math.abs));
+      expect(maxAbsDiff(t.data as Float32Array, factored[name].data as Float32Array), name).toBeLessThan(
+        1e-5 * Math.max(1, scale),
+      );
+    }
   });
 
   it('with one expert and λ = 1 gives the expert', async () => {
