@@ -1,0 +1,20 @@
+/**
+ * Scores of a model folder on the suite's test splits with wemoe's own text evaluation (`wemoe eval`):
+ * label scoring for the classification tasks, greedy generation and Spearman's ρ for STS-B.
+ */
+import { evaluateTextTasks, type TextTaskSpec } from '../../src/eval/text-eval.js';
+import { taskFile } from './tasks.js';
+
+/** Metric per task in [0, 1] (accuracy, or ρ for STS-B). */
+export async function evaluateModel(
+  modelDir: string,
+  dataDir: string,
+  tasks: readonly string[],
+  options: { batchSize: number; threads: number },
+): Promise<Record<string, number>> {
+  const specs: Record<string, TextTaskSpec> = {};
+  for (const task of tasks)
+    specs[task] = { data: taskFile(dataDir, task, 'test'), mode: task === 'stsb' ? 'generate' : 'score' };
+  const outcome = await evaluateTextTasks(modelDir, specs, { ...options, where: modelDir });
+  return Object.fromEntries(tasks.map((t) => [t, outcome.perTask[t].accuracy]));
+}
