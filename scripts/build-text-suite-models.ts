@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const root = values.out ?? join(dataDir, 'models');
   mkdirSync(root, { recursive: true });
   const trainRows = new Map<string, TextRow[]>(TEXT_TASKS.map((t) => [t, readTaskRows(dataDir, t, 'train')]));
-  const corpus = corpusTexts(trainRows);
+  const corpus = corpusTexts();
   log(
     `corpus: ${corpus.length} texts; train rows ${TEXT_TASKS.map((t) => trainRows.get(t)!.length).join(' / ')}`,
   );

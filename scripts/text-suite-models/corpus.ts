@@ -1,13 +1,10 @@
 /**
- * The pre-training corpus: every text column of the eight tasks' train rows (labels unused).
+ * The pre-training corpus: the text suite's own plain-text corpus (scripts/text-suite/corpus.ts: WordNet
+ * glosses, examples and relations, fortunes, AFINN valence sentences — train side only, so the model
+ * never reads a test item), in its fixed order.
  */
-import type { TextRow } from '../../src/data/text-rows.js';
+import { pretrainingCorpus } from '../text-suite/corpus.js';
 
-export function corpusTexts(trainRows: ReadonlyMap<string, readonly TextRow[]>): string[] {
-  const texts: string[] = [];
-  for (const rows of trainRows.values())
-    for (const row of rows)
-      for (const [column, value] of Object.entries(row))
-        if (column !== 'label' && column !== 'idx' && typeof value === 'string') texts.push(value);
-  return [...new Set(texts)];
+export function corpusTexts(): string[] {
+  return [...pretrainingCorpus()].map((doc) => doc.text);
 }

@@ -16,5 +16,6 @@ export async function evaluateModel(
   for (const task of tasks)
     specs[task] = { data: taskFile(dataDir, task, 'test'), mode: task === 'stsb' ? 'generate' : 'score' };
   const outcome = await evaluateTextTasks(modelDir, specs, { ...options, where: modelDir });
-  return Object.fromEntries(tasks.map((t) => [t, outcome.perTask[t].accuracy]));
+  // Spearman's ρ of constant answers is undefined (NaN): no rank agreement, counted as 0.
+  return Object.fromEntries(tasks.map((t) => [t, outcome.perTask[t].accuracy || 0]));
 }

@@ -47,14 +47,14 @@ export const SPAN_CORRUPTION = { density: 0.15, meanSpan: 3 } as const;
 
 /** Pre-training: span corruption on the corpus mixed with the instruction tasks (instructions.ts). */
 export const PRETRAIN = {
-  steps: 1500,
+  steps: 600,
   batchSize: 32,
   /** Examples of each batch from the instruction mixture (the rest: span corruption). */
   instructionShare: 0.25,
   /** Train rows per task that the instruction mixture samples from. */
   instructionRows: 400,
   lr: 1e-3,
-  warmup: 100,
+  warmup: 50,
   weightDecay: 0.01,
   maxGradNorm: 1,
   maxSourceTokens: MAX_SOURCE_TOKENS,
@@ -62,10 +62,10 @@ export const PRETRAIN = {
 
 /** Experts: the whole model fine-tuned on one task's train split with its built-in template. */
 export const EXPERT = {
-  steps: 150,
-  batchSize: 32,
+  steps: 80,
+  batchSize: 16,
   lr: 5e-4,
-  warmup: 15,
+  warmup: 8,
   weightDecay: 0.01,
   maxGradNorm: 1,
   maxSourceTokens: MAX_SOURCE_TOKENS,
