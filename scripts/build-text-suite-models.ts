@@ -37,6 +37,7 @@ import {
   SPAN_CORRUPTION,
   STORED_DTYPE,
   THREADS,
+  TOKENIZER_CORPUS_STRIDE,
   VOCAB_SIZE,
 } from './text-suite-models/settings.js';
 import { readTaskRows, TEXT_TASKS } from './text-suite-models/tasks.js';
@@ -51,16 +52,22 @@ const load = () => loadavg().map((l) => Number(l.toFixed(2)));
 
 const done = (dir: string) => existsSync(join(dir, 'model.safetensors'));
 
-/** Text the tokenizer learns from: the corpus, and every prompt template and label word (so each is a few pieces). */
+/**
+ * Text the tokenizer learns from: every `TOKENIZER_CORPUS_STRIDE`-th corpus text (the trainer's time
+ * grows with its input), and every prompt template and label word.
+ */
 function tokenizerLines(corpus: readonly string[]): string[] {
-  const prompts = TEXT_TASKS.flatMap((task) => {
-    const glue = GLUE_TASKS[task];
-    const blank = (template: string) => template.replace(/\{\w+\}/g, '');
-    const words = [...(glue.labels ?? []), ...Array.from({ length: 51 }, (_, i) => (i / 10).toFixed(1))];
-    return [glue.template, ...INSTRUCTION_TEMPLATES[task]].map(blank).concat(words.join(' '));
-  });
-  // Templates and label words repeated so that the trainer keeps them whole.
-  return [...corpus, ...Array.from({ length: 50 }, () => prompts).flat()];
+  const prompts = TEXT_TASKS.flatMap((task) =>
+    [GLUE_TASKS[task].template, ...INSTRUCTION_TEMPLATES[task]].map((t) => t.replace(/\{\w+\}/g, '')),
+  );
+  const sample = corpus.filter((_, i) => i % TOKENIZER_CORPUS_STRIDE === 0);
+  // Templates repeated so that their words are pieces of their own.
+  return [...sample, ...Array.from({ length: 20 }, () => prompts).flat()];
+}
+
+/** The label words of the classification tasks. */
+function labelWords(): string[] {
+  return [...new Set(TEXT_TASKS.flatMap((task) => GLUE_TASKS[task].labels ?? []))];
 }
 
 function saveModel(dir: string, params: T5Params, tokenizerJson: string): void {

@@ -2,7 +2,8 @@
  * The text suite's tokenizer: a T5-style SentencePiece Unigram model trained on the suite's own text by
  * the `tokenizers` library's Unigram trainer (its defaults: EM with pruning towards 8,000 pieces), then
  * cut to the `vocabSize` − 3 − sentinels most probable pieces (every single character kept, so that
- * no corpus text needs `<unk>`), laid out as T5's: `<pad>` 0, `</s>` 1, `<unk>` 2, the pieces, and the
+ * no corpus text needs `<unk>`; the label words kept whole, so that each answer's first token names
+ * it), laid out as T5's: `<pad>` 0, `</s>` 1, `<unk>` 2, the pieces, and the
  * sentinels `<extra_id_0>` … last with `<extra_id_0>` the highest id; `</s>` appended to every text.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ export interface TokenizerSettings {
   /** Ids in all: the 3 special tokens, the pieces and the sentinels. */
   readonly vocabSize: number;
   readonly sentinels: number;
+  /** Words that must be one piece each (`▁word`), such as the tasks' label words. */
+  readonly wholeWords?: readonly string[];
 }
 
 type Piece = [string, number];
@@ -59,18 +62,25 @@ function trainPieces(lines: readonly string[]): Piece[] {
   }
 }
 
-/** The most probable pieces, every single character among them; sorted by score (then text, for determinism). */
-function selectPieces(pieces: readonly Piece[], count: number): Piece[] {
+/**
+ * The most probable pieces, every single character and every `required` piece among them (a required
+ * piece the trainer dropped gets the least kept score); sorted by score (then text, for determinism).
+ */
+function selectPieces(pieces: readonly Piece[], count: number, required: readonly string[]): Piece[] {
   const sorted = [...pieces].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const characters = sorted.filter(([p]) => [...p].length === 1);
-  if (characters.length > count)
-    throw new WemoeError(`tokenizer: ${characters.length} single characters do not fit in ${count} pieces`);
-  const chosen = new Set(characters.map(([p]) => p));
+  const characters = sorted.filter(([p]) => [...p].length === 1).map(([p]) => p);
+  const chosen = new Set([...characters, ...required]);
+  if (chosen.size > count)
+    throw new WemoeError(`tokenizer: ${chosen.size} characters and required pieces do not fit in ${count}`);
   for (const [p] of sorted) {
     if (chosen.size >= count) break;
     chosen.add(p);
   }
-  return sorted.filter(([p]) => chosen.has(p));
+  const kept = sorted.filter(([p]) => chosen.has(p));
+  const least = kept[kept.length - 1][1];
+  const trained = new Set(kept.map(([p]) => p));
+  const added = required.filter((p) => !trained.has(p)).map((p): Piece => [p, least]);
+  return [...kept, ...added];
 }
 
 /** tokenizer.json (Hugging Face's format, T5's layout) trained on `lines`. */
@@ -82,7 +92,11 @@ export function buildTokenizerJson(lines: readonly string[], settings: Tokenizer
     throw new WemoeError(
       `tokenizer: the trainer found ${trained.length} pieces, fewer than the ${count} asked for`,
     );
-  const pieces = selectPieces(trained, count);
+  const pieces = selectPieces(
+    trained,
+    count,
+    (settings.wholeWords ?? []).map((w) => `▁${w}`),
+  );
   const special = [PAD, EOS, UNK];
   const sentinelNames = Array.from({ length: sentinels }, (_, i) => sentinel(sentinels - 1 - i));
   const vocab: Piece[] = [

@@ -44,7 +44,7 @@ describe('the text suite tokenizer (Unigram trained by the tokenizers library, T
   const lines = Array.from({ length: 400 }, () =>
     Array.from({ length: 8 }, () => words[random.int(words.length)]).join(' '),
   );
-  const json = buildTokenizerJson(lines, { vocabSize: 27, sentinels: 4 });
+  const json = buildTokenizerJson(lines, { vocabSize: 27, sentinels: 4, wholeWords: ['grapefruit'] });
 
   it('puts <pad>, </s>, <unk> at 0, 1, 2 and the sentinels last; appends </s>; round-trips text', async () => {
     const parsed = JSON.parse(json) as { model: { vocab: [string, number][]; unk_id: number } };
@@ -59,9 +59,11 @@ describe('the text suite tokenizer (Unigram trained by the tokenizers library, T
     expect(ids.at(-1)).toBe(1);
     expect(ids).not.toContain(2);
     expect(await tokenizer.decode([ids])).toEqual(['sweet green grape']);
+    // A required word absent from the corpus is one piece.
+    expect((await tokenizer.encode(['grapefruit']))[0]).toEqual([vocab.indexOf('▁grapefruit'), 1]);
   });
 
   it('is deterministic', () => {
-    expect(buildTokenizerJson(lines, { vocabSize: 27, sentinels: 4 })).toBe(json);
+    expect(buildTokenizerJson(lines, { vocabSize: 27, sentinels: 4, wholeWords: ['grapefruit'] })).toBe(json);
   });
 });
