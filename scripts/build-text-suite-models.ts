@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     tokenizerJson = buildTokenizerJson(tokenizerLines(corpus), {
       vocabSize: VOCAB_SIZE,
       sentinels: SENTINELS,
+      wholeWords: labelWords(),
     });
     mkdirSync(pretrainedDir, { recursive: true });
     writeFileSync(tokenizerPath, tokenizerJson);
