@@ -50,9 +50,9 @@ export interface Fortune {
   readonly sentences: readonly string[];
 }
 
-const SENTENCE = /^[A-Z][A-Za-z' ,;-]*[a-z][.!?]$/;
+const SENTENCE = /^[A-Z][A-Za-z0-9' ,;:()-]*[a-z][.!?]$/;
 
-/** The cookie's sentences of 5 to 24 plain words (letters, apostrophes, commas, semicolons, hyphens). */
+/** The cookie's sentences of 5 to 30 plain words (letters, digits, apostrophes, commas, colons, semicolons, hyphens, brackets). */
 export function proseSentences(cookie: string): string[] {
   const body = cookie
     .split('\n')
@@ -66,7 +66,7 @@ export function proseSentences(cookie: string): string[] {
     .filter((s) => SENTENCE.test(s) && !/ {2}|--|'{2}/.test(s))
     .filter((s) => {
       const words = s.split(' ').length;
-      return words >= 5 && words <= 24;
+      return words >= 5 && words <= 30;
     });
 }
 

@@ -7,7 +7,15 @@ bag-of-words features (scikit-learn, seed 0):
     one side has, so a linear model can see what was kept and what was changed;
   - classifiers: logistic regression, accuracy; stsb: ridge regression, Spearman's rho.
 `chance` is the majority class (classification) or 0 (Spearman).
-Usage: /usr/bin/python3 scripts/text-suite/probe-difficulty.py [task ...]   (needs python3-sklearn)
+With --transformer (needs python3-torch) it also trains, per task, a small transformer encoder from scratch
+(2 layers, d 96, words hashed into 4,096 buckets so an unseen word still matches itself across the two
+sides; 8 epochs of Adam, seed 0) and scores it the same way (`transformer`), then applies each yes/no
+model (mrpc, qqp, qnli, rte) to the other yes/no tasks, reading its answer as yes or no: a task's own
+skill should not answer the others (`cross`).
+With --router it only checks that the tasks' inputs tell the tasks apart without their prompts: a
+logistic regression on the words and word pairs of a row's fields joined by " || " (no template), predicting the
+task, trained on 500 train rows per task and scored on every test row.
+Usage: /usr/bin/python3 scripts/text-suite/probe-difficulty.py [--transformer | --router] [task ...]
 """
 import json
 import re
@@ -79,15 +87,46 @@ def probe(task):
     return out
 
 
+def router():
+    texts, tasks = {"train": [], "test": []}, {"train": [], "test": []}
+    for task, fields in FIELDS.items():
+        for split in ("train", "test"):
+            rows = read(task, split)[: 500 if split == "train" else None]
+            texts[split] += [" || ".join(r[f] for f in fields) for r in rows]
+            tasks[split] += [task] * len(rows)
+    vec = CountVectorizer(token_pattern=r"[A-Za-z0-9]+|[^\sA-Za-z0-9]", lowercase=False, ngram_range=(1, 2))
+    model = LogisticRegression(max_iter=2000, random_state=0).fit(vec.fit_transform(texts["train"]), tasks["train"])
+    predicted = model.predict(vec.transform(texts["test"]))
+    print("| task | routed to its own task |")
+    print("| --- | --- |")
+    for task in FIELDS:
+        mine = [p for p, t in zip(predicted, tasks["test"]) if t == task]
+        print(f"| {task} | {sum(p == task for p in mine) / len(mine):.3f} |")
+
+
 def main():
-    tasks = sys.argv[1:] or list(FIELDS)
-    print("| task | train | test | chance | bow | bigram |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    args = sys.argv[1:]
+    if "--router" in args:
+        router()
+        return
+    transformer = "--transformer" in args
+    tasks = [a for a in args if a != "--transformer"] or list(FIELDS)
+    head = "| task | train | test | chance | bow | bigram |" + (" transformer |" if transformer else "")
+    print(head)
+    print("| --- " * (head.count("|") - 1) + "|")
+    models = {}
     for task in tasks:
         began = time.time()
         r = probe(task)
-        print(f"| {task} | {r['train']} | {r['test']} | {r['chance']:.3f} | {r['bow']:.3f} | {r['bigram']:.3f} |"
-              f"  <!-- {time.time() - began:.1f} s -->", flush=True)
+        line = f"| {task} | {r['train']} | {r['test']} | {r['chance']:.3f} | {r['bow']:.3f} | {r['bigram']:.3f} |"
+        if transformer:
+            from transformer_probe import train_and_score
+            models[task], score = train_and_score(task, read(task, "train"), read(task, "test"), FIELDS[task])
+            line += f" {score:.3f} |"
+        print(f"{line}  <!-- {time.time() - began:.1f} s -->", flush=True)
+    if transformer:
+        from transformer_probe import cross_task
+        cross_task(models, read, FIELDS)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /**
  * CoLA-like acceptability: WordNet example sentences as written (acceptable, 1) or broken by one edit
- * (unacceptable, 0): subject–verb or determiner agreement flipped, two neighbouring words swapped, or a
- * word that the sentence needs left out. Each sentence appears once, intact or broken.
+ * (unacceptable, 0): subject–verb, article or pronoun-case agreement broken ("is" → "are", "a" → "an",
+ * "he" → "him"), two neighbouring words swapped, or a word that the sentence needs left out ("a", "to",
+ * "of", a form of "be" or "have", ...). Each sentence appears once, intact or broken.
  */
 import type { Random } from '../../../src/data/random.js';
 import type { Sources } from '../sources.js';
@@ -20,7 +21,7 @@ const AGREEMENT: Record<string, string> = {
   do: 'does',
   this: 'these',
   these: 'this',
-  a: 'some',
+  a: 'an',
   an: 'a',
   he: 'him',
   she: 'her',
@@ -28,25 +29,7 @@ const AGREEMENT: Record<string, string> = {
   we: 'us',
 };
 /** Words whose absence leaves the sentence ungrammatical in almost every WordNet example. */
-const NEEDED = new Set([
-  'a',
-  'an',
-  'to',
-  'of',
-  'is',
-  'are',
-  'was',
-  'were',
-  'has',
-  'have',
-  'in',
-  'on',
-  'with',
-  'by',
-  'at',
-  'for',
-  'from',
-]);
+const NEEDED = new Set(['a', 'an', 'to', 'of', 'is', 'are', 'was', 'were', 'has', 'have', 'with', 'from']);
 
 const PLAIN = /^[a-z][a-z' ,-]*$/i;
 
