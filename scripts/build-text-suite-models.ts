@@ -1,5 +1,5 @@
 /**
- * Builds the built-in text suite's models with the project's own engine (`npm run build-text-suite-models`):
+ * Builds the built-in text suite's models with the project's own engine (`npm run build:text-suite-models`):
  * 1. tokenizer.json: a T5-style SentencePiece Unigram vocabulary trained on the suite's corpus;
  * 2. pretrained/: a tiny T5 (v1.1 shape) pre-trained from scratch by span corruption on the corpus mixed
  *    with a Flan-like instruction mixture (the tasks posed through templates of their own);
@@ -7,7 +7,7 @@
  * 4. build-results.json: the pre-trained model on every task and each expert on its own, measured by
  *    wemoe's text evaluation, with the run times and load averages (the README's numbers).
  * Deterministic (seeded); a stage whose outputs exist is skipped unless --force, so an interrupted build
- * resumes. Needs the suite's data (`npm run build-text-suite-data`). Usage: [--force] [--data DIR] [--out DIR].
+ * resumes. Needs the suite's data (`npm run build:text-suite-data`). Usage: [--force] [--data DIR] [--out DIR].
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
