@@ -10,7 +10,8 @@ import type { Pos, Synset, WordNet } from './wordnet.js';
 
 const WORD = /^[a-z]{3,}$/;
 
-function plainLemmas(synset: Synset | undefined, except: string): string[] {
+/** The synset's lemmas that are one plain word, but `except`. */
+export function plainLemmasOf(synset: Synset | undefined, except = ''): string[] {
   return synset ? synset.lemmas.filter((l) => WORD.test(l) && l !== except) : [];
 }
 
@@ -31,7 +32,7 @@ export class Lexicon {
   /** Lemmas sharing the word's first sense whose own first sense it is too (so "clip" is no synonym of "time"). */
   synonyms(word: string, pos: Pos): string[] {
     const sense = this.firstSense(word, pos);
-    return plainLemmas(sense, word).filter((l) => this.firstSense(l, pos)?.key === sense?.key);
+    return plainLemmasOf(sense, word).filter((l) => this.firstSense(l, pos)?.key === sense?.key);
   }
 
   /** The word's only part of speech among noun, verb, adjective, if it has one. */
@@ -55,7 +56,7 @@ export class Lexicon {
         (this.wordnet.synsets.get(h)?.hyponyms ?? [])
           .filter((k) => k !== synset.key)
           .flatMap((k) =>
-            plainLemmas(this.wordnet.synsets.get(k), '').filter(
+            plainLemmasOf(this.wordnet.synsets.get(k), '').filter(
               (l) => !own.has(l) && this.firstSense(l, synset.pos)?.key === k,
             ),
           ),
@@ -91,8 +92,4 @@ export function antonymsOf(wordnet: WordNet, synset: Synset, lemma: string): str
 /** A head adjective has antonyms of its own; a satellite points only to its one head. */
 export function isHeadAdjective(synset: Synset): boolean {
   return synset.pos === 'a' && synset.antonyms.length > 0;
-}
-
-export function plainLemmasOf(synset: Synset | undefined, except = ''): string[] {
-  return plainLemmas(synset, except);
 }

@@ -6,7 +6,8 @@ bag-of-words features (scikit-learn, seed 0):
   - pair tasks: the same features of each side apart, of the words both sides share and of the words only
     one side has, so a linear model can see what was kept and what was changed;
   - classifiers: logistic regression, accuracy; stsb: ridge regression, Spearman's rho.
-`chance` is the majority class (classification) or 0 (Spearman).
+`chance` is the majority class (classification) or 0 (Spearman). `rule` (qnli, rte): the accuracy of a few
+lines that apply the task's skill to the text (skill_rules.py).
 With --transformer (needs python3-torch) it also trains, per task, a small transformer encoder from scratch
 (2 layers, d 96, words hashed into 4,096 buckets so an unseen word still matches itself across the two
 sides; 8 epochs of Adam, seed 0) and scores it the same way (`transformer`), then applies each yes/no
@@ -28,6 +29,8 @@ from scipy.sparse import hstack
 from scipy.stats import spearmanr
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
+
+from skill_rules import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {
@@ -65,6 +68,10 @@ def features(train_views, test_views, ngrams):
         blocks_train.append(vec.fit_transform(tr))
         blocks_test.append(vec.transform(te))
     return hstack(blocks_train).tocsr(), hstack(blocks_test).tocsr()
+
+
+def rule_accuracy(task, rows):
+    return sum(RULES[task](r) == r["label"] for r in rows) / len(rows)
 
 
 def probe(task):
@@ -111,7 +118,7 @@ def main():
         return
     transformer = "--transformer" in args
     tasks = [a for a in args if a != "--transformer"] or list(FIELDS)
-    head = "| task | train | test | chance | bow | bigram |" + (" transformer |" if transformer else "")
+    head = "| task | train | test | chance | bow | bigram | rule |" + (" transformer |" if transformer else "")
     print(head)
     print("| --- " * (head.count("|") - 1) + "|")
     models = {}
@@ -119,6 +126,7 @@ def main():
         began = time.time()
         r = probe(task)
         line = f"| {task} | {r['train']} | {r['test']} | {r['chance']:.3f} | {r['bow']:.3f} | {r['bigram']:.3f} |"
+        line += f" {rule_accuracy(task, read(task, 'test')):.3f} |" if task in RULES else " — |"
         if transformer:
             from transformer_probe import train_and_score
             models[task], score = train_and_score(task, read(task, "train"), read(task, "test"), FIELDS[task])

@@ -98,15 +98,4 @@ export class Sources {
         .map((text) => ({ item, text }));
     });
   }
-
-  synset(key: string): Synset {
-    const synset = this.wordnet.synsets.get(key);
-    if (!synset) throw new Error(`WordNet synset ${key}: missing`);
-    return synset;
-  }
-}
-
-/** The first single-word lemma of a synset, if any. */
-export function singleWordLemma(synset: Synset, except?: string): string | undefined {
-  return synset.lemmas.find((l) => /^[a-z]+$/.test(l) && l !== except);
 }

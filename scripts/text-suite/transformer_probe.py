@@ -1,4 +1,5 @@
 """The transformer half of probe-difficulty.py: a small encoder trained from scratch per task (PyTorch CPU)."""
+import re
 import zlib
 
 import numpy as np
@@ -8,7 +9,7 @@ from torch import nn
 
 BUCKETS = 4096
 MAX_LEN = 96
-TOKEN = __import__("re").compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\\sa-z0-9]")
+TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 # The class index that means "yes" in each yes/no task (GLUE's codes).
 YES = {"mrpc": 1, "qqp": 1, "qnli": 0, "rte": 0}
 
@@ -94,8 +95,8 @@ def cross_task(models, read, fields):
     tasks = [t for t in YES if t in models]
     if len(tasks) < 2:
         return
-    print("\\nyes/no agreement of each model (row) with each task's answers (column), test splits:\\n")
-    print("| model \\\\ task | " + " | ".join(tasks) + " |")
+    print("\nyes/no agreement of each model (row) with each task's answers (column), test splits:\n")
+    print("| model / task | " + " | ".join(tasks) + " |")
     print("| --- " * (len(tasks) + 1) + "|")
     for source in tasks:
         cells = []

