@@ -65,6 +65,12 @@ export const FULL_BUDGET: DemoBudget = budgetWithSteps(100);
 /** `wemoe demo --quick`: about 2 minutes on 2 cores. */
 export const QUICK_BUDGET: DemoBudget = { ...budgetWithSteps(25), testLimit: 128 };
 
+/** `wemoe demo --suite text`: sized by measured costs on the tiny T5 to fit 10 minutes on 2 cores (README). */
+export const TEXT_FULL_BUDGET: DemoBudget = { ...budgetWithSteps(100), evalBatch: 64, testLimit: 400 };
+
+/** `wemoe demo --suite text --quick`: about 2 minutes on 2 cores. */
+export const TEXT_QUICK_BUDGET: DemoBudget = { ...budgetWithSteps(25), evalBatch: 64, testLimit: 64 };
+
 const WHY_STEPS = 'CPU time budget of the demo (10 minutes on 2 cores; --quick: 2 minutes)';
 const WHY_LR =
   "scaled by 1000 / steps so that the summed learning rate (how far Adam can move) is the paper's";
