@@ -48,7 +48,7 @@ function modelDir(root: string, name: string): string {
   const dir = join(root, 'models', name);
   if (!existsSync(join(dir, 'config.json')))
     throw new WemoeError(
-      `${dir}: no config.json; the text suite's models are missing (expected Hugging Face T5 folders under ${join(root, 'models')}: pretrained and one per task)`,
+      `${dir}: no config.json; the text suite's models are missing (expected T5 folders under ${join(root, 'models')}: pretrained and one per task; \`npm run build:text-suite-models\` builds them)`,
     );
   return dir;
 }
