@@ -89,6 +89,7 @@ const whyRouterWidth = (width: number) =>
 export function changedHyperparameters(
   budget: DemoBudget,
   routerWidth = PAPER_ROUTER_WIDTH,
+  { text = false }: { readonly text?: boolean } = {},
 ): ChangedHyperparameter[] {
   const paper = PAPER_HYPERPARAMETERS;
   const changed: ChangedHyperparameter[] = [];
@@ -105,7 +106,14 @@ export function changedHyperparameters(
     const weightLr = Number((budget.wemoeLr * routerWeightLrMultiplier(routerWidth)).toPrecision(6));
     add(ROUTER_WEIGHT_LR, paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
   }
-  if (budget.testLimit !== undefined)
+  if (budget.testLimit !== undefined && text)
+    changed.push({
+      name: 'test prompts per task',
+      paper: 'all',
+      used: budget.testLimit,
+      why: `${WHY_STEPS} (the first rows of each test split)`,
+    });
+  else if (budget.testLimit !== undefined)
     changed.push({
       name: 'test images per task',
       paper: 'all',

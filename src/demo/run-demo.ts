@@ -228,7 +228,7 @@ export async function runDemo(suite: DemoSuite | TextDemoSuite, options: DemoOpt
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
       notes: [...settingsNotes(budget, methods, { quick, samples: part.samples }), ...webNote(web)],
-      changed_hyperparameters: changedHyperparameters(budget, part.routerWidth),
+      changed_hyperparameters: changedHyperparameters(budget, part.routerWidth, { text }),
     },
     tasks: part.tasks,
     task_labels: part.taskLabels,
