@@ -2,7 +2,8 @@
  * Scores of a model folder on the suite's test splits with wemoe's own text evaluation (`wemoe eval`):
  * label scoring for the classification tasks, greedy generation and Spearman's ρ for STS-B.
  */
-import { evaluateTextTasks, type TextTaskSpec } from '../../src/eval/text-eval.js';
+import { evaluateTextTasks } from '../../src/eval/text-eval.js';
+import type { TextTaskSpec } from '../../src/models/t5/task-spec.js';
 import { taskFile } from './tasks.js';
 
 /** Metric per task in [0, 1] (accuracy, or ρ for STS-B). */
