@@ -76,7 +76,7 @@ export const TEXT_FULL_BUDGET: DemoBudget = {
   testLimit: 128,
 };
 
-/** `wemoe demo --suite text --quick`: measured 140 CPU-seconds on 2 cores (docs/experiments.md). */
+/** `wemoe demo --suite text --quick`: about 2 minutes on 2 cores (measured: docs/experiments.md). */
 export const TEXT_QUICK_BUDGET: DemoBudget = {
   ...budgetWithSteps(10),
   ttaBatch: 4,
