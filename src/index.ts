@@ -26,6 +26,7 @@ export { loadProcessorConfig, type ProcessorConfig } from './data/preprocess/con
 export { loadSuiteSplit, type SuiteData, suiteTasks } from './data/suite.js';
 export { type LabeledImages, loadTaskData, openTaskData, type TaskDataSpec } from './data/task-data.js';
 export { readTextRows, type TextRow } from './data/text-rows.js';
+export { runAllDemos } from './demo/combine.js';
 // The demo: the paper's tables on a suite
 export { type BuiltinExperimentsOptions, runBuiltinExperiments } from './demo/experiments/builtin.js';
 export {
@@ -36,6 +37,7 @@ export {
 export { DEMO_ROWS, type DemoRow } from './demo/rows.js';
 export { type DemoOptions, type DemoOutcome, runDemo } from './demo/run-demo.js';
 export { type DemoSuite, loadBuiltinSuite } from './demo/suite.js';
+export { loadTextSuite, type TextDemoSuite } from './demo/text-suite.js';
 export { WemoeError } from './errors.js';
 // Evaluation and reports
 export { type EvaluateOptions, type Evaluation, evaluateModel } from './eval/evaluate.js';

@@ -65,6 +65,25 @@ export const FULL_BUDGET: DemoBudget = budgetWithSteps(100);
 /** `wemoe demo --quick`: about 2 minutes on 2 cores. */
 export const QUICK_BUDGET: DemoBudget = { ...budgetWithSteps(25), testLimit: 128 };
 
+/**
+ * `wemoe demo --suite text`: a WEMoE T5 step merges a feed-forward copy per prompt, so batches stay small;
+ * sized from --quick's measured costs (evaluation ∝ prompts, adaptation ∝ steps × batch) to fit 10 minutes.
+ */
+export const TEXT_FULL_BUDGET: DemoBudget = {
+  ...budgetWithSteps(50),
+  ttaBatch: 4,
+  evalBatch: 32,
+  testLimit: 128,
+};
+
+/** `wemoe demo --suite text --quick`: about 2 minutes on 2 cores (measured: docs/experiments.md). */
+export const TEXT_QUICK_BUDGET: DemoBudget = {
+  ...budgetWithSteps(10),
+  ttaBatch: 4,
+  evalBatch: 32,
+  testLimit: 32,
+};
+
 const WHY_STEPS = 'CPU time budget of the demo (10 minutes on 2 cores; --quick: 2 minutes)';
 const WHY_LR =
   "scaled by 1000 / steps so that the summed learning rate (how far Adam can move) is the paper's";
@@ -83,6 +102,7 @@ const whyRouterWidth = (width: number) =>
 export function changedHyperparameters(
   budget: DemoBudget,
   routerWidth = PAPER_ROUTER_WIDTH,
+  { text = false }: { readonly text?: boolean } = {},
 ): ChangedHyperparameter[] {
   const paper = PAPER_HYPERPARAMETERS;
   const changed: ChangedHyperparameter[] = [];
@@ -99,7 +119,14 @@ export function changedHyperparameters(
     const weightLr = Number((budget.wemoeLr * routerWeightLrMultiplier(routerWidth)).toPrecision(6));
     add(ROUTER_WEIGHT_LR, paper.wemoeLr, weightLr, whyRouterWidth(routerWidth));
   }
-  if (budget.testLimit !== undefined)
+  if (budget.testLimit !== undefined && text)
+    changed.push({
+      name: 'test prompts per task',
+      paper: 'all',
+      used: budget.testLimit,
+      why: `${WHY_STEPS} (the first rows of each test split)`,
+    });
+  else if (budget.testLimit !== undefined)
     changed.push({
       name: 'test images per task',
       paper: 'all',

@@ -7,15 +7,24 @@ import { join } from 'node:path';
 import { WemoeError } from '../errors.js';
 import { machineInfo } from '../eval/machine.js';
 import { accuracyTableMarkdown, paperShapeSection } from '../eval/report-markdown.js';
-import type { MethodResult, RunReport } from '../eval/report-types.js';
+import type { MethodResult, RunReport, TaskMetric } from '../eval/report-types.js';
 import { type ReportPaths, writeReports } from '../eval/write-reports.js';
 import { exportVisionModel } from '../export/export-model.js';
 import { checkWritableFolder } from '../io/writable.js';
 import type { ProgressMode } from '../util/progress.js';
-import { changedHyperparameters, type DemoBudget, FULL_BUDGET, QUICK_BUDGET } from './budget.js';
+import {
+  changedHyperparameters,
+  type DemoBudget,
+  FULL_BUDGET,
+  QUICK_BUDGET,
+  TEXT_FULL_BUDGET,
+  TEXT_QUICK_BUDGET,
+} from './budget.js';
 import { DEMO_ROWS, type DemoRow } from './rows.js';
 import { type DemoContext, runRow } from './run-row.js';
 import { checkSuite, type DemoSuite } from './suite.js';
+import { runTextRow, type TextDemoContext, textMethodInputs, textMetrics } from './text-row.js';
+import type { TextDemoSuite } from './text-suite.js';
 
 export interface DemoOptions {
   /** Output folder for the reports. */
@@ -46,7 +55,14 @@ export interface DemoOutcome {
   readonly web?: { readonly dir: string; readonly seconds: number };
 }
 
-export function demoBudget({ quick = false }: { readonly quick?: boolean } = {}): DemoBudget {
+export function demoBudget({
+  quick = false,
+  suite = 'vision',
+}: {
+  readonly quick?: boolean;
+  readonly suite?: 'vision' | 'text';
+} = {}): DemoBudget {
+  if (suite === 'text') return quick ? TEXT_QUICK_BUDGET : TEXT_FULL_BUDGET;
   return quick ? QUICK_BUDGET : FULL_BUDGET;
 }
 
@@ -54,15 +70,20 @@ export function demoBudget({ quick = false }: { readonly quick?: boolean } = {})
  * The methods named by `ids` (in the paper's order), or every method but the `onRequest` ones; an unknown
  * id is an error naming the known.
  */
-export function selectMethods(ids?: readonly string[]): DemoRow[] {
-  if (ids === undefined) return DEMO_ROWS.filter((m) => !m.onRequest);
-  const known = DEMO_ROWS.map((m) => m.id);
+export function selectMethods(
+  ids?: readonly string[],
+  { text = false }: { readonly text?: boolean } = {},
+): DemoRow[] {
+  // T5's WEMoE upscales the feed-forward modules only: the attention ablation is a vision row.
+  const rows = text ? DEMO_ROWS.filter((m) => !('method' in m && m.params.upscaled_modules)) : DEMO_ROWS;
+  if (ids === undefined) return rows.filter((m) => !m.onRequest);
+  const known = rows.map((m) => m.id);
   for (const id of ids) {
     if (!known.includes(id))
       throw new WemoeError(`demo: --methods ${id}: unknown; known methods: ${known.join(', ')}`);
   }
   if (ids.length === 0) throw new WemoeError('demo: --methods is empty; expected at least one method');
-  return DEMO_ROWS.filter((m) => ids.includes(m.id));
+  return rows.filter((m) => ids.includes(m.id));
 }
 
 function phaseLine(index: number, total: number, result: MethodResult): string {
@@ -77,16 +98,16 @@ function phaseLine(index: number, total: number, result: MethodResult): string {
 function settingsNotes(
   budget: DemoBudget,
   methods: readonly DemoRow[],
-  { quick }: { quick: boolean },
+  { quick, samples }: { quick: boolean; samples: string },
 ): string[] {
   const notes = [
-    'Test-time adaptation uses the unlabeled test images; evaluation uses the same test split (as the paper).',
+    `Test-time adaptation uses the unlabeled test ${samples}; evaluation uses the same test split (as the paper).`,
     `Test-time adaptation: ${budget.ttaSteps} steps, batch ${budget.ttaBatch} per task, ${budget.schedule} schedule.`,
     ...methods.flatMap((m) => (m.note ? [`${m.label}: ${m.note}`] : [])),
   ];
   if (quick)
     notes.push(
-      `Quick mode: ${budget.ttaSteps} adaptation steps and the first ${budget.testLimit ?? 'all'} test images per task.`,
+      `Quick mode: ${budget.ttaSteps} adaptation steps and the first ${budget.testLimit ?? 'all'} test ${samples} per task.`,
     );
   return notes;
 }
@@ -99,41 +120,106 @@ function webNote(web: DemoOutcome['web']): string[] {
   ];
 }
 
-/** Runs the chosen methods on `suite`, writes the reports into `options.out` and returns them. */
-export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<DemoOutcome> {
+/** What differs between the suites: their tasks, how a row runs on them, what the report says of them. */
+interface SuitePart {
+  readonly tasks: string[];
+  readonly taskLabels?: Record<string, string>;
+  /** Text suites: each task's metric (GLUE scores). */
+  readonly taskMetrics?: Record<string, TaskMetric>;
+  /** The routers' input width (the encoder's hidden size, or T5's d_model). */
+  readonly routerWidth: number;
+  readonly runRow: (row: DemoRow) => Promise<MethodResult>;
+  /** What the report calls the table and the test samples. */
+  readonly table: string;
+  readonly samples: string;
+}
+
+interface PartSettings {
+  readonly budget: DemoBudget;
+  readonly seed: number;
+  readonly options: DemoOptions;
+  readonly log: (line: string) => void;
+}
+
+function visionPart(suite: DemoSuite, s: PartSettings, onWeb: (web: DemoOutcome['web']) => void): SuitePart {
   checkSuite(suite);
+  const { options } = s;
+  const ctx: DemoContext = {
+    suite,
+    budget: s.budget,
+    seed: s.seed,
+    threads: options.threads,
+    progress: options.progress ?? 'auto',
+    log: s.log,
+    onModel: (row, model) => {
+      if (row.id !== WEB_EXPORT_ROW || options.web === false) return;
+      const dir = join(options.out, 'web');
+      const { seconds } = exportVisionModel({ model }, { out: dir, heads: suite.heads, web: true });
+      onWeb({ dir, seconds });
+    },
+  };
+  return {
+    tasks: suite.tasks.map((t) => t.task),
+    taskLabels: suite.taskLabels,
+    routerWidth: suite.config.hiddenSize,
+    runRow: (row) => runRow(row, ctx),
+    table: "the paper's Table 2",
+    samples: 'images',
+  };
+}
+
+async function textPart(suite: TextDemoSuite, s: PartSettings): Promise<SuitePart> {
+  const ctx: TextDemoContext = {
+    suite,
+    budget: s.budget,
+    seed: s.seed,
+    threads: s.options.threads,
+    progress: s.options.progress ?? 'auto',
+    log: s.log,
+    inputs: await textMethodInputs(suite, s.seed),
+  };
+  return {
+    tasks: suite.tasks.map((t) => t.name),
+    taskLabels: suite.taskLabels,
+    taskMetrics: textMetrics(suite),
+    routerWidth: suite.pretrained.config.dModel,
+    runRow: (row) => runTextRow(row, ctx),
+    table: "the paper's GLUE table",
+    samples: 'prompts',
+  };
+}
+
+export function isTextSuite(suite: DemoSuite | TextDemoSuite): suite is TextDemoSuite {
+  return 'kind' in suite && suite.kind === 'text';
+}
+
+/** Runs the chosen methods on `suite` (images or text), writes the reports into `options.out` and returns them. */
+export async function runDemo(suite: DemoSuite | TextDemoSuite, options: DemoOptions): Promise<DemoOutcome> {
+  const text = isTextSuite(suite);
   // Before minutes of merging and adaptation: the reports must be writable.
   checkWritableFolder(options.out, 'the demo reports');
   const began = performance.now();
   const created = new Date().toISOString();
   const quick = options.quick ?? false;
-  const budget = options.budget ?? demoBudget({ quick });
-  const methods = selectMethods(options.methods);
+  const budget = options.budget ?? demoBudget({ quick, suite: text ? 'text' : 'vision' });
+  const methods = selectMethods(options.methods, { text });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? 42;
   let web: DemoOutcome['web'];
-  const ctx: DemoContext = {
-    suite,
-    budget,
-    seed,
-    threads: options.threads,
-    progress: options.progress ?? 'auto',
-    log,
-    onModel: (row, model) => {
-      if (row.id !== WEB_EXPORT_ROW || options.web === false) return;
-      const dir = join(options.out, 'web');
-      const { seconds } = exportVisionModel({ model }, { out: dir, heads: suite.heads, web: true });
-      web = { dir, seconds };
-    },
-  };
+  const settings = { budget, seed, options, log };
+  const part = text
+    ? await textPart(suite, settings)
+    : visionPart(suite, settings, (w) => {
+        web = w;
+      });
   const results: MethodResult[] = [];
   for (const [i, method] of methods.entries()) {
-    const result = await runRow(method, ctx);
+    const result = await part.runRow(method);
     results.push(result);
     log(phaseLine(i + 1, methods.length, result));
   }
   const report: RunReport = {
-    title: `WEMoE demo: the paper's Table 2 on the ${suite.name}`,
+    title: `WEMoE demo: ${part.table} on the ${suite.name}`,
     created,
     machine: machineInfo(),
     settings: {
@@ -141,14 +227,15 @@ export async function runDemo(suite: DemoSuite, options: DemoOptions): Promise<D
       seed,
       suite: suite.name,
       test_samples_per_task: budget.testLimit,
-      notes: [...settingsNotes(budget, methods, { quick }), ...webNote(web)],
-      changed_hyperparameters: changedHyperparameters(budget, suite.config.hiddenSize),
+      notes: [...settingsNotes(budget, methods, { quick, samples: part.samples }), ...webNote(web)],
+      changed_hyperparameters: changedHyperparameters(budget, part.routerWidth, { text }),
     },
-    tasks: suite.tasks.map((t) => t.task),
-    task_labels: suite.taskLabels,
+    tasks: part.tasks,
+    task_labels: part.taskLabels,
     methods: results,
     total_s: (performance.now() - began) / 1000,
   };
+  if (part.taskMetrics) report.task_metrics = part.taskMetrics;
   const paths = writeReports(options.out, report);
   return {
     report,

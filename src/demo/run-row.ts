@@ -26,7 +26,7 @@ export interface DemoContext {
   readonly onModel?: (row: MethodRow, model: VisionModel) => void;
 }
 
-type Hyperparameters = Record<string, number | string | boolean>;
+export type Hyperparameters = Record<string, number | string | boolean>;
 
 function evaluate(
   ctx: DemoContext,
@@ -44,7 +44,7 @@ function evaluate(
   });
 }
 
-interface Scored {
+export interface Scored {
   readonly evaluation: Evaluation;
   /** Seconds of loading / merging / building before evaluation (graph compile time is added). */
   readonly setup: number;
@@ -54,7 +54,7 @@ interface Scored {
   readonly tta?: TtaSummary;
 }
 
-function methodResult(row: DemoRow, s: Scored): MethodResult {
+export function methodResult(row: DemoRow, s: Scored): MethodResult {
   const setup = s.setup + s.evaluation.compileSeconds;
   const evalSeconds = s.evaluation.runSeconds;
   const result: MethodResult = {
@@ -73,7 +73,7 @@ function methodResult(row: DemoRow, s: Scored): MethodResult {
   return result;
 }
 
-function ttaSummary(result: TtaResult): TtaSummary {
+export function ttaSummary(result: TtaResult): TtaSummary {
   return {
     loss_curve: result.lossCurve.map(({ step, loss, per_task }) => ({
       step,
@@ -84,7 +84,7 @@ function ttaSummary(result: TtaResult): TtaSummary {
 }
 
 /** Parameters as report.json's hyperparameters: lists joined with commas, null as 'none'. */
-function hyperparameters(method: string, params: Record<string, unknown>): Hyperparameters {
+export function hyperparameters(method: string, params: Record<string, unknown>): Hyperparameters {
   const flat: Hyperparameters = { method };
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;

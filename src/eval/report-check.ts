@@ -75,7 +75,7 @@ function checkPerTask(
 
 function checkRouting(where: string, routing: RoutingSummary): void {
   const { layers, experts, tasks, mean_weights: weights } = routing;
-  const field = where.slice(where.lastIndexOf('.') + 1); // routing or attention_routing
+  const field = where.slice(where.lastIndexOf('.') + 1); // routing, attention_routing or decoder_routing
   if (weights.length !== layers.length) {
     fail(
       `${where}.mean_weights`,
@@ -115,6 +115,7 @@ function checkMethod(where: string, result: MethodResult, tasks: string[], floor
   });
   if (result.routing) checkRouting(`${where}.routing`, result.routing);
   if (result.attention_routing) checkRouting(`${where}.attention_routing`, result.attention_routing);
+  if (result.decoder_routing) checkRouting(`${where}.decoder_routing`, result.decoder_routing);
 }
 
 function checkGeneralization(experiment: GeneralizationExperiment, floors: Floors): void {

@@ -118,7 +118,16 @@ const hasLayers = (routing: RoutingSummary | undefined): routing is RoutingSumma
 /** One method's heatmaps: its MLP routers, then its attention routers when the attention is upscaled. */
 function methodRouting(result: MethodResult, taskLabels: Record<string, string> | undefined): string[] {
   const charts: string[] = [];
-  if (hasLayers(result.routing)) charts.push(routingHeatmaps(result.label, result.routing, taskLabels));
+  // A T5 model's routing holds its encoder's routers, beside its decoder's.
+  const stacked = hasLayers(result.decoder_routing);
+  if (hasLayers(result.routing)) {
+    const title = stacked ? `${result.label}, encoder routers` : result.label;
+    charts.push(routingHeatmaps(title, result.routing, taskLabels));
+  }
+  if (hasLayers(result.decoder_routing)) {
+    const title = `${result.label}, decoder routers`;
+    charts.push(routingHeatmaps(title, result.decoder_routing, taskLabels));
+  }
   if (hasLayers(result.attention_routing)) {
     const title = `${result.label}, attention routers`;
     charts.push(routingHeatmaps(title, result.attention_routing, taskLabels));

@@ -61,6 +61,7 @@ function methodDetails(result: MethodResult): RunReportJson['details'][string] {
   if (result.tta) details.tta = result.tta;
   if (result.routing) details.routing = result.routing;
   if (result.attention_routing) details.attention_routing = result.attention_routing;
+  if (result.decoder_routing) details.decoder_routing = result.decoder_routing;
   return details;
 }
 
@@ -131,6 +132,7 @@ function methodFrom(file: string, json: RunReportJson, id: string): MethodResult
   if (details.tta) result.tta = details.tta;
   if (details.routing) result.routing = details.routing;
   if (details.attention_routing) result.attention_routing = details.attention_routing;
+  if (details.decoder_routing) result.decoder_routing = details.decoder_routing;
   return result;
 }
 

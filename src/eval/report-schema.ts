@@ -117,6 +117,7 @@ const detailsSchema = z.object({
   tta: ttaSchema.optional(),
   routing: routingSchema.optional(),
   attention_routing: routingSchema.optional(),
+  decoder_routing: routingSchema.optional(),
 });
 
 export const runReportJsonSchema = z.object({

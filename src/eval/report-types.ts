@@ -81,6 +81,8 @@ export interface MethodResult {
   routing?: RoutingSummary;
   /** WEMoE with the attention upscaled too: the attention routers' mean weights. */
   attention_routing?: RoutingSummary;
+  /** WEMoE on T5: the decoder's feed-forward routers (`routing` then holds the encoder's). */
+  decoder_routing?: RoutingSummary;
 }
 
 /** A hyperparameter that differs from the paper's value, and why (usually the CPU time budget). */

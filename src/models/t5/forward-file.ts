@@ -24,7 +24,7 @@ import {
   onesLike,
 } from './feeds.js';
 import { T5Runner } from './runner.js';
-import { t5WemoeForward } from './wemoe.js';
+import { type T5WemoeModel, t5WemoeForward } from './wemoe.js';
 import { loadT5Wemoe } from './wemoe-checkpoint.js';
 
 export interface T5ForwardFileOptions {
@@ -93,7 +93,7 @@ export async function forwardT5File(options: T5ForwardFileOptions): Promise<Reco
   return tensors;
 }
 
-interface ForwardInputs {
+export interface ForwardInputs {
   readonly ids: Tensor;
   readonly mask?: Tensor;
   readonly decoder?: Tensor;
@@ -108,21 +108,25 @@ async function plainForward(dir: string, inputs: ForwardInputs, threads?: number
   }
 }
 
-/** The WEMoE T5 graph with each stack's routing weights [L, B, T]; weights baked in as constants. */
 async function wemoeForward(dir: string, inputs: ForwardInputs, threads?: number) {
-  const model = loadT5Wemoe(dir);
+  const routed = await compileT5WemoeRouted(loadT5Wemoe(dir), threads);
+  try {
+    return await routed.run(inputs);
+  } finally {
+    await routed.dispose();
+  }
+}
+
+/** A WEMoE T5 forward compiled once, run on many batches: outputs and each stack's routing weights. */
+export interface T5WemoeRouted {
+  /** encoder_last_hidden_state, logits, encoder_routing_weights [Le, B, T], decoder_routing_weights [Ld, B, T]. */
+  run(inputs: ForwardInputs): Promise<Record<string, Tensor>>;
+  dispose(): Promise<void>;
+}
+
+/** The WEMoE T5 graph with each stack's routing weights [L, B, T]; weights baked in as constants. */
+export async function compileT5WemoeRouted(model: T5WemoeModel, threads?: number): Promise<T5WemoeRouted> {
   const config = model.t5;
-  const ids = inputs.ids;
-  const mask = inputs.mask ?? onesLike(ids);
-  const decoder =
-    inputs.decoder ?? i64(Array.from({ length: ids.shape[0] }, () => [config.decoderStartTokenId]));
-  checkTokenIds('input_ids', ids, config.vocabSize);
-  checkAttentionMask(mask, ids);
-  checkTokenIds('decoder_input_ids', decoder, config.vocabSize);
-  if (decoder.shape[0] !== ids.shape[0])
-    throw new WemoeError(
-      `decoder_input_ids: ${decoder.shape[0]} rows, expected ${ids.shape[0]} as input_ids`,
-    );
   const g = new Graph();
   const out = t5WemoeForward(
     model,
@@ -146,15 +150,27 @@ async function wemoeForward(dir: string, inputs: ForwardInputs, threads?: number
     },
     { threads },
   );
-  try {
-    return await compiled.run({
-      input_ids: ids,
-      attention_mask: mask,
-      decoder_input_ids: decoder,
-      ...encoderPositionFeeds(config, ids.shape[1]),
-      ...decoderPositionFeeds(config, decoder.shape[1]),
-    });
-  } finally {
-    await compiled.dispose();
-  }
+  return {
+    run(inputs) {
+      const ids = inputs.ids;
+      const mask = inputs.mask ?? onesLike(ids);
+      const decoder =
+        inputs.decoder ?? i64(Array.from({ length: ids.shape[0] }, () => [config.decoderStartTokenId]));
+      checkTokenIds('input_ids', ids, config.vocabSize);
+      checkAttentionMask(mask, ids);
+      checkTokenIds('decoder_input_ids', decoder, config.vocabSize);
+      if (decoder.shape[0] !== ids.shape[0])
+        throw new WemoeError(
+          `decoder_input_ids: ${decoder.shape[0]} rows, expected ${ids.shape[0]} as input_ids`,
+        );
+      return compiled.run({
+        input_ids: ids,
+        attention_mask: mask,
+        decoder_input_ids: decoder,
+        ...encoderPositionFeeds(config, ids.shape[1]),
+        ...decoderPositionFeeds(config, decoder.shape[1]),
+      });
+    },
+    dispose: () => compiled.dispose(),
+  };
 }
