@@ -7,8 +7,8 @@
 import { z } from 'zod';
 import { WemoeError } from '../errors.js';
 import type { Heads } from '../models/heads.js';
-import type { MixtureForm } from '../models/wemoe/factored-projection.js';
 import { type T5WemoeModel, t5WemoeParamCounts, upscaleT5ToWemoe } from '../models/t5/wemoe.js';
+import type { MixtureForm } from '../models/wemoe/factored-projection.js';
 import { wemoeForward } from '../models/wemoe/graph.js';
 import { upscaleToWemoe, type WemoeModel, wemoeParamCounts } from '../models/wemoe/model.js';
 import { UPSCALABLE_MODULES } from '../models/wemoe/names.js';
