@@ -8,11 +8,11 @@
  * accuracy (README of assets/suite, "How they were made").
  */
 import { createRandom, deriveSeed } from '../../src/data/random.js';
-import { Graph, linear } from '../../src/graph/index.js';
+import { Graph, gradientOutputs, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { clipVisionForward, inputParams } from '../../src/models/clip-vision/model.js';
 import { type ClipParams, normalSampler, randomClipParams } from '../../src/models/clip-vision/params.js';
-import { crossEntropy, gradientOutputs } from '../../src/models/clip-vision/training.js';
+import { crossEntropy } from '../../src/models/clip-vision/training.js';
 import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';

@@ -6,11 +6,11 @@
  * 936-way task does not start within 900 steps (loss stays at ln 936), from the contrastive encoder it does.
  */
 import { createRandom, deriveSeed } from '../../src/data/random.js';
-import { Graph, linear } from '../../src/graph/index.js';
+import { Graph, gradientOutputs, linear } from '../../src/graph/index.js';
 import type { ClipVisionConfig } from '../../src/models/clip-vision/config.js';
 import { clipVisionForward, inputParams } from '../../src/models/clip-vision/model.js';
 import { type ClipParams, normalSampler } from '../../src/models/clip-vision/params.js';
-import { crossEntropy, gradientOutputs } from '../../src/models/clip-vision/training.js';
+import { crossEntropy } from '../../src/models/clip-vision/training.js';
 import { compile } from '../../src/runtime/index.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { BatchSampler } from '../../src/tta/sampler.js';

@@ -4,7 +4,7 @@
  */
 
 import { WemoeError } from '../../errors.js';
-import { Graph, grad, logSoftmax, type Value } from '../../graph/index.js';
+import { Graph, gradientOutputs, logSoftmax, type Value } from '../../graph/index.js';
 import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/index.js';
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
 import { type HeadLogitsKind, logitsFrom } from '../head-logits.js';
@@ -68,27 +68,6 @@ export function buildClipTrainingGraph(
   const loss = crossEntropy(logits, labels);
   const { outputs, trained } = gradientOutputs(loss, logits, values);
   return { graph, outputs, paramNames: trained };
-}
-
-/**
- * The outputs of a training graph whose parameters are all graph inputs (`values`, by name): the loss,
- * the logits, and `grad.<name>` of every parameter; `trained` lists the names in that order.
- */
-export function gradientOutputs(
-  loss: Value,
-  logits: Value,
-  values: ReadonlyMap<string, Value>,
-): { outputs: Record<string, Value>; trained: string[] } {
-  const trained = [...values.keys()];
-  const grads = grad(
-    loss,
-    trained.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  trained.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, trained };
 }
 
 export interface ClipTrainingStep {

@@ -5,7 +5,7 @@
  * labels set to −100.
  */
 import { WemoeError } from '../../errors.js';
-import { Graph, grad, logSoftmax, type Value } from '../../graph/index.js';
+import { Graph, gradientOutputs, logSoftmax, type Value } from '../../graph/index.js';
 import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { T5Config } from './config.js';
@@ -66,16 +66,8 @@ export function buildT5TrainingGraph(config: T5Config): T5TrainingGraph {
     g.input('labels', 'I64', ['batch', 'tgt']),
     g.input('label_weights', 'F32', ['batch', 'tgt']),
   );
-  const paramNames = [...values.keys()];
-  const grads = grad(
-    loss,
-    paramNames.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  paramNames.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, paramNames };
+  const { outputs, trained } = gradientOutputs(loss, logits, values);
+  return { outputs, paramNames: trained };
 }
 
 /** Sources and targets as the training graph's feeds (without the parameters). */
