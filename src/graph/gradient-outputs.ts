@@ -1,6 +1,23 @@
-/** The outputs of a training graph: its loss, logits and the gradient of every parameter. */
+/** The outputs of a training or adaptation graph: its loss (and logits) and the gradient of every parameter. */
 import { grad } from './autodiff.js';
 import type { Value } from './graph.js';
+
+/**
+ * `${prefix}${name}` → the gradient of `loss` for each parameter in `values` (graph inputs, by name), in
+ * the map's order.
+ */
+export function namedGradients(
+  loss: Value,
+  values: ReadonlyMap<string, Value>,
+  prefix: string,
+): Record<string, Value> {
+  const names = [...values.keys()];
+  const grads = grad(
+    loss,
+    names.map((n) => values.get(n)!),
+  );
+  return Object.fromEntries(names.map((n, i) => [`${prefix}${n}`, grads[i]]));
+}
 
 /**
  * The outputs of a training graph whose parameters are all graph inputs (`values`, by name): the loss,
@@ -11,14 +28,5 @@ export function gradientOutputs(
   logits: Value,
   values: ReadonlyMap<string, Value>,
 ): { outputs: Record<string, Value>; trained: string[] } {
-  const trained = [...values.keys()];
-  const grads = grad(
-    loss,
-    trained.map((n) => values.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss, logits };
-  trained.forEach((n, i) => {
-    outputs[`grad.${n}`] = grads[i];
-  });
-  return { outputs, trained };
+  return { outputs: { loss, logits, ...namedGradients(loss, values, 'grad.') }, trained: [...values.keys()] };
 }

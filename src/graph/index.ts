@@ -28,7 +28,7 @@ export {
   softmax,
   where,
 } from './functional.js';
-export { gradientOutputs } from './gradient-outputs.js';
+export { gradientOutputs, namedGradients } from './gradient-outputs.js';
 export { Graph, Node, Value, type ValueSource } from './graph.js';
 export { ancestorsInOrder, interpret } from './interpret.js';
 export { type EmitOptions, type EmittedModel, type ExternalChunk, emitModel, OPSET } from './onnx/emit.js';

@@ -3,8 +3,9 @@
  * the mean prediction entropy of that task's head, and its gradients with respect to the trained
  * parameters. One compiled graph serves every task (the heads are graph inputs).
  */
-import { grad } from '../graph/autodiff.js';
+
 import { meanEntropy } from '../graph/functional.js';
+import { namedGradients } from '../graph/gradient-outputs.js';
 import { Graph, type Value } from '../graph/graph.js';
 import { headInputs } from '../models/head-logits.js';
 import type { Heads } from '../models/heads.js';
@@ -44,15 +45,7 @@ export async function entropyObjective(
   const { pooler, trainable } = build(pixels);
   const { logits, feeds } = headInputs(heads, pooler);
   const loss = meanEntropy(logits);
-  const names = [...trainable.keys()];
-  const grads = grad(
-    loss,
-    names.map((n) => trainable.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss };
-  names.forEach((n, i) => {
-    outputs[`grad:${n}`] = grads[i];
-  });
+  const outputs: Record<string, Value> = { loss, ...namedGradients(loss, trainable, 'grad:') };
   // Frozen constants are bound graph inputs: ORT reads the model's own arrays (no session copies). Without
   // the arena, the activations kept for the backward pass are freed after each task's run.
   const session = await compile(outputs, { externalData: 'inputs', arena: false, ...options });
@@ -61,7 +54,7 @@ export async function entropyObjective(
     async lossAndGrads(task, batch) {
       const out = await session.run({ pixel_values: batch, ...feeds(task), ...params });
       const g: Record<string, Tensor> = {};
-      for (const n of names) g[n] = out[`grad:${n}`];
+      for (const n of trainable.keys()) g[n] = out[`grad:${n}`];
       return { loss: (out.loss.data as Float32Array)[0], grads: g };
     },
     dispose: () => session.dispose(),

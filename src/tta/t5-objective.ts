@@ -6,7 +6,7 @@
  */
 
 import { WemoeError } from '../errors.js';
-import { grad } from '../graph/autodiff.js';
+import { namedGradients } from '../graph/gradient-outputs.js';
 import { Graph, type Value } from '../graph/graph.js';
 import type { T5Config } from '../models/t5/config.js';
 import { encoderPositionFeeds } from '../models/t5/feeds.js';
@@ -57,15 +57,7 @@ export async function t5EntropyObjective(
   const { logits, trainable } = build(inputs);
   const labels = kind === 'labels' ? g.input('label_tokens', 'I64', ['labels']) : undefined;
   const loss = t5Entropy(logits, kind, labels);
-  const names = [...trainable.keys()];
-  const grads = grad(
-    loss,
-    names.map((n) => trainable.get(n)!),
-  );
-  const outputs: Record<string, Value> = { loss };
-  names.forEach((n, i) => {
-    outputs[`grad:${n}`] = grads[i];
-  });
+  const outputs: Record<string, Value> = { loss, ...namedGradients(loss, trainable, 'grad:') };
   const session = await compile(outputs, { externalData: 'inputs', arena: false, ...compileOptions });
   const labelFeed = (task: string): Record<string, Tensor> => {
     if (!labels) return {};
@@ -86,7 +78,7 @@ export async function t5EntropyObjective(
         ...params,
       });
       const gr: Record<string, Tensor> = {};
-      for (const n of names) gr[n] = out[`grad:${n}`];
+      for (const n of trainable.keys()) gr[n] = out[`grad:${n}`];
       return { loss: (out.loss.data as Float32Array)[0], grads: gr };
     },
     dispose: () => session.dispose(),
