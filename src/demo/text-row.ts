@@ -5,6 +5,7 @@
 import type { T5TestTimeInputs } from '../adapt/test-time-method.js';
 import type { Evaluation } from '../eval/evaluate.js';
 import type { MethodResult, RoutingSummary, TaskMetric } from '../eval/report-types.js';
+import { t5Routing } from '../eval/t5-routing.js';
 import { type PosedTextTask, scoreTextTasks } from '../eval/text-eval.js';
 import { getMethod } from '../methods/registry.js';
 import { runMethod } from '../methods/run-method.js';
@@ -12,11 +13,10 @@ import { t5TestTimeInputs } from '../methods/t5-test-time-inputs.js';
 import { formatPrompt } from '../models/t5/glue.js';
 import { t5ParamCount } from '../models/t5/params.js';
 import { T5Runner, type T5RunnerModel } from '../models/t5/runner.js';
-import type { ProgressMode } from '../util/progress.js';
+import { type ProgressMode, resolveProgressMode } from '../util/progress.js';
 import { adaptationParams, type DemoBudget } from './budget.js';
 import type { DemoRow, MethodRow, ReferenceRow } from './rows.js';
 import { hyperparameters, methodResult, ttaSummary } from './run-row.js';
-import { t5Routing } from './t5-routing.js';
 import type { TextDemoSuite } from './text-suite.js';
 
 export interface TextDemoContext {
@@ -56,6 +56,7 @@ interface TextEvaluation extends Evaluation {
 
 async function evaluate(
   ctx: TextDemoContext,
+  id: string,
   model: T5RunnerModel,
   tasks: readonly PosedTextTask[] = ctx.suite.tasks,
 ): Promise<TextEvaluation> {
@@ -63,7 +64,13 @@ async function evaluate(
   const runner = T5Runner.create(model, { threads: ctx.threads });
   let scores: Awaited<ReturnType<typeof scoreTextTasks>>;
   try {
-    scores = await scoreTextTasks(runner, ctx.suite.tokenizer, tasks, { batchSize: ctx.budget.evalBatch });
+    scores = await scoreTextTasks(runner, ctx.suite.tokenizer, tasks, {
+      batchSize: ctx.budget.evalBatch,
+      // As the vision rows: a bar on a terminal, no lines in logs (one line per phase is enough).
+      progress: resolveProgressMode(ctx.progress) === 'lines' ? 'none' : ctx.progress,
+      label: `eval ${id}`,
+      log: ctx.log,
+    });
   } finally {
     await runner.dispose();
   }
@@ -83,7 +90,7 @@ async function runReference(row: ReferenceRow, ctx: TextDemoContext): Promise<Me
   const { pretrained, experts, tasks } = ctx.suite;
   const count = t5ParamCount(pretrained.config);
   if (row.reference === 'pretrained') {
-    const evaluation = await evaluate(ctx, pretrained);
+    const evaluation = await evaluate(ctx, row.id, pretrained);
     return methodResult(row, {
       evaluation,
       setup: 0,
@@ -93,7 +100,9 @@ async function runReference(row: ReferenceRow, ctx: TextDemoContext): Promise<Me
   }
   const parts: TextEvaluation[] = [];
   for (const task of tasks)
-    parts.push(await evaluate(ctx, { config: pretrained.config, params: experts.get(task.name)! }, [task]));
+    parts.push(
+      await evaluate(ctx, row.id, { config: pretrained.config, params: experts.get(task.name)! }, [task]),
+    );
   const evaluation: TextEvaluation = {
     perTask: Object.assign({}, ...parts.map((p) => p.perTask)),
     average: { accuracy: parts.reduce((s, p) => s + p.average.accuracy, 0) / parts.length, loss: 0 },
@@ -114,7 +123,7 @@ async function runMethodRow(row: MethodRow, ctx: TextDemoContext): Promise<Metho
     label: `adapt ${row.id}`,
     where: `demo ${row.id}`,
   });
-  let evaluation = await evaluate(ctx, outcome.model.model);
+  let evaluation = await evaluate(ctx, row.id, outcome.model.model);
   if (outcome.model.kind === 't5-wemoe') {
     const began = performance.now();
     const routing = await t5Routing(outcome.model.model, ctx.inputs.tasks, {

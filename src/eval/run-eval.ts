@@ -184,23 +184,30 @@ async function evaluateT5(config: EvalConfig, options: RunEvalOptions, began: nu
     limit: config.limit,
     threads: options.threads,
     where: config.source ?? 'eval config',
+    progress: options.progress,
+    log: options.log,
   });
   const setup = (performance.now() - began) / 1000 - evaluation.runSeconds;
+  const result: MethodResult = {
+    method: config.method ?? (isT5WemoeFolder(config.model) ? 'wemoe' : 'model'),
+    label: basename(config.model),
+    per_task: evaluation.perTask,
+    average: averageScore(evaluation.perTask, tasks),
+    model_info: evaluation.info,
+    timing: {
+      setup_s: setup,
+      adapt_s: 0,
+      eval_s: evaluation.runSeconds,
+      total_s: setup + evaluation.runSeconds,
+    },
+  };
+  if (evaluation.routing) {
+    result.routing = evaluation.routing.encoder;
+    result.decoder_routing = evaluation.routing.decoder;
+  }
   return {
     metrics: evaluation.metrics,
-    result: {
-      method: config.method ?? (isT5WemoeFolder(config.model) ? 'wemoe' : 'model'),
-      label: basename(config.model),
-      per_task: evaluation.perTask,
-      average: averageScore(evaluation.perTask, tasks),
-      model_info: evaluation.info,
-      timing: {
-        setup_s: setup,
-        adapt_s: 0,
-        eval_s: evaluation.runSeconds,
-        total_s: setup + evaluation.runSeconds,
-      },
-    },
+    result,
     tasks,
     notes: [
       `Model: ${config.model}`,

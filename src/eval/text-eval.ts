@@ -6,12 +6,17 @@
  * score's accuracy field, and the report names each task's metric; text tasks measure no loss (0).
  */
 
+import { tokenTask } from '../adapt/t5.js';
 import type { TextRow } from '../data/text-rows.js';
-import type { TextTask } from '../models/t5/glue.js';
+import { loadT5 } from '../models/t5/checkpoint.js';
+import { formatPrompt, type TextTask } from '../models/t5/glue.js';
 import { T5Runner } from '../models/t5/runner.js';
 import { readTaskRows, type TextTaskSpec, textTaskOf } from '../models/t5/task-spec.js';
+import { isT5WemoeFolder, loadT5Wemoe } from '../models/t5/wemoe-checkpoint.js';
 import { T5Tokenizer } from '../models/tokenizers/t5.js';
+import { createProgress, type ProgressMode } from '../util/progress.js';
 import type { ModelInfo, TaskMetric, TaskScore } from './report-types.js';
+import { type T5Routing, t5Routing } from './t5-routing.js';
 import { evaluateTextTask } from './text-task.js';
 
 /** A config's text task ready to score: its spec, how it is posed, its rows. */
@@ -32,6 +37,8 @@ export interface TextScores {
 
 export interface TextEvalOutcome extends TextScores {
   readonly info: ModelInfo;
+  /** A WEMoE model's mean routing weights per task, encoder and decoder (the paper's routing analysis). */
+  readonly routing?: T5Routing;
   readonly loadSeconds: number;
   readonly runSeconds: number;
 }
@@ -50,36 +57,66 @@ export async function readTextTasks(
   return posed;
 }
 
+export interface ScoreTextOptions {
+  readonly batchSize: number;
+  /** Batches done of all tasks' (default 'auto': a bar on a terminal, lines otherwise). */
+  readonly progress?: ProgressMode;
+  /** Progress label, e.g. "eval ties". */
+  readonly label?: string;
+  readonly log?: (line: string) => void;
+}
+
 /** Scores a model (a runner over a folder or a model in memory) on posed text tasks. */
 export async function scoreTextTasks(
   runner: T5Runner,
   tokenizer: T5Tokenizer,
   tasks: readonly PosedTextTask[],
-  options: { readonly batchSize: number },
+  options: ScoreTextOptions,
 ): Promise<TextScores> {
   const perTask: Record<string, TaskScore> = {};
   const metrics: Record<string, TaskMetric> = {};
   const undefinedRho: string[] = [];
-  for (const { name, spec, task, rows } of tasks) {
-    const result = await evaluateTextTask(runner, tokenizer, task, rows, {
-      mode: spec.mode,
-      labelColumn: spec.label_column,
-      batchSize: options.batchSize,
-    });
-    if (Number.isNaN(result.value)) undefinedRho.push(name);
-    // A report holds finite numbers: an undefined ρ counts as no correlation.
-    perTask[name] = { accuracy: Number.isNaN(result.value) ? 0 : result.value, loss: 0 };
-    metrics[name] = result.metric;
+  const total = tasks.reduce((sum, t) => sum + Math.ceil(t.rows.length / options.batchSize), 0);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const progress = createProgress(options.progress ?? 'auto', options.label ?? 'eval', total, log, 'batches');
+  let done = 0;
+  try {
+    for (const { name, spec, task, rows } of tasks) {
+      const result = await evaluateTextTask(runner, tokenizer, task, rows, {
+        mode: spec.mode,
+        labelColumn: spec.label_column,
+        batchSize: options.batchSize,
+        onBatch: () => progress.update(++done, name),
+      });
+      if (Number.isNaN(result.value)) undefinedRho.push(name);
+      // A report holds finite numbers: an undefined ρ counts as no correlation.
+      perTask[name] = { accuracy: Number.isNaN(result.value) ? 0 : result.value, loss: 0 };
+      metrics[name] = result.metric;
+    }
+  } finally {
+    progress.stop();
   }
   return { perTask, metrics, undefinedRho };
 }
 
-/** Loads the folder `model` (plain or WEMoE T5, with its tokenizer.json) and scores it on `tasks`. */
+/** Each posed task's prompts, tokenized: the unlabeled inputs a routing analysis runs. */
+export async function promptTokens(tokenizer: T5Tokenizer, tasks: readonly PosedTextTask[], padId: number) {
+  const tokenized = [];
+  for (const { name, task, rows } of tasks)
+    tokenized.push(
+      tokenTask(name, await tokenizer.encode(rows.map((row) => formatPrompt(task.template, row))), padId),
+    );
+  return tokenized;
+}
+
+/**
+ * Loads the folder `model` (plain or WEMoE T5, with its tokenizer.json) and scores it on `tasks`; a WEMoE
+ * model's routing weights are averaged over each task's prompts too.
+ */
 export async function evaluateTextTasks(
   model: string,
   tasks: Readonly<Record<string, TextTaskSpec>>,
-  options: {
-    readonly batchSize: number;
+  options: Omit<ScoreTextOptions, 'label'> & {
     readonly limit?: number;
     readonly threads?: number;
     readonly where: string;
@@ -87,13 +124,21 @@ export async function evaluateTextTasks(
 ): Promise<TextEvalOutcome> {
   const began = performance.now();
   const posed = await readTextTasks(tasks, options);
-  const runner = T5Runner.load(model, { threads: options.threads });
+  const wemoe = isT5WemoeFolder(model) ? loadT5Wemoe(model) : undefined;
+  const runner = T5Runner.create(wemoe ?? loadT5(model), { threads: options.threads });
   try {
     const tokenizer = T5Tokenizer.load(model, { padTokenId: runner.config.padTokenId });
     const loadSeconds = (performance.now() - began) / 1000;
-    const scores = await scoreTextTasks(runner, tokenizer, posed, options);
+    const scores = await scoreTextTasks(runner, tokenizer, posed, { ...options, label: 'eval' });
+    const routing =
+      wemoe &&
+      (await t5Routing(wemoe, await promptTokens(tokenizer, posed, runner.config.padTokenId), {
+        batchSize: options.batchSize,
+        threads: options.threads,
+      }));
     return {
       ...scores,
+      routing,
       info: { trainable_params: runner.paramCounts.trainable, all_params: runner.paramCounts.all },
       loadSeconds,
       runSeconds: (performance.now() - began) / 1000 - loadSeconds,

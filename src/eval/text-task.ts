@@ -23,6 +23,8 @@ export interface TextEvalOptions {
   /** The column holding the label (default `label`). */
   readonly labelColumn?: string;
   readonly batchSize?: number;
+  /** Called after each batch (progress). */
+  readonly onBatch?: () => void;
 }
 
 export interface TextEvalResult {
@@ -43,7 +45,7 @@ export async function evaluateTextTask(
   tokenizer: T5Tokenizer,
   task: TextTask,
   rows: readonly TextRow[],
-  { mode = 'generate', labelColumn = 'label', batchSize = 32 }: TextEvalOptions = {},
+  { mode = 'generate', labelColumn = 'label', batchSize = 32, onBatch }: TextEvalOptions = {},
 ): Promise<TextEvalResult> {
   if (mode === 'score' && !task.labels)
     throw new WemoeError('evaluate: label scoring needs a task with label words');
@@ -60,6 +62,7 @@ export async function evaluateTextTask(
         ...(await generateAnswers(runner, tokenizer, batch, { maxNewTokens: GLUE_MAX_NEW_TOKENS })),
       );
     }
+    onBatch?.();
   }
   // The label as the model would say it: its word (or score with one decimal), tokenized and decoded back,
   // as FusionBench compares.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTextRows } from '../../src/data/text-rows.js';
+import { scoreTextTasks } from '../../src/eval/text-eval.js';
 import { evaluateTextTask } from '../../src/eval/text-task.js';
 import { glueTask, type TextTask } from '../../src/models/t5/glue.js';
 import { randomT5Params } from '../../src/models/t5/params.js';
@@ -73,6 +74,34 @@ describe('text task evaluation', () => {
     await expect(
       evaluateTextTask(runner, tokenizer, TASK, [{ sentence: 'x', label: 'yes' }]),
     ).rejects.toThrow('row 0: column label is not a number');
+    await runner.dispose();
+  });
+
+  it('shows progress over the batches of every task', async () => {
+    const runner = T5Runner.create({ config, params: randomT5Params(config, 31) }, { threads: 1 });
+    const tokenizer = T5Tokenizer.load(dir);
+    const rows = SENTENCES.map((sentence, i) => ({ sentence, label: i % 2 }));
+    const posed = (name: string, n: number) => ({
+      name,
+      spec: { data: 'rows.jsonl' },
+      task: TASK,
+      rows: rows.slice(0, n),
+    });
+    const lines: string[] = [];
+    const scores = await scoreTextTasks(runner, tokenizer, [posed('a', 4), posed('b', 3)], {
+      batchSize: 2,
+      progress: 'lines',
+      label: 'eval x',
+      log: (line) => lines.push(line),
+    });
+    expect(Object.keys(scores.perTask)).toEqual(['a', 'b']);
+    // 2 + 2 batches, one line each (fewer than the 10 lines a long run is cut to).
+    expect(lines).toEqual([
+      'eval x 1/4 batches a',
+      'eval x 2/4 batches a',
+      'eval x 3/4 batches b',
+      'eval x 4/4 batches b',
+    ]);
     await runner.dispose();
   });
 });

@@ -230,6 +230,20 @@ describe('every method on three tiny T5 experts, evaluated on GLUE-format files'
     const init = reports.get('wemoe_init')!;
     for (const task of TASKS)
       expect(init.methods.wemoe[task], task).toEqual(ta.methods.task_arithmetic[task]);
+    // The evaluation's routing analysis: depth-0 routers at their start weigh every expert 0.3 on every
+    // prompt, in both stacks; a depth-2 model routes each block of each stack.
+    type Routing = { layers: number[]; tasks: string[]; experts: string[]; mean_weights: number[][][] };
+    const details = (id: string) =>
+      (reports.get(id) as unknown as { details: Record<string, Record<string, Routing>> }).details.wemoe;
+    for (const stack of ['routing', 'decoder_routing']) {
+      const routing = details('wemoe_init')[stack];
+      expect([routing.tasks, routing.experts], stack).toEqual([TASKS, TASKS]);
+      for (const w of routing.mean_weights.flat(2)) expect(w).toBeCloseTo(0.3, 6);
+    }
+    expect(details('wemoe_depth2').routing.layers).toEqual([0, 1]);
+    expect(details('wemoe_depth2').decoder_routing.layers).toEqual([0]);
+    for (const w of details('wemoe_depth2').routing.mean_weights.flat(2))
+      expect(Number.isFinite(w)).toBe(true);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'wemoe_depth2', 'report.json'), 'utf8'));
     expect(report.model_info.trainable_params).toBe(
       [...depth2.routers.values()].reduce((n, t) => n + t.data.length, 0),

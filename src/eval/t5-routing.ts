@@ -3,11 +3,12 @@
  * task's test prompts, per block, for the encoder's and the decoder's feed-forward routers (the decoder
  * routed at its first step, where the answer's first token is chosen).
  */
-import type { RoutingSummary } from '../eval/report-types.js';
+
 import { compileT5WemoeRouted } from '../models/t5/forward-file.js';
 import type { T5WemoeModel } from '../models/t5/wemoe.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TtaTask } from '../tta/loop.js';
+import type { RoutingSummary } from './report-types.js';
 
 export interface T5Routing {
   readonly encoder: RoutingSummary;
