@@ -9,10 +9,12 @@ import type { T5TestTimeInputs } from '../adapt/test-time-method.js';
 import type { TextRow } from '../data/text-rows.js';
 import { WemoeError } from '../errors.js';
 import { loadT5, type T5Model } from '../models/t5/checkpoint.js';
+import { readT5Config } from '../models/t5/config.js';
 import { formatPrompt, type TextTask } from '../models/t5/glue.js';
 import type { T5Params } from '../models/t5/params.js';
 import { readTaskRows, type TextTaskSpec, textTaskOf } from '../models/t5/task-spec.js';
 import { T5Tokenizer } from '../models/tokenizers/t5.js';
+import { ExpertCheckpoints } from './expert-checkpoints.js';
 import type { MergeConfig } from './resolved-config.js';
 
 /** One task's unlabeled prompts and, when it has them, its label words. */
@@ -69,15 +71,12 @@ export async function readConfigTextTask(
 /** Loads the config's T5 models and each expert's task's prompts for test-time method `method`. */
 export async function loadT5TestTimeInputs(config: MergeConfig, method: string): Promise<T5TestTimeInputs> {
   const pretrained = loadT5(config.models.pretrained);
-  const experts = new Map<string, T5Params>();
-  for (const [name, dir] of Object.entries(config.models.experts)) {
-    const expert = loadT5(dir);
-    if (JSON.stringify(expert.config) !== JSON.stringify(pretrained.config))
+  for (const dir of Object.values(config.models.experts))
+    if (JSON.stringify(readT5Config(dir)) !== JSON.stringify(pretrained.config))
       throw new WemoeError(
         `${dir}: config.json differs from the pre-trained model's (${config.models.pretrained})`,
       );
-    experts.set(name, expert.params);
-  }
+  const experts = new ExpertCheckpoints(config.models.experts, (dir) => loadT5(dir).params);
   const tokenizer = T5Tokenizer.load(config.models.pretrained, {
     padTokenId: pretrained.config.padTokenId,
   });

@@ -8,9 +8,9 @@ import { openTaskData } from '../data/task-data.js';
 import { WemoeError } from '../errors.js';
 import { loadClipVision } from '../models/clip-vision/checkpoint.js';
 import { readClipVisionConfig } from '../models/clip-vision/config.js';
-import type { ClipParams } from '../models/clip-vision/params.js';
 import { loadHeads } from '../models/heads.js';
 import { isT5Folder } from '../models/t5/forward-file.js';
+import { ExpertCheckpoints } from './expert-checkpoints.js';
 import type { MergeConfig } from './resolved-config.js';
 import { loadT5TestTimeInputs } from './t5-test-time-inputs.js';
 
@@ -36,7 +36,7 @@ export async function loadClipTestTimeInputs(
         `${dir}: config.json differs from the pre-trained model's (${config.models.pretrained})`,
       );
   }
-  const experts = new ExpertCheckpoints(config.models.experts);
+  const experts = new ExpertCheckpoints(config.models.experts, (dir) => loadClipVision(dir).params);
   const heads = loadHeads(config.heads, base.config.hiddenSize);
   const processor = loadProcessorConfig(config.models.pretrained, base.config.imageSize);
   const tasks = [];
@@ -57,46 +57,4 @@ export async function loadClipTestTimeInputs(
     tasks: tasks.map((t) => ({ name: t.task, count: t.count, pixels: (i) => t.pixels(i) })),
     seed: config.seed,
   };
-}
-
-/**
- * The experts by task, each read from its checkpoint when asked for and not kept: a method that builds
- * its task vectors expert by expert holds one expert at a time, and none once its model is built (eight
- * ViT-B/32 experts in float32 are 2.8 GB). Every `get` reads the checkpoint again: take each expert once.
- */
-class ExpertCheckpoints implements ReadonlyMap<string, ClipParams> {
-  constructor(private readonly dirs: Readonly<Record<string, string>>) {}
-
-  get size(): number {
-    return Object.keys(this.dirs).length;
-  }
-
-  get(task: string): ClipParams | undefined {
-    const dir = this.dirs[task];
-    return dir === undefined ? undefined : loadClipVision(dir).params;
-  }
-
-  has(task: string): boolean {
-    return task in this.dirs;
-  }
-
-  forEach(fn: (params: ClipParams, task: string, map: ReadonlyMap<string, ClipParams>) => void): void {
-    for (const [task, params] of this.entries()) fn(params, task, this);
-  }
-
-  *entries(): MapIterator<[string, ClipParams]> {
-    for (const task of this.keys()) yield [task, this.get(task)!];
-  }
-
-  *keys(): MapIterator<string> {
-    yield* Object.keys(this.dirs);
-  }
-
-  *values(): MapIterator<ClipParams> {
-    for (const [, params] of this.entries()) yield params;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, ClipParams]> {
-    return this.entries();
-  }
 }

@@ -8,10 +8,10 @@
 import { WemoeError } from '../../errors.js';
 import { concat } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
-import { taskArithmetic } from '../../tensor/task-arithmetic.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { RouterDepth } from '../wemoe/config.js';
-import { initRouterTensors, type MoeModule, stackTaskVectors } from '../wemoe/model.js';
+import { foldExperts } from '../wemoe/fold-experts.js';
+import { initRouterTensors, type MoeModule } from '../wemoe/model.js';
 import { wemoeModuleParams } from '../wemoe/moe-module.js';
 import { gateShapes } from '../wemoe/names.js';
 import type { T5Config } from './config.js';
@@ -80,35 +80,16 @@ export function upscaleT5ToWemoe(
   if (names.length === 0) throw new WemoeError('wemoe: needs at least one expert');
   const initLambda = options.initLambda ?? 0.3;
   const routerDepth = options.routerDepth ?? 2;
-  const of = (params: T5Params, name: string, owner: string) => {
-    const tensor = params.get(name);
-    if (!tensor) throw new WemoeError(`wemoe: ${owner} has no parameter ${name}`);
-    return tensor;
-  };
   const slots = feedForwardSlots(config);
-  const shared: T5Params = new Map();
-  for (const [name, tensor] of pretrained) {
-    if (slots.some((s) => name.startsWith(s.prefix))) continue;
-    const xs = names.map((n) => of(experts.get(n)!, name, `expert ${n}`).data as Float32Array);
-    shared.set(name, { ...tensor, data: taskArithmetic(tensor.data as Float32Array, xs, initLambda) });
-  }
+  const { shared, modules } = foldExperts(pretrained, experts, {
+    order: names,
+    slots: slots.map(({ prefix }) => ({ prefix, parts: feedForwardParts(config) })),
+    initLambda,
+  });
   const moes = new Map<string, MoeModule>();
   const gates = new Map<string, number[]>();
-  for (const { block, prefix } of slots) {
-    const base = new Map<string, Tensor>();
-    const taskVectors = new Map<string, Tensor>();
-    for (const part of feedForwardParts(config)) {
-      const pre = of(pretrained, `${prefix}${part}`, 'the pre-trained model');
-      base.set(part, pre);
-      taskVectors.set(
-        part,
-        stackTaskVectors(
-          pre,
-          names.map((n) => of(experts.get(n)!, `${prefix}${part}`, `expert ${n}`)),
-        ),
-      );
-    }
-    moes.set(prefix, { layer: block, module: 'mlp', base, taskVectors });
+  for (const [m, { block, prefix }] of slots.entries()) {
+    moes.set(prefix, { layer: block, module: 'mlp', ...modules[m] });
     for (const [name, shape] of gateShapes(prefix, routerDepth, config.dModel, names.length))
       gates.set(name, shape);
   }

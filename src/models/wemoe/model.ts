@@ -11,6 +11,7 @@ import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { ClipVisionConfig } from '../clip-vision/config.js';
 import type { ClipParams } from '../clip-vision/params.js';
 import { canonicalModules, type RouterDepth, type WemoeConfig } from './config.js';
+import { foldExperts } from './fold-experts.js';
 import { MODULE_PARTS, modulePrefix, routerShapes, type UpscaledModule } from './names.js';
 
 /** One mixture module: a block's MLP or attention. */
@@ -56,18 +57,6 @@ export function isUpscaledParam(name: string, wemoe: WemoeConfig): boolean {
   return moduleSlots(wemoe).some(({ layer, module }) => name.startsWith(modulePrefix(layer, module)));
 }
 
-/** Task vectors θt − θ0 of one tensor, stacked: [T, ...shape]. */
-export function stackTaskVectors(pretrained: Tensor, experts: readonly Tensor[]): Tensor {
-  const n = pretrained.data.length;
-  const out = new Float32Array(n * experts.length);
-  const base = pretrained.data as Float32Array;
-  experts.forEach((e, t) => {
-    const x = e.data as Float32Array;
-    for (let i = 0; i < n; i++) out[t * n + i] = x[i] - base[i];
-  });
-  return { dtype: 'F32', shape: [experts.length, ...pretrained.shape], data: out };
-}
-
 /** The router parameter whose value is the initial routing weight (depth 0: the only one). */
 const OUTPUT_BIAS = /gate\.(weight|fc\.bias|fc2\.bias)$/;
 
@@ -103,71 +92,6 @@ export function initRouterTensors(
   return routers;
 }
 
-function tensorOf(params: ClipParams, name: string, owner: string): Tensor {
-  const tensor = params.get(name);
-  if (!tensor) throw new WemoeError(`wemoe: expert ${owner} has no parameter ${name}`);
-  return tensor;
-}
-
-/**
- * The shared (task-arithmetic merged) parameters and the mixture modules, taking the experts one at a time
- * (a map may read each from its checkpoint when asked): an expert's task vectors go into their rows and
- * its shared parameters into float64 sums, then it is let go, so that at most one expert is held.
- */
-function foldExperts(
-  pretrained: ClipParams,
-  experts: ReadonlyMap<string, ClipParams>,
-  wemoe: WemoeConfig,
-): { shared: ClipParams; moes: MoeModule[] } {
-  const t = wemoe.experts.length;
-  const moes = moduleSlots(wemoe).map(({ layer, module }): MoeModule => {
-    const base = new Map<string, Tensor>();
-    const taskVectors = new Map<string, Tensor>();
-    for (const part of MODULE_PARTS[module]) {
-      const pre = tensorOf(pretrained, `${modulePrefix(layer, module)}${part}`, 'pretrained');
-      base.set(part, pre);
-      const data = new Float32Array(t * pre.data.length);
-      taskVectors.set(part, { dtype: 'F32', shape: [t, ...pre.shape], data });
-    }
-    return { layer, module, base, taskVectors };
-  });
-  const sums = new Map<string, Float64Array>();
-  for (const [name, tensor] of pretrained)
-    if (!isUpscaledParam(name, wemoe)) sums.set(name, new Float64Array(tensor.data.length));
-  wemoe.experts.forEach((owner, row) => {
-    const params = experts.get(owner)!;
-    for (const [name, sum] of sums) {
-      const x = tensorOf(params, name, owner).data as Float32Array;
-      for (let i = 0; i < x.length; i++) sum[i] += x[i];
-    }
-    for (const moe of moes)
-      for (const [part, pre] of moe.base) {
-        const x = tensorOf(params, `${modulePrefix(moe.layer, moe.module)}${part}`, owner)
-          .data as Float32Array;
-        const base = pre.data as Float32Array;
-        const out = moe.taskVectors.get(part)!.data as Float32Array;
-        for (let i = 0, o = row * x.length; i < x.length; i++, o++) out[o] = x[i] - base[i];
-      }
-  });
-  const shared: ClipParams = new Map();
-  for (const [name, sum] of sums) {
-    const pre = pretrained.get(name)!;
-    const data = taskArithmeticOfSum(pre.data as Float32Array, sum, t, wemoe.initLambda);
-    shared.set(name, { dtype: 'F32', shape: pre.shape, data });
-  }
-  return { shared, moes };
-}
-
-/**
- * θ0 + λ·(Σt θt − count·θ0) from the float64 sum Σt θt (taken in task order from +0): the operations of
- * taskArithmetic in its order, so the result is identical to it.
- */
-function taskArithmeticOfSum(pretrained: Float32Array, sum: Float64Array, count: number, lambda: number) {
-  const out = new Float32Array(pretrained.length);
-  for (let i = 0; i < out.length; i++) out[i] = pretrained[i] + lambda * (sum[i] - count * pretrained[i]);
-  return out;
-}
-
 /** Builds a WEMoE model from the pre-trained encoder and the experts (same config, `experts` order). */
 export function upscaleToWemoe(
   clip: ClipVisionConfig,
@@ -187,8 +111,17 @@ export function upscaleToWemoe(
     upscaledLayers: options.upscaledLayers ?? [...Array(clip.numHiddenLayers).keys()],
     upscaledModules: modules,
   };
-  const { shared, moes } = foldExperts(pretrained, experts, wemoe);
-  return { clip, wemoe, shared, moes, routers: initRouters(clip, wemoe, options.seed ?? 0) };
+  const slots = moduleSlots(wemoe);
+  const folded = foldExperts(pretrained, experts, {
+    order: names,
+    slots: slots.map(({ layer, module }) => ({
+      prefix: modulePrefix(layer, module),
+      parts: MODULE_PARTS[module],
+    })),
+    initLambda: wemoe.initLambda,
+  });
+  const moes = slots.map(({ layer, module }, m): MoeModule => ({ layer, module, ...folded.modules[m] }));
+  return { clip, wemoe, shared: folded.shared, moes, routers: initRouters(clip, wemoe, options.seed ?? 0) };
 }
 
 /** Trainable (router) and stored parameter counts. */

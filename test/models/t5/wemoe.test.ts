@@ -115,6 +115,40 @@ describe('WEMoE on T5', () => {
     expect(model.shared.has('encoder.block.0.layer.1.layer_norm.weight')).toBe(true);
   });
 
+  it('takes each expert once (they may be read from checkpoints when asked): shared = task arithmetic, rows = θt − θ0', () => {
+    const pretrained = randomT5Params(gated, 5);
+    const held = experts(pretrained);
+    const reads = new Map<string, number>();
+    class CountingMap extends Map<string, T5Params> {
+      override get(task: string) {
+        reads.set(task, (reads.get(task) ?? 0) + 1);
+        return super.get(task);
+      }
+    }
+    const model = upscaleT5ToWemoe(gated, pretrained, new CountingMap(held));
+    expect(Object.fromEntries(reads)).toEqual({ cola: 1, rte: 1, sst2: 1 });
+    const name = 'decoder.block.1.layer.0.SelfAttention.q.weight';
+    const at = (p: T5Params, n: string, i: number) => (p.get(n)!.data as Float32Array)[i];
+    for (const i of [0, 17, 63]) {
+      // taskArithmetic's float32 steps: θ0 + λ·Σt (θt − θ0)
+      let sum = 0;
+      for (const task of TASKS) sum += at(held.get(task)!, name, i) - at(pretrained, name, i);
+      expect(at(model.shared, name, i)).toBeCloseTo(at(pretrained, name, i) + 0.3 * sum, 6);
+    }
+    const moe = model.moes.get('encoder.block.1.layer.1.DenseReluDense.')!;
+    const wo = moe.taskVectors.get('wo.weight')!;
+    const n = pretrained.get('encoder.block.1.layer.1.DenseReluDense.wo.weight')!.data.length;
+    expect(wo.shape).toEqual([3, 8, 12]);
+    for (const [t, task] of TASKS.entries())
+      for (const i of [0, 5, n - 1])
+        expect((wo.data as Float32Array)[t * n + i]).toBe(
+          Math.fround(
+            at(held.get(task)!, 'encoder.block.1.layer.1.DenseReluDense.wo.weight', i) -
+              at(pretrained, 'encoder.block.1.layer.1.DenseReluDense.wo.weight', i),
+          ),
+        );
+  });
+
   for (const config of [gated, plain]) {
     it(`depth 0 at its initial value equals task arithmetic (${config.feedForwardProj})`, async () => {
       const ids = [
