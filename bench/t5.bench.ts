@@ -15,7 +15,8 @@
  * its GFLOP/s in the step is an effective rate.
  * Env: WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_T5_CASES (forward,wemoe_step),
  * WEMOE_BENCH_T5_REPEATS (timed forwards after one warm-up, default 3), WEMOE_BENCH_T5_STEPS (default 1),
- * WEMOE_BENCH_T5_LAYERS (blocks per stack, default 12: fewer for a quick check), WEMOE_TORCH_PYTHON.
+ * WEMOE_BENCH_T5_LAYERS (blocks per stack, default 12: fewer for a quick check), WEMOE_TORCH_PYTHON,
+ * WEMOE_BENCH_PROFILE (a file prefix: the step's ONNX Runtime profile, totalled by bench/profile-summary.ts).
  * Worker modes (internal): t5.bench.ts --prepare|--worker forward|wemoe_step DIR [THREADS N]
  */
 import { spawnSync } from 'node:child_process';
@@ -182,7 +183,12 @@ async function workerStep(dir: string, threads: number, steps: number): Promise<
   };
   const start = performance.now() / 1000;
   const cpuStart = process.cpuUsage();
-  const tta = await adaptT5Wemoe(model, tasks, { ...options, steps, log: () => {} }, { threads });
+  const tta = await adaptT5Wemoe(
+    model,
+    tasks,
+    { ...options, steps, log: () => {} },
+    { threads, profile: process.env.WEMOE_BENCH_PROFILE },
+  );
   const end = performance.now() / 1000;
   const cpu = process.cpuUsage(cpuStart);
   saveSafetensors(join(dir, 'routers-after.safetensors'), Object.fromEntries(model.routers));

@@ -22,6 +22,11 @@ export interface CompileOptions extends EmitOptions {
    * arena instead keeps them and grows by powers of two (measured: WEMoE step peak +770 MB vs +440 MB).
    */
   readonly arena?: boolean;
+  /**
+   * Write ONNX Runtime's per-node profile (Chrome trace JSON) to `<profile>_<date>.json` when the session
+   * is released (a diagnostic: bench/profile-summary.ts totals it by operator).
+   */
+  readonly profile?: string;
 }
 
 export function sessionOptions(options: CompileOptions): ort.InferenceSession.SessionOptions {
@@ -32,6 +37,7 @@ export function sessionOptions(options: CompileOptions): ort.InferenceSession.Se
     graphOptimizationLevel: options.optimization ?? 'all',
     logSeverityLevel: 3,
     ...(options.arena === false ? { enableCpuMemArena: false } : {}),
+    ...(options.profile === undefined ? {} : { enableProfiling: true, profileFilePrefix: options.profile }),
     ...(options.spinning === true ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   };
 }
@@ -45,6 +51,7 @@ export function optionsKey(options: CompileOptions): string {
     o.graphOptimizationLevel,
     o.extra,
     o.enableCpuMemArena,
+    o.profileFilePrefix,
     options.externalData,
   ]);
 }

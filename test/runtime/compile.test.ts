@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -115,6 +115,20 @@ describe('compile', () => {
       x: float32([1, 300], new Array(300).fill(2)),
     });
     expect(Array.from(inMemory.y.data as Float32Array)).toEqual(Array.from(out.y.data as Float32Array));
+  });
+
+  it("writes ONNX Runtime's per-node profile when the session is released", async () => {
+    const { y, wData } = linearGraph();
+    const prefix = join(dir, 'profile');
+    const session = await compile({ y }, { profile: prefix, threads: 1 });
+    const out = await session.run({ x: float32([3, 64], xData) });
+    expectClose(out.y.data as Float32Array, expectedY(xData, 3, wData));
+    await session.dispose();
+    const files = readdirSync(dir).filter((f) => f.startsWith('profile'));
+    expect(files).toHaveLength(1);
+    const events = JSON.parse(readFileSync(join(dir, files[0]), 'utf8')) as { cat: string; name: string }[];
+    expect(events.some((e) => e.cat === 'Session' && e.name === 'model_run')).toBe(true);
+    expect(events.some((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))).toBe(true);
   });
 
   it('bound inputs need not be fed on each run', async () => {
