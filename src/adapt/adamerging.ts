@@ -105,11 +105,9 @@ export const adamergingMethod: TestTimeMethod<AdaMergingParams> = {
       projectToUnit: p.clamp === 'parameter',
     };
     if (inputs.kind === 't5') {
+      const objective = t5ObjectiveOptions(p, inputs, 'adamerging');
       const model = createT5AdaMerging(inputs.t5, inputs.pretrained, inputs.experts, options);
-      const tta = await adaptT5AdaMerging(model, inputs.tasks, {
-        ...loop,
-        ...t5ObjectiveOptions(p, inputs.labelTokens),
-      });
+      const tta = await adaptT5AdaMerging(model, inputs.tasks, { ...loop, ...objective });
       return {
         model: { kind: 't5', model: { config: model.t5, params: mergedParams(model) } },
         ...adaptedCounts(model),

@@ -60,12 +60,25 @@ export const t5ObjectiveShape = {
   objective: z.enum(['batch-mean', 'per-sample', 'labels']).optional(),
 };
 
-/** The T5 objective's options from the parameters and the tasks' label tokens. */
+/**
+ * The T5 objective's options from the parameters and the inputs' label tokens; `labels` needs label words
+ * for every task (checked here, before any model is built).
+ */
 export function t5ObjectiveOptions(
   p: { readonly objective?: T5EntropyKind },
-  labelTokens: Readonly<Record<string, readonly number[]>>,
+  inputs: {
+    readonly tasks: readonly { readonly name: string }[];
+    readonly labelTokens: Readonly<Record<string, readonly number[]>>;
+  },
+  method: string,
 ): T5ObjectiveOptions {
-  return { kind: p.objective ?? 'batch-mean', labelTokens };
+  const kind = p.objective ?? 'batch-mean';
+  const unlabeled = inputs.tasks.find((t) => !inputs.labelTokens[t.name]?.length);
+  if (kind === 'labels' && unlabeled)
+    throw new WemoeError(
+      `${method}: objective labels: task ${unlabeled.name} has no label words (a task scored by a number, such as STS-B); expected batch-mean or per-sample, or label words for every task`,
+    );
+  return { kind, labelTokens: inputs.labelTokens };
 }
 
 /** A CLIP merge given a T5-only parameter: one line naming it. */

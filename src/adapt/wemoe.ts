@@ -165,6 +165,7 @@ async function adaptOnT5(
     throw new WemoeError(
       'wemoe: on T5 the feed-forward module of every block is upscaled; expected parameters.upscaled_layers all and upscaled_modules [mlp]',
     );
+  const objective = t5ObjectiveOptions(p, inputs, 'wemoe');
   const model = upscaleT5ToWemoe(inputs.t5, inputs.pretrained, inputs.experts, {
     routerDepth: p.router_depth,
     initLambda: p.init_lambda,
@@ -174,7 +175,7 @@ async function adaptOnT5(
   });
   const tta = await adaptT5Wemoe(model, inputs.tasks, {
     ...ttaOptions(p, inputs.seed, run, 'wemoe'),
-    ...t5ObjectiveOptions(p, inputs.labelTokens),
+    ...objective,
     lrScale: routerLrScale(model, p.lr_reference_width),
   });
   const counts = t5WemoeParamCounts(model);

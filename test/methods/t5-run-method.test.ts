@@ -89,8 +89,13 @@ describe('runMethod on T5 inputs', () => {
       ],
       seed: 1,
     });
-    await expect(
-      runMethod('adamerging', { objective: 'labels', ...TTA, batch_size: 1 }, noLabels, run),
-    ).rejects.toThrow('t5 objective: no label tokens for task cola');
+    // Refused before a model is built: the experts are never read.
+    const unread = { ...noLabels, experts: new Map([...noLabels.experts.keys()].map((k) => [k, new Map()])) };
+    const refusal = (method: string) =>
+      `${method}: objective labels: task cola has no label words (a task scored by a number, such as STS-B); expected batch-mean or per-sample, or label words for every task`;
+    for (const method of ['adamerging', 'wemoe'])
+      await expect(
+        runMethod(method, { objective: 'labels', ...TTA, batch_size: 1 }, unread, run),
+      ).rejects.toThrow(refusal(method));
   });
 });
