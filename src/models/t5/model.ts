@@ -112,13 +112,24 @@ function attendOneQuery(
  * The feed-forward module at `p` (`….DenseReluDense.`, Hugging Face's attribute name for the gated module
  * too): wo(act(wi x)) or wo(act(wi_0 x) · wi_1 x). Weights may be per sample ([B, out, in]).
  */
-function feedForward(config: T5Config, param: T5ParamLookup, p: string, x: Value): Value {
+function feedForward(config: T5Config, param: T5FeedForwardLookup, p: string, x: Value): Value {
+  const project = (input: Value, part: string) =>
+    param.project?.(input, `${p}${part}`) ?? linear(input, param(`${p}${part}.weight`));
   if (config.isGatedAct) {
-    const gate = activate(linear(x, param(`${p}wi_0.weight`)), config.denseActFn); // [B, T, F]
-    return linear(gate.mul(linear(x, param(`${p}wi_1.weight`))), param(`${p}wo.weight`));
+    const gate = activate(project(x, 'wi_0'), config.denseActFn); // [B, T, F]
+    return project(gate.mul(project(x, 'wi_1')), 'wo');
   }
-  return linear(activate(linear(x, param(`${p}wi.weight`)), config.denseActFn), param(`${p}wo.weight`));
+  return project(activate(project(x, 'wi'), config.denseActFn), 'wo');
 }
+
+/**
+ * A feed-forward module's parameters as a hook gives them: a lookup, and optionally `project`, which
+ * computes the projection `name` (e.g. `….DenseReluDense.wo`) on its input itself, without the weight
+ * (a WEMoE module's factored form; undefined: the module applies the looked-up weight).
+ */
+export type T5FeedForwardLookup = T5ParamLookup & {
+  readonly project?: (x: Value, name: string) => Value | undefined;
+};
 
 /**
  * Replaces the parameter lookup of a block's feed-forward module: `x` is the module's input (after the
@@ -131,7 +142,7 @@ export type T5FeedForwardParamsFn = (
   block: number,
   x: Value,
   mask: Value | undefined,
-) => T5ParamLookup | undefined;
+) => T5FeedForwardLookup | undefined;
 
 export interface T5ModelOptions {
   readonly feedForwardParams?: T5FeedForwardParamsFn;

@@ -10,6 +10,7 @@ import { concat } from '../../graph/functional.js';
 import type { Graph, Value } from '../../graph/graph.js';
 import { numel, type Tensor } from '../../tensor/tensor.js';
 import type { RouterDepth } from '../wemoe/config.js';
+import type { MixtureForm } from '../wemoe/factored-projection.js';
 import { foldExperts } from '../wemoe/fold-experts.js';
 import { initRouterTensors, type MoeModule } from '../wemoe/model.js';
 import { wemoeModuleParams } from '../wemoe/moe-module.js';
@@ -138,11 +139,18 @@ export interface T5WemoeGraphParams {
   readonly routerInputs: ReadonlyMap<string, Value>;
 }
 
-/** The model's parameters on `graph`; routers as inputs (trained, differentiable) or constants. */
+/**
+ * The model's parameters on `graph`; routers as inputs (trained, differentiable) or constants. A module
+ * applies its per-sample weights in `mixtureForm` (default: chosen from the shapes, so the decoder's
+ * one-token first step of the test-time objective runs factored, without per-sample weight copies).
+ */
 export function t5WemoeParams(
   model: T5WemoeModel,
   graph: Graph,
-  { trainableRouters = false }: { trainableRouters?: boolean } = {},
+  {
+    trainableRouters = false,
+    mixtureForm,
+  }: { readonly trainableRouters?: boolean; readonly mixtureForm?: MixtureForm } = {},
 ): T5WemoeGraphParams {
   const made = new Map<string, Value>();
   const routerInputs = new Map<string, Value>();
@@ -163,7 +171,11 @@ export function t5WemoeParams(
     const moe = model.moes.get(prefix);
     if (!moe) return undefined;
     const routedMask = model.routingIncludesPadding ? undefined : mask;
-    const { param, weights } = wemoeModuleParams(moe, model, router, x, { prefix, mask: routedMask });
+    const { param, weights } = wemoeModuleParams(moe, model, router, x, {
+      prefix,
+      mask: routedMask,
+      form: mixtureForm,
+    });
     routing[stack].push(weights);
     return param;
   };

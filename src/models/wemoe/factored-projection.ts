@@ -35,7 +35,7 @@ export function prefersFactored(tokens: number, tasks: number): boolean {
 
 /**
  * The projection `part` (e.g. `fc1`) of `moe` on x [B, N, in] with routing weights [B, T] and the
- * per-sample merged bias [B, 1, out] (small): [B, N, out].
+ * per-sample merged bias [B, 1, out] (small; none for a module without biases): [B, N, out].
  */
 export function factoredProjection(
   moe: MoeModule,
@@ -43,7 +43,7 @@ export function factoredProjection(
   part: string,
   weights: Value,
   x: Value,
-  mergedBias: Value,
+  mergedBias: Value | undefined,
 ): Value {
   const graph = x.graph;
   const base = moe.base.get(`${part}.weight`)!;

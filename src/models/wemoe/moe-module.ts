@@ -111,7 +111,11 @@ export function wemoeModuleParams(
       typeof tokens === 'number' &&
       prefersFactored(tokens, tasks as number));
   if (!factored) return { param, weights };
-  const project = (input: Value, name: string) =>
-    factoredProjection(moe, prefix, name.slice(prefix.length), weights, input, param(`${name}.bias`));
+  // A module without biases (T5's) merges none.
+  const project = (input: Value, name: string) => {
+    const part = name.slice(prefix.length);
+    const bias = moe.base.has(`${part}.bias`) ? param(`${name}.bias`) : undefined;
+    return factoredProjection(moe, prefix, part, weights, input, bias);
+  };
   return { param: Object.assign(param, { project }), weights };
 }

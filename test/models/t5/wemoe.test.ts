@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../../src/data/random.js';
-import { Graph, grad } from '../../../src/graph/index.js';
+import { emitModel, Graph, grad } from '../../../src/graph/index.js';
 import { parseT5Config, type T5Config } from '../../../src/models/t5/config.js';
 import { firstStepLogits, t5Entropy } from '../../../src/models/t5/objective.js';
 import { randomT5Params, type T5Params } from '../../../src/models/t5/params.js';
@@ -217,27 +217,10 @@ describe('WEMoE on T5', () => {
   });
 });
 
-describe('WEMoE on T5: router gradients of the test-time objective', () => {
-  it('equal central finite differences (FusionBench objective, depth 2, per-sample routing)', async () => {
+describe('WEMoE on T5: the mixture forms', () => {
+  it('the one-token decoder modules run factored by default, with the merged form numbers', async () => {
     const pretrained = randomT5Params(gated, 5);
     const model = upscaleT5ToWemoe(gated, pretrained, experts(pretrained), { routerDepth: 2, seed: 8 });
-    const g = new Graph();
-    const inputs = {
-      inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
-      attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
-      buckets: g.input('buckets', 'I64', ['src', 'src']),
-    };
-    const { param, feedForwardParams, routerInputs } = t5WemoeParams(model, g, { trainableRouters: true });
-    const loss = t5Entropy(firstStepLogits(gated, param, inputs, { feedForwardParams }), 'batch-mean');
-    const names = [...routerInputs.keys()];
-    expect(names.length).toBe(model.routers.size);
-    const grads = grad(
-      loss,
-      names.map((n) => routerInputs.get(n)!),
-    );
-    const step = await compile(Object.fromEntries([['loss', loss], ...grads.map((v, k) => [`g${k}`, v])]), {
-      threads: 1,
-    });
     const ids = [
       [3, 9, 1, 0],
       [7, 2, 5, 1],
@@ -246,29 +229,104 @@ describe('WEMoE on T5: router gradients of the test-time objective', () => {
       input_ids: i64(ids),
       attention_mask: i64(ids.map((r) => r.map((id, i) => (id !== 0 || i === 0 ? 1 : 0)))),
       buckets: positionBuckets(4, 4, { bidirectional: true, numBuckets: 8, maxDistance: 12 }),
+      ...Object.fromEntries(model.routers),
     };
-    const random = createRandom(12);
-    const dirs = names.map((n) =>
-      Float32Array.from(model.routers.get(n)!.data as Float32Array, () => random.normal()),
-    );
-    const routersAt = (h: number) =>
-      Object.fromEntries(
-        names.map((n, k) => {
-          const r = model.routers.get(n)!;
-          return [n, { ...r, data: Float32Array.from(r.data as Float32Array, (v, i) => v + h * dirs[k][i]) }];
-        }),
+    const run = async (form: 'auto' | 'merged') => {
+      const g = new Graph();
+      const inputs = {
+        inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
+        attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
+        buckets: g.input('buckets', 'I64', ['src', 'src']),
+      };
+      const p = t5WemoeParams(model, g, { trainableRouters: true, mixtureForm: form });
+      const loss = t5Entropy(firstStepLogits(gated, p.param, inputs, p), 'batch-mean');
+      const names = [...p.routerInputs.keys()];
+      const grads = grad(
+        loss,
+        names.map((n) => p.routerInputs.get(n)!),
       );
-    const out = await step.run({ ...feeds, ...routersAt(0) });
-    const analytic = names.reduce(
-      (s, _, k) => s + (out[`g${k}`].data as Float32Array).reduce((a, v, i) => a + v * dirs[k][i], 0),
-      0,
-    );
-    const h = 1e-2;
-    const plus = (await step.run({ ...feeds, ...routersAt(h) })).loss.data[0] as number;
-    const minus = (await step.run({ ...feeds, ...routersAt(-h) })).loss.data[0] as number;
-    const numeric = (plus - minus) / (2 * h);
-    expect(Math.abs(analytic)).toBeGreaterThan(1e-3);
-    expect(Math.abs(numeric - analytic)).toBeLessThan(2e-2 * Math.abs(analytic) + 1e-4);
-    await step.dispose();
+      const outputs = Object.fromEntries([['loss', loss], ...grads.map((v, k) => [`grad:${names[k]}`, v])]);
+      const constants = emitModel(outputs, { externalData: 'inputs' }).boundConstants.map((v) => v.name);
+      const step = await compile(outputs, { threads: 1 });
+      const out = await step.run(feeds);
+      await step.dispose();
+      return { out, constants };
+    };
+    const auto = await run('auto');
+    const merged = await run('merged');
+    const rows = (c: readonly string[], stack: string) =>
+      c.filter((n) => n.startsWith(stack) && n.includes('task_vectors.rows.')).length;
+    expect([rows(auto.constants, 'decoder'), rows(auto.constants, 'encoder')]).toEqual([3 * 3, 0]);
+    expect(rows(merged.constants, 'decoder')).toBe(0);
+    for (const [name, t] of Object.entries(merged.out))
+      expect(maxDiff(auto.out[name], t), name).toBeLessThan(
+        1e-5 * Math.max(1, ...(t.data as Float32Array).map(Math.abs)),
+      );
   });
+});
+
+describe('WEMoE on T5: router gradients of the test-time objective', () => {
+  // auto: the encoder's modules merged per sample, the decoder's one-token modules factored.
+  it.each(['auto', 'merged'] as const)(
+    'equal central finite differences (FusionBench objective, depth 2, per-sample routing; %s form)',
+    async (form) => {
+      const pretrained = randomT5Params(gated, 5);
+      const model = upscaleT5ToWemoe(gated, pretrained, experts(pretrained), { routerDepth: 2, seed: 8 });
+      const g = new Graph();
+      const inputs = {
+        inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
+        attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
+        buckets: g.input('buckets', 'I64', ['src', 'src']),
+      };
+      const { param, feedForwardParams, routerInputs } = t5WemoeParams(model, g, {
+        trainableRouters: true,
+        mixtureForm: form,
+      });
+      const loss = t5Entropy(firstStepLogits(gated, param, inputs, { feedForwardParams }), 'batch-mean');
+      const names = [...routerInputs.keys()];
+      expect(names.length).toBe(model.routers.size);
+      const grads = grad(
+        loss,
+        names.map((n) => routerInputs.get(n)!),
+      );
+      const step = await compile(Object.fromEntries([['loss', loss], ...grads.map((v, k) => [`g${k}`, v])]), {
+        threads: 1,
+      });
+      const ids = [
+        [3, 9, 1, 0],
+        [7, 2, 5, 1],
+      ];
+      const feeds = {
+        input_ids: i64(ids),
+        attention_mask: i64(ids.map((r) => r.map((id, i) => (id !== 0 || i === 0 ? 1 : 0)))),
+        buckets: positionBuckets(4, 4, { bidirectional: true, numBuckets: 8, maxDistance: 12 }),
+      };
+      const random = createRandom(12);
+      const dirs = names.map((n) =>
+        Float32Array.from(model.routers.get(n)!.data as Float32Array, () => random.normal()),
+      );
+      const routersAt = (h: number) =>
+        Object.fromEntries(
+          names.map((n, k) => {
+            const r = model.routers.get(n)!;
+            return [
+              n,
+              { ...r, data: Float32Array.from(r.data as Float32Array, (v, i) => v + h * dirs[k][i]) },
+            ];
+          }),
+        );
+      const out = await step.run({ ...feeds, ...routersAt(0) });
+      const analytic = names.reduce(
+        (s, _, k) => s + (out[`g${k}`].data as Float32Array).reduce((a, v, i) => a + v * dirs[k][i], 0),
+        0,
+      );
+      const h = 1e-2;
+      const plus = (await step.run({ ...feeds, ...routersAt(h) })).loss.data[0] as number;
+      const minus = (await step.run({ ...feeds, ...routersAt(-h) })).loss.data[0] as number;
+      const numeric = (plus - minus) / (2 * h);
+      expect(Math.abs(analytic)).toBeGreaterThan(1e-3);
+      expect(Math.abs(numeric - analytic)).toBeLessThan(2e-2 * Math.abs(analytic) + 1e-4);
+      await step.dispose();
+    },
+  );
 });
