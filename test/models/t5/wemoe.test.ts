@@ -217,27 +217,32 @@ describe('WEMoE on T5', () => {
   });
 });
 
+/** The test-time objective's encoder inputs on `g`, and feeds of two prompts (the second unpadded). */
+function objectiveInputs(g: Graph) {
+  return {
+    inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
+    attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
+    buckets: g.input('buckets', 'I64', ['src', 'src']),
+  };
+}
+const OBJECTIVE_IDS = [
+  [3, 9, 1, 0],
+  [7, 2, 5, 1],
+];
+const objectiveFeeds = () => ({
+  input_ids: i64(OBJECTIVE_IDS),
+  attention_mask: i64(OBJECTIVE_IDS.map((r) => r.map((id, i) => (id !== 0 || i === 0 ? 1 : 0)))),
+  buckets: positionBuckets(4, 4, { bidirectional: true, numBuckets: 8, maxDistance: 12 }),
+});
+
 describe('WEMoE on T5: the mixture forms', () => {
   it('the one-token decoder modules run factored by default, with the merged form numbers', async () => {
     const pretrained = randomT5Params(gated, 5);
     const model = upscaleT5ToWemoe(gated, pretrained, experts(pretrained), { routerDepth: 2, seed: 8 });
-    const ids = [
-      [3, 9, 1, 0],
-      [7, 2, 5, 1],
-    ];
-    const feeds = {
-      input_ids: i64(ids),
-      attention_mask: i64(ids.map((r) => r.map((id, i) => (id !== 0 || i === 0 ? 1 : 0)))),
-      buckets: positionBuckets(4, 4, { bidirectional: true, numBuckets: 8, maxDistance: 12 }),
-      ...Object.fromEntries(model.routers),
-    };
+    const feeds = { ...objectiveFeeds(), ...Object.fromEntries(model.routers) };
     const run = async (form: 'auto' | 'merged') => {
       const g = new Graph();
-      const inputs = {
-        inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
-        attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
-        buckets: g.input('buckets', 'I64', ['src', 'src']),
-      };
+      const inputs = objectiveInputs(g);
       const p = t5WemoeParams(model, g, { trainableRouters: true, mixtureForm: form });
       const loss = t5Entropy(firstStepLogits(gated, p.param, inputs, p), 'batch-mean');
       const names = [...p.routerInputs.keys()];
@@ -273,11 +278,7 @@ describe('WEMoE on T5: router gradients of the test-time objective', () => {
       const pretrained = randomT5Params(gated, 5);
       const model = upscaleT5ToWemoe(gated, pretrained, experts(pretrained), { routerDepth: 2, seed: 8 });
       const g = new Graph();
-      const inputs = {
-        inputIds: g.input('input_ids', 'I64', ['batch', 'src']),
-        attentionMask: g.input('attention_mask', 'I64', ['batch', 'src']),
-        buckets: g.input('buckets', 'I64', ['src', 'src']),
-      };
+      const inputs = objectiveInputs(g);
       const { param, feedForwardParams, routerInputs } = t5WemoeParams(model, g, {
         trainableRouters: true,
         mixtureForm: form,
@@ -292,15 +293,7 @@ describe('WEMoE on T5: router gradients of the test-time objective', () => {
       const step = await compile(Object.fromEntries([['loss', loss], ...grads.map((v, k) => [`g${k}`, v])]), {
         threads: 1,
       });
-      const ids = [
-        [3, 9, 1, 0],
-        [7, 2, 5, 1],
-      ];
-      const feeds = {
-        input_ids: i64(ids),
-        attention_mask: i64(ids.map((r) => r.map((id, i) => (id !== 0 || i === 0 ? 1 : 0)))),
-        buckets: positionBuckets(4, 4, { bidirectional: true, numBuckets: 8, maxDistance: 12 }),
-      };
+      const feeds = objectiveFeeds();
       const random = createRandom(12);
       const dirs = names.map((n) =>
         Float32Array.from(model.routers.get(n)!.data as Float32Array, () => random.normal()),
