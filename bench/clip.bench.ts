@@ -1,15 +1,14 @@
 /**
  * CLIP vision forward: images/s, achieved GFLOP/s, fraction of the measured matmul peak (bench/peak.ts) and
- * peak RSS of wemoe (ONNX Runtime) against two PyTorch CPU peers on the SAME random weights and pixels, at
- * equal threads: bench/torch/clip_forward_fast.py (written for speed) and clip_forward.py (plain, kept for
- * comparison). Each peer's pooler_output is checked against wemoe's (max abs diff).
+ * peak RSS of wemoe (ONNX Runtime) against a PyTorch CPU peer on the SAME random weights and pixels, at
+ * equal threads: bench/torch/clip_forward_fast.py (written for speed). Its pooler_output is checked
+ * against wemoe's (max abs diff).
  * ViT-B/32 shape at batch 16 and ViT-L/14 shape at batch 4, 224×224.
  *
  * Each side runs in its own process (so peak RSS is its own), alternating, several rounds; the best
  * round of each side is reported (the machine is shared, the best round is the least disturbed one).
  * Env: WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_ROUNDS (default 2 for B/32, 1 for L/14), WEMOE_BENCH_CASES (e.g. "vit_b_32"),
- * WEMOE_BENCH_WEIGHTS ("inputs" | "initializers" | "inputs,initializers"), WEMOE_BENCH_PEERS (default
- * "torch_fast,torch_plain"; "torch_fast" leaves the plain peer out), WEMOE_TORCH_PYTHON.
+ * WEMOE_BENCH_WEIGHTS ("inputs" | "initializers" | "inputs,initializers"), WEMOE_TORCH_PYTHON.
  * Worker mode (internal): clip.bench.ts --worker DIR THREADS REPEATS WEIGHTS
  */
 import { spawnSync } from 'node:child_process';
@@ -121,11 +120,8 @@ function best(results: SideResult[]): SideResult {
   return results.reduce((a, b) => (b.ms_per_batch < a.ms_per_batch ? b : a));
 }
 
-/** The PyTorch peers: the plain one (bench/torch/clip_forward.py) and the one written for speed. */
-const PEERS = {
-  torch_plain: join(self, '..', 'torch', 'clip_forward.py'),
-  torch_fast: join(self, '..', 'torch', 'clip_forward_fast.py'),
-} as const;
+/** The PyTorch peer, written for speed (the plain one measured beside it until 2026-12-07: docs/experiments.md). */
+const PEERS = { torch_fast: join(self, '..', 'torch', 'clip_forward_fast.py') } as const;
 type Peer = keyof typeof PEERS;
 
 async function benchCase(
@@ -140,9 +136,8 @@ async function benchCase(
   try {
     prepare(c, dir);
     const ours = new Map<string, SideResult[]>(modes.map((m) => [m, []]));
-    const wantedPeers = process.env.WEMOE_BENCH_PEERS?.split(',') ?? Object.keys(PEERS);
     const peers = new Map<Peer, SideResult[]>(
-      python ? (Object.keys(PEERS) as Peer[]).filter((p) => wantedPeers.includes(p)).map((p) => [p, []]) : [],
+      python ? (Object.keys(PEERS) as Peer[]).map((p) => [p, []]) : [],
     );
     const peerArgs = (peer: Peer) => [
       PEERS[peer],
@@ -179,9 +174,6 @@ async function benchCase(
         );
       }
     }
-    if (peers.size === 2)
-      result.fast_over_plain_peer =
-        best(peers.get('torch_fast')!).images_per_s / best(peers.get('torch_plain')!).images_per_s;
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,13 @@
 /**
  * One WEMoE test-time adaptation step (depth-2 routers, 8 experts, entropy loss over 8 tasks, Adam) at
  * ViT-B/32 width: seconds per step, FLOPs, GFLOP/s, fraction of the measured matmul peak (bench/peak.ts)
- * and peak RSS of wemoe against two PyTorch CPU peers at equal threads, each side in its own process:
+ * and peak RSS of wemoe against a PyTorch CPU peer at equal threads, each side in its own process:
  * bench/torch/wemoe_tta_fast.py (written for speed; runs the model and pixels wemoe's worker saved and
- * checks the first step's per-task losses against wemoe's) and wemoe_tta.py (plain, its own random
- * weights, kept for comparison). Cases: 4 layers with batch 4 per task, and the full 12-layer encoder
- * with batch 16 per task (WEMOE_BENCH_TTA_CASES=b32_4l to run only the first). Env: WEMOE_BENCH_THREADS
- * (default 2), WEMOE_BENCH_TTA_STEPS (timed steps, after one warm-up step), WEMOE_BENCH_PEERS (default
- * "torch_fast,torch_plain"; "torch_fast" leaves the plain peer out), WEMOE_TORCH_PYTHON (default
- * /usr/bin/python3, then python3 on PATH).
+ * checks the first step's per-task losses against wemoe's; the plain peer measured beside it until
+ * 2026-12-07 is in docs/experiments.md). Cases: 4 layers with batch 4 per task, and the full 12-layer
+ * encoder with batch 16 per task (WEMOE_BENCH_TTA_CASES=b32_4l to run only the first). Env:
+ * WEMOE_BENCH_THREADS (default 2), WEMOE_BENCH_TTA_STEPS (timed steps, after one warm-up step),
+ * WEMOE_TORCH_PYTHON (default /usr/bin/python3, then python3 on PATH).
  * Worker mode (internal): tta.bench.ts --worker CASE THREADS STEPS DIR
  */
 import { spawnSync } from 'node:child_process';
@@ -197,9 +196,8 @@ async function benchCase(c: Case, threads: number, python: string | undefined, p
     const worker = ['--import', 'tsx', self, '--worker', c.name, String(threads), String(steps), dir];
     sides.wemoe = run(process.execPath, worker);
     load.wemoe = loadavg()[0];
-    const wantedPeers = process.env.WEMOE_BENCH_PEERS?.split(',') ?? ['torch_fast', 'torch_plain'];
     const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) };
-    if (python && wantedPeers.includes('torch_fast')) {
+    if (python) {
       const fast = [join(torchDir, 'wemoe_tta_fast.py'), '--model', join(dir, 'model')];
       fast.push(
         '--inputs',
@@ -211,18 +209,6 @@ async function benchCase(c: Case, threads: number, python: string | undefined, p
       );
       sides.torch_fast = run(python, fast, env);
       load.torch_fast = loadavg()[0];
-    }
-    if (python && wantedPeers.includes('torch_plain')) {
-      const plain = [
-        join(torchDir, 'wemoe_tta.py'),
-        '--layers',
-        String(c.layers),
-        '--batch',
-        String(c.batch),
-      ];
-      plain.push('--threads', String(threads), '--steps', String(steps));
-      sides.torch_plain = run(python, plain, env);
-      load.torch_plain = loadavg()[0];
     }
     const config = clipVisionConfig({ ...CLIP_VIT_B_32, numHiddenLayers: c.layers });
     const flops = wemoeStepFlops(config, c.batch, EXPERTS);
@@ -240,19 +226,14 @@ async function benchCase(c: Case, threads: number, python: string | undefined, p
       result[name] = { ...side, gflop_per_s: gflops, fraction_of_peak: gflops / peak.peak_gflop_per_s };
     }
     const ours = sides.wemoe;
-    for (const peer of ['torch_fast', 'torch_plain']) {
-      const theirs = sides[peer];
-      if (!theirs || 'error' in theirs || 'error' in ours) continue;
-      result[`speedup_vs_${peer}`] = theirs.s_per_step / ours.s_per_step;
+    const theirs = sides.torch_fast;
+    if (theirs && !('error' in theirs) && !('error' in ours)) {
+      result.speedup_vs_torch_fast = theirs.s_per_step / ours.s_per_step;
       if (theirs.step0_per_task && ours.step0_per_task)
-        result[`step0_loss_max_abs_diff_vs_${peer}`] = Math.max(
+        result.step0_loss_max_abs_diff_vs_torch_fast = Math.max(
           ...ours.step0_per_task.map((l, t) => Math.abs(l - theirs.step0_per_task![t])),
         );
     }
-    const fast = sides.torch_fast;
-    const plain = sides.torch_plain;
-    if (fast && plain && !('error' in fast) && !('error' in plain))
-      result.fast_over_plain_peer = plain.s_per_step / fast.s_per_step;
     result.load_after_side = load;
     return result;
   } finally {

@@ -1,11 +1,13 @@
 """PyTorch CPU peer of wemoe's CLIP vision forward written for speed, for bench/clip.bench.ts.
 
-The same model as clip_forward.py (Hugging Face CLIPVisionModel), with what a PyTorch engineer does on a
+Hugging Face's CLIPVisionModel, with what a PyTorch engineer does on a
 CPU with torch 1.13 (no torch.compile): thread pools of OpenMP and OpenBLAS set before torch loads
 (fast_common.import_torch), inference_mode, the patch embedding as one GEMM on unfolded patches, one
 fused QKV projection per block on a concatenated weight with the 1/sqrt(head dim) scale folded into the
 Q rows, F.linear with bias everywhere, in-place softmax, activation and residual adds. Prints one JSON
-line like clip_forward.py and writes pooler_output to --pooler-out (raw little-endian float32).
+line {"images_per_s", "ms_per_batch", "cpu_ms_per_batch", "peak_rss_mib", "threads", "openblas_threads",
+"torch"} and writes
+pooler_output to --pooler-out (raw little-endian float32).
 
 Usage: clip_forward_fast.py --model DIR --input X.safetensors --threads T [--repeats R] [--pooler-out F]
 """
