@@ -4,7 +4,7 @@ import type { LabeledImages } from '../data/task-data.js';
 import { type Evaluation, evaluateModel } from '../eval/evaluate.js';
 import type { MethodResult, ModelInfo, TtaSummary } from '../eval/report-types.js';
 import { getMethod } from '../methods/registry.js';
-import { runMethod } from '../methods/run-method.js';
+import { type MethodOutcome, runMethod } from '../methods/run-method.js';
 import { clipParamCount } from '../models/clip-vision/params.js';
 import type { VisionModel } from '../models/vision-model.js';
 import type { TtaResult } from '../tta/loop.js';
@@ -70,7 +70,24 @@ export function methodResult(row: DemoRow, s: Scored): MethodResult {
   if (s.tta) result.tta = s.tta;
   if (s.evaluation.routing) result.routing = s.evaluation.routing;
   if (s.evaluation.attentionRouting) result.attention_routing = s.evaluation.attentionRouting;
+  if (s.evaluation.decoderRouting) result.decoder_routing = s.evaluation.decoderRouting;
   return result;
+}
+
+/** The result of a method row: its evaluation with the method's run (setup, adaptation, parameters). */
+export function outcomeResult(
+  row: MethodRow,
+  outcome: Omit<MethodOutcome, 'model' | 'files'>,
+  evaluation: Evaluation,
+): MethodResult {
+  return methodResult(row, {
+    evaluation,
+    setup: outcome.setupSeconds,
+    adapt: outcome.tta?.seconds ?? 0,
+    modelInfo: { trainable_params: outcome.trainableParams, all_params: outcome.allParams },
+    hyperparameters: hyperparameters(row.method, outcome.parameters),
+    tta: outcome.tta && ttaSummary(outcome.tta),
+  });
 }
 
 export function ttaSummary(result: TtaResult): TtaSummary {
@@ -148,15 +165,7 @@ async function runMethodRow(row: MethodRow, ctx: DemoContext): Promise<MethodRes
     where: `demo ${row.id}`,
   });
   ctx.onModel?.(row, outcome.model);
-  const evaluation = await evaluate(ctx, row.id, outcome.model);
-  return methodResult(row, {
-    evaluation,
-    setup: outcome.setupSeconds,
-    adapt: outcome.tta?.seconds ?? 0,
-    modelInfo: { trainable_params: outcome.trainableParams, all_params: outcome.allParams },
-    hyperparameters: hyperparameters(row.method, outcome.parameters),
-    tta: outcome.tta && ttaSummary(outcome.tta),
-  });
+  return outcomeResult(row, outcome, await evaluate(ctx, row.id, outcome.model));
 }
 
 /** Runs `row` on `ctx.suite` and scores it. */

@@ -4,7 +4,7 @@
  */
 import type { T5TestTimeInputs } from '../adapt/test-time-method.js';
 import type { Evaluation } from '../eval/evaluate.js';
-import type { MethodResult, RoutingSummary, TaskMetric } from '../eval/report-types.js';
+import type { MethodResult, TaskMetric } from '../eval/report-types.js';
 import { t5Routing } from '../eval/t5-routing.js';
 import { type PosedTextTask, scoreTextTasks } from '../eval/text-eval.js';
 import { getMethod } from '../methods/registry.js';
@@ -16,7 +16,7 @@ import { T5Runner, type T5RunnerModel } from '../models/t5/runner.js';
 import { type ProgressMode, resolveProgressMode } from '../util/progress.js';
 import { adaptationParams, type DemoBudget } from './budget.js';
 import type { DemoRow, MethodRow, ReferenceRow } from './rows.js';
-import { hyperparameters, methodResult, ttaSummary } from './run-row.js';
+import { methodResult, outcomeResult } from './run-row.js';
 import type { TextDemoSuite } from './text-suite.js';
 
 export interface TextDemoContext {
@@ -50,16 +50,12 @@ export function textMethodInputs(suite: TextDemoSuite, seed: number): Promise<T5
   });
 }
 
-interface TextEvaluation extends Evaluation {
-  readonly decoderRouting?: RoutingSummary;
-}
-
 async function evaluate(
   ctx: TextDemoContext,
   id: string,
   model: T5RunnerModel,
   tasks: readonly PosedTextTask[] = ctx.suite.tasks,
-): Promise<TextEvaluation> {
+): Promise<Evaluation> {
   const began = performance.now();
   const runner = T5Runner.create(model, { threads: ctx.threads });
   let scores: Awaited<ReturnType<typeof scoreTextTasks>>;
@@ -98,12 +94,12 @@ async function runReference(row: ReferenceRow, ctx: TextDemoContext): Promise<Me
       modelInfo: { trainable_params: 0, all_params: count },
     });
   }
-  const parts: TextEvaluation[] = [];
+  const parts: Evaluation[] = [];
   for (const task of tasks)
     parts.push(
       await evaluate(ctx, row.id, { config: pretrained.config, params: experts.get(task.name)! }, [task]),
     );
-  const evaluation: TextEvaluation = {
+  const evaluation: Evaluation = {
     perTask: Object.assign({}, ...parts.map((p) => p.perTask)),
     average: { accuracy: parts.reduce((s, p) => s + p.average.accuracy, 0) / parts.length, loss: 0 },
     entropy: {},
@@ -137,16 +133,7 @@ async function runMethodRow(row: MethodRow, ctx: TextDemoContext): Promise<Metho
       runSeconds: evaluation.runSeconds + (performance.now() - began) / 1000,
     };
   }
-  const result = methodResult(row, {
-    evaluation,
-    setup: outcome.setupSeconds,
-    adapt: outcome.tta?.seconds ?? 0,
-    modelInfo: { trainable_params: outcome.trainableParams, all_params: outcome.allParams },
-    hyperparameters: hyperparameters(row.method, outcome.parameters),
-    tta: outcome.tta && ttaSummary(outcome.tta),
-  });
-  if (evaluation.decoderRouting) result.decoder_routing = evaluation.decoderRouting;
-  return result;
+  return outcomeResult(row, outcome, evaluation);
 }
 
 /** Runs `row` on the text suite and scores it. */

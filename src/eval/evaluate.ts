@@ -42,6 +42,8 @@ export interface Evaluation {
   readonly routing?: RoutingSummary;
   /** WEMoE with `self_attn` upscaled: the same for the attention routers. */
   readonly attentionRouting?: RoutingSummary;
+  /** A WEMoE T5 model: the decoder's feed-forward routers (`routing` holds the encoder's). */
+  readonly decoderRouting?: RoutingSummary;
   /** Building and compiling the graph. */
   readonly compileSeconds: number;
   /** Running the batches. */

@@ -9,6 +9,7 @@ import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/
 import { shapeString, type Tensor } from '../../tensor/tensor.js';
 import { type HeadLogitsKind, logitsFrom } from '../head-logits.js';
 import type { TaskHead } from '../heads.js';
+import { runTrainingStep } from '../training-step.js';
 import type { ClipVisionConfig } from './config.js';
 import { type ClipVisionOptions, clipVisionForward, inputParams } from './model.js';
 import type { ClipParams } from './params.js';
@@ -105,16 +106,14 @@ export class ClipTrainer {
     const bad = (labels.data as BigInt64Array).find((label) => label < 0n || label >= BigInt(k));
     if (bad !== undefined)
       throw new WemoeError(`labels: ${bad} is outside [0, ${k}) (the head has ${k} classes)`);
-    const feeds: Record<string, Tensor> = { pixel_values: pixelValues, labels };
-    for (const name of this.training.paramNames) {
-      const t = params.get(name);
-      if (!t) throw new WemoeError(`training step: no parameter ${name}`);
-      feeds[name] = t;
-    }
-    const out = await this.compiled.run(feeds);
-    const grads: Record<string, Tensor> = {};
-    for (const name of this.training.paramNames) grads[name] = out[`grad.${name}`];
-    return { loss: out.loss.data[0] as number, logits: out.logits, grads };
+    const feeds = { pixel_values: pixelValues, labels };
+    return runTrainingStep(
+      this.compiled,
+      this.training.paramNames,
+      feeds,
+      (n) => params.get(n),
+      'training step',
+    );
   }
 
   async dispose(): Promise<void> {

@@ -8,6 +8,7 @@ import { WemoeError } from '../../errors.js';
 import { Graph, gradientOutputs, logSoftmax, type Value } from '../../graph/index.js';
 import { type CompiledGraph, type CompileOptions, compile } from '../../runtime/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { runTrainingStep } from '../training-step.js';
 import type { T5Config } from './config.js';
 import { decoderPositionFeeds, encoderPositionFeeds } from './feeds.js';
 import { type T5ParamLookup, t5Decoder, t5Encoder } from './model.js';
@@ -159,16 +160,7 @@ export class T5Trainer {
     batch: T5TrainingBatch,
   ): Promise<T5TrainingStep> {
     const get = (name: string) => (params instanceof Map ? params.get(name) : params[name]);
-    const feeds: Record<string, Tensor> = { ...batch.feeds };
-    for (const name of this.training.paramNames) {
-      const t = get(name);
-      if (!t) throw new WemoeError(`t5 training step: no parameter ${name}`);
-      feeds[name] = t;
-    }
-    const out = await this.compiled.run(feeds);
-    const grads: Record<string, Tensor> = {};
-    for (const name of this.training.paramNames) grads[name] = out[`grad.${name}`];
-    return { loss: out.loss.data[0] as number, logits: out.logits, grads };
+    return runTrainingStep(this.compiled, this.training.paramNames, batch.feeds, get, 't5 training step');
   }
 
   async dispose(): Promise<void> {
