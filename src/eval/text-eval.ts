@@ -100,7 +100,7 @@ export async function scoreTextTasks(
 }
 
 /** Each posed task's prompts, tokenized: the unlabeled inputs a routing analysis runs. */
-export async function promptTokens(tokenizer: T5Tokenizer, tasks: readonly PosedTextTask[], padId: number) {
+async function promptTokens(tokenizer: T5Tokenizer, tasks: readonly PosedTextTask[], padId: number) {
   const tokenized = [];
   for (const { name, task, rows } of tasks)
     tokenized.push(
