@@ -1,0 +1,162 @@
+/**
+ * Can the test-time entropy tell which expert a text task needs? The text suite's counterpart of
+ * scripts/suite-entropy-oracle.ts. For every expert e, the corner of WEMoE's mixture that routes every
+ * feed-forward module to e (θ0 + τe there, task arithmetic λ 0.3 elsewhere) is scored on every task: its
+ * accuracy (greedy generation, wemoe's text evaluation; Spearman's ρ for STS-B) and the test-time
+ * objective on the task's prompts — FusionBench's (entropy of the batch-mean first-step softmax, the
+ * decoder fed `</s>`, batches of 16) and the mean per-sample entropy. Perfect routing (e = the task)
+ * is the ceiling of WEMoE on the shared weights; the corner of lowest objective is where a router that
+ * minimises it is drawn to. Test prompts, no training.
+ * Usage: tsx scripts/text-suite-entropy-oracle.ts [--root DIR] [--limit N]
+ */
+import { parseArgs } from 'node:util';
+import { loadTextSuite, type TextDemoSuite } from '../src/demo/text-suite.js';
+import { scoreTextTasks } from '../src/eval/text-eval.js';
+import { formatPrompt } from '../src/models/t5/glue.js';
+import { FUSIONBENCH_TTA_TOKEN } from '../src/models/t5/objective.js';
+import type { T5Params } from '../src/models/t5/params.js';
+import { T5Runner } from '../src/models/t5/runner.js';
+import { taskArithmetic } from '../src/tensor/task-arithmetic.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+
+const LAMBDA = 0.3;
+/** FusionBench's test-time batch. */
+const BATCH = 16;
+const THREADS = 2;
+const isFeedForward = (name: string) => name.includes('.DenseReluDense.');
+
+/** Every feed-forward module from expert `corner` (task arithmetic there when null), the rest task arithmetic. */
+function cornerParams(suite: TextDemoSuite, corner: string | null): T5Params {
+  const experts = [...suite.experts.values()];
+  return new Map(
+    [...suite.pretrained.params].map(([name, t]) => {
+      const data =
+        corner !== null && isFeedForward(name)
+          ? (suite.experts.get(corner)!.get(name)!.data as Float32Array)
+          : taskArithmetic(
+              t.data as Float32Array,
+              experts.map((e) => e.get(name)!.data as Float32Array),
+              LAMBDA,
+            );
+      return [name, { ...t, data }];
+    }),
+  );
+}
+
+/** Softmax entropy (natural log, FusionBench's +1e-8 inside) of logits row `row` of [n, V], or of a given row. */
+function entropy(values: Float64Array): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) max = Math.max(max, v);
+  let z = 0;
+  for (const v of values) z += Math.exp(v - max);
+  let h = 0;
+  for (const v of values) {
+    const p = Math.exp(v - max) / z;
+    h -= p * Math.log(p + 1e-8);
+  }
+  return h;
+}
+
+/** FusionBench's objective averaged over batches of BATCH prompts, and the mean per-sample entropy. */
+function objectives(logits: Tensor): { batchMean: number; perSample: number } {
+  const [n, , vocab] = logits.shape;
+  const data = logits.data as Float32Array;
+  const row = (i: number) => Float64Array.from(data.subarray(i * vocab, (i + 1) * vocab));
+  let perSample = 0;
+  for (let i = 0; i < n; i++) perSample += entropy(row(i)) / n;
+  let batchMean = 0;
+  const batches = Math.ceil(n / BATCH);
+  for (let start = 0; start < n; start += BATCH) {
+    const end = Math.min(n, start + BATCH);
+    const mean = new Float64Array(vocab);
+    for (let i = start; i < end; i++)
+      for (let v = 0; v < vocab; v++) mean[v] += data[i * vocab + v] / (end - start);
+    batchMean += entropy(mean) / batches;
+  }
+  return { batchMean, perSample };
+}
+
+interface CornerScore {
+  readonly accuracy: number;
+  readonly batchMean: number;
+  readonly perSample: number;
+}
+
+/** Per task, the corner's accuracy and objectives. */
+async function scoreCorner(suite: TextDemoSuite, corner: string | null): Promise<Map<string, CornerScore>> {
+  const runner = T5Runner.create(
+    { config: suite.pretrained.config, params: cornerParams(suite, corner) },
+    { threads: THREADS },
+  );
+  try {
+    const scores = await scoreTextTasks(runner, suite.tokenizer, suite.tasks, {
+      batchSize: 64,
+      progress: 'none',
+    });
+    const out = new Map<string, CornerScore>();
+    for (const { name, task, rows } of suite.tasks) {
+      const batch = await suite.tokenizer.batch(rows.map((row) => formatPrompt(task.template, row)));
+      const n = rows.length;
+      const decoderInputIds: Tensor = {
+        dtype: 'I64',
+        shape: [n, 1],
+        data: new BigInt64Array(n).fill(BigInt(FUSIONBENCH_TTA_TOKEN)),
+      };
+      const { logits } = await runner.forward(batch.inputIds, batch.attentionMask, decoderInputIds);
+      out.set(name, { accuracy: scores.perTask[name].accuracy, ...objectives(logits) });
+    }
+    return out;
+  } finally {
+    await runner.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { root: { type: 'string' }, limit: { type: 'string' } } });
+  const suite = await loadTextSuite({ root: values.root, limit: values.limit ? Number(values.limit) : 128 });
+  const names = suite.tasks.map((t) => t.name);
+  const taskArithmeticScores = await scoreCorner(suite, null);
+  const corners = new Map<string, Map<string, CornerScore>>();
+  for (const corner of names) {
+    corners.set(corner, await scoreCorner(suite, corner));
+    process.stderr.write(`scored the corner of expert ${corner}\n`);
+  }
+  const lowest = (task: string, key: 'batchMean' | 'perSample') =>
+    names.reduce((best, e) =>
+      corners.get(e)!.get(task)![key] < corners.get(best)!.get(task)![key] ? e : best,
+    );
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out(`Feed-forward corners of the text suite's WEMoE, ${suite.tasks[0].rows.length} test prompts per task`);
+  out();
+  out(
+    '| task | task arithmetic | perfect routing | lowest FusionBench objective: corner | its score | lowest per-sample entropy: corner | its score |',
+  );
+  out('| --- | ---: | ---: | --- | ---: | --- | ---: |');
+  const sums = [0, 0, 0, 0];
+  for (const task of names) {
+    const byBatch = lowest(task, 'batchMean');
+    const bySample = lowest(task, 'perSample');
+    const row = [
+      taskArithmeticScores.get(task)!.accuracy,
+      corners.get(task)!.get(task)!.accuracy,
+      corners.get(byBatch)!.get(task)!.accuracy,
+      corners.get(bySample)!.get(task)!.accuracy,
+    ];
+    row.forEach((v, i) => {
+      sums[i] += v / names.length;
+    });
+    out(
+      `| ${task} | ${pct(row[0])} | ${pct(row[1])} | ${byBatch} | ${pct(row[2])} | ${bySample} | ${pct(row[3])} |`,
+    );
+  }
+  out(`| average | ${pct(sums[0])} | ${pct(sums[1])} | | ${pct(sums[2])} | | ${pct(sums[3])} |`);
+  out();
+  out('FusionBench objective (batch-mean, decoder fed </s>) of each corner (rows) on each task (columns):');
+  out(`| corner | ${names.join(' | ')} |`);
+  out(`| --- | ${names.map(() => '---:').join(' | ')} |`);
+  for (const [label, scores] of [['task arithmetic', taskArithmeticScores] as const, ...corners])
+    out(`| ${label} | ${names.map((t) => scores.get(t)!.batchMean.toFixed(3)).join(' | ')} |`);
+}
+
+await main();
