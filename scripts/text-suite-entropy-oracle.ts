@@ -7,7 +7,8 @@
  * decoder fed `</s>`, batches of 16) and the mean per-sample entropy. Perfect routing (e = the task)
  * is the ceiling of WEMoE on the shared weights; the corner of lowest objective is where a router that
  * minimises it is drawn to. Test prompts, no training.
- * Usage: tsx scripts/text-suite-entropy-oracle.ts [--root DIR] [--limit N]
+ * `--decoder-token 0` feeds the decoder start token instead (what generation starts from).
+ * Usage: tsx scripts/text-suite-entropy-oracle.ts [--root DIR] [--limit N] [--decoder-token ID]
  */
 import { parseArgs } from 'node:util';
 import { loadTextSuite, type TextDemoSuite } from '../src/demo/text-suite.js';
@@ -83,7 +84,11 @@ interface CornerScore {
 }
 
 /** Per task, the corner's accuracy and objectives. */
-async function scoreCorner(suite: TextDemoSuite, corner: string | null): Promise<Map<string, CornerScore>> {
+async function scoreCorner(
+  suite: TextDemoSuite,
+  corner: string | null,
+  decoderToken: number,
+): Promise<Map<string, CornerScore>> {
   const runner = T5Runner.create(
     { config: suite.pretrained.config, params: cornerParams(suite, corner) },
     { threads: THREADS },
@@ -100,7 +105,7 @@ async function scoreCorner(suite: TextDemoSuite, corner: string | null): Promise
       const decoderInputIds: Tensor = {
         dtype: 'I64',
         shape: [n, 1],
-        data: new BigInt64Array(n).fill(BigInt(FUSIONBENCH_TTA_TOKEN)),
+        data: new BigInt64Array(n).fill(BigInt(decoderToken)),
       };
       const { logits } = await runner.forward(batch.inputIds, batch.attentionMask, decoderInputIds);
       out.set(name, { accuracy: scores.perTask[name].accuracy, ...objectives(logits) });
@@ -112,13 +117,16 @@ async function scoreCorner(suite: TextDemoSuite, corner: string | null): Promise
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { root: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { root: { type: 'string' }, limit: { type: 'string' }, 'decoder-token': { type: 'string' } },
+  });
+  const token = Number(values['decoder-token'] ?? FUSIONBENCH_TTA_TOKEN);
   const suite = await loadTextSuite({ root: values.root, limit: values.limit ? Number(values.limit) : 128 });
   const names = suite.tasks.map((t) => t.name);
-  const taskArithmeticScores = await scoreCorner(suite, null);
+  const taskArithmeticScores = await scoreCorner(suite, null, token);
   const corners = new Map<string, Map<string, CornerScore>>();
   for (const corner of names) {
-    corners.set(corner, await scoreCorner(suite, corner));
+    corners.set(corner, await scoreCorner(suite, corner, token));
     process.stderr.write(`scored the corner of expert ${corner}\n`);
   }
   const lowest = (task: string, key: 'batchMean' | 'perSample') =>
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
   out(`Feed-forward corners of the text suite's WEMoE, ${suite.tasks[0].rows.length} test prompts per task`);
   out();
   out(
-    '| task | task arithmetic | perfect routing | lowest FusionBench objective: corner | its score | lowest per-sample entropy: corner | its score |',
+    '| task | task arithmetic | perfect routing | lowest batch-mean objective: corner | its score | lowest per-sample entropy: corner | its score |',
   );
   out('| --- | ---: | ---: | --- | ---: | --- | ---: |');
   const sums = [0, 0, 0, 0];
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
   }
   out(`| average | ${pct(sums[0])} | ${pct(sums[1])} | | ${pct(sums[2])} | | ${pct(sums[3])} |`);
   out();
-  out('FusionBench objective (batch-mean, decoder fed </s>) of each corner (rows) on each task (columns):');
+  out(`The batch-mean objective (decoder fed token ${token}) of each corner (rows) on each task (columns):`);
   out(`| corner | ${names.join(' | ')} |`);
   out(`| --- | ${names.map(() => '---:').join(' | ')} |`);
   for (const [label, scores] of [['task arithmetic', taskArithmeticScores] as const, ...corners])
