@@ -1,14 +1,14 @@
 /**
  * T5Runner: a T5 model compiled to ONNX Runtime (symbolic batch and lengths), with the forward of
  * T5ForConditionalGeneration, greedy generation with a key/value cache, and label scoring. The model is a
- * plain T5 (weights bound as inputs) or a WEMoE T5 (its mixture modules plugged into every block, weights
- * as constants); with the cache, a decoder router sees the one new token of each step, as in Hugging
- * Face's cached generation.
+ * plain T5 or a WEMoE T5 (its mixture modules plugged into every block); either way its weights are
+ * graph constants that every session reads in place (bound inputs, one copy however many sessions). With
+ * the cache, a decoder router sees the one new token of each step, as in Hugging Face's cached generation.
  */
 import { WemoeError } from '../../errors.js';
 import { Graph, type Value } from '../../graph/index.js';
 import { type CompiledGraph, compile } from '../../runtime/index.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { shapeString, type Tensor } from '../../tensor/tensor.js';
 import { loadT5, type T5Model } from './checkpoint.js';
 import type { T5Config } from './config.js';
 import {
@@ -66,17 +66,27 @@ function kvOutputs(prefix: string, kvs: readonly KeyValues[]): Record<string, Va
   );
 }
 
-/** Plain weights as graph inputs (bound once per session); a WEMoE model's as constants with its mixtures. */
+/** The model's weights as constants of `g` (a WEMoE model's with its mixtures), each checked against the config. */
 function graphParams(g: Graph, model: T5RunnerModel): { param: T5ParamLookup; options: T5ModelOptions } {
   if (isWemoe(model)) {
     const { param, feedForwardParams } = t5WemoeParams(model, g);
     return { param, options: { feedForwardParams } };
   }
+  const shapes = t5ParamShapes(model.config);
   const weights = new Map<string, Value>();
-  for (const [name, shape] of t5ParamShapes(model.config)) weights.set(name, g.input(name, 'F32', shape));
   const param: T5ParamLookup = (name) => {
-    const value = weights.get(name);
-    if (!value) throw new WemoeError(`t5: the model has no parameter ${name}`);
+    let value = weights.get(name);
+    if (!value) {
+      const tensor = model.params.get(name);
+      const shape = shapes.get(name);
+      if (!tensor || !shape) throw new WemoeError(`t5: the model has no parameter ${name}`);
+      if (tensor.dtype !== 'F32' || shapeString(tensor.shape) !== shapeString(shape))
+        throw new WemoeError(
+          `t5: parameter ${name} is ${tensor.dtype} ${shapeString(tensor.shape)}, expected F32 ${shapeString(shape)}`,
+        );
+      value = g.constant(tensor, name);
+      weights.set(name, value);
+    }
     return value;
   };
   return { param, options: {} };
@@ -165,15 +175,12 @@ export class T5Runner {
   readonly config: T5Config;
   /** Parameters the model trained (a WEMoE model's routers; 0 for a plain model) and all it stores. */
   readonly paramCounts: { readonly trainable: number; readonly all: number };
-  /** The weights bound to the sessions' inputs (a plain model's; a WEMoE model's are constants). */
-  private readonly params: ReadonlyMap<string, Tensor>;
 
   private constructor(
     model: T5RunnerModel,
     private readonly options: T5RunnerOptions,
   ) {
     this.config = isWemoe(model) ? model.t5 : model.config;
-    this.params = isWemoe(model) ? new Map() : model.params;
     this.paramCounts = isWemoe(model)
       ? t5WemoeParamCounts(model)
       : { trainable: 0, all: t5ParamCount(model.config) };
@@ -277,17 +284,14 @@ export class T5Runner {
     }
   }
 
-  /** The compiled session for `outputs` (cached by the runtime); weights bound on first use. */
+  /**
+   * The compiled session for `outputs` (cached by the runtime). The weights are constants of each of the
+   * three graphs: as bound inputs ORT reads them in place instead of copying them into every session
+   * (measured on a WEMoE model: +2.2 GB per session for 1.2 GB of task vectors, docs/experiments.md).
+   */
   private async session(outputs: Record<string, Value>): Promise<CompiledGraph> {
-    // A WEMoE model's stored tensors are constants of each of the three graphs: as bound inputs ORT reads
-    // them in place instead of copying them into every session (measured: +2.2 GB per session for 1.2 GB
-    // of task vectors, docs/experiments.md).
     const compiled = await compile(outputs, { threads: this.options.threads, externalData: 'inputs' });
-    if (!this.sessions.has(compiled)) {
-      const weights = compiled.inputs.filter((v) => this.params.has(v.name));
-      compiled.bind(Object.fromEntries(weights.map((v) => [v.name, this.params.get(v.name)!])));
-      this.sessions.add(compiled);
-    }
+    this.sessions.add(compiled);
     return compiled;
   }
 
