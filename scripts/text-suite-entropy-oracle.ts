@@ -12,11 +12,13 @@
  */
 import { parseArgs } from 'node:util';
 import { loadTextSuite, type TextDemoSuite } from '../src/demo/text-suite.js';
+import { meanPredictionEntropy } from '../src/eval/metrics.js';
 import { scoreTextTasks } from '../src/eval/text-eval.js';
 import { formatPrompt } from '../src/models/t5/glue.js';
 import { FUSIONBENCH_TTA_TOKEN } from '../src/models/t5/objective.js';
 import type { T5Params } from '../src/models/t5/params.js';
 import { T5Runner } from '../src/models/t5/runner.js';
+import type { TokenBatch } from '../src/models/tokenizers/t5.js';
 import { taskArithmetic } from '../src/tensor/task-arithmetic.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
@@ -26,55 +28,43 @@ const BATCH = 16;
 const THREADS = 2;
 const isFeedForward = (name: string) => name.includes('.DenseReluDense.');
 
-/** Every feed-forward module from expert `corner` (task arithmetic there when null), the rest task arithmetic. */
-function cornerParams(suite: TextDemoSuite, corner: string | null): T5Params {
+/** Task arithmetic (λ 0.3) of every parameter: the shared weights of every corner. */
+function taskArithmeticParams(suite: TextDemoSuite): T5Params {
   const experts = [...suite.experts.values()];
   return new Map(
     [...suite.pretrained.params].map(([name, t]) => {
-      const data =
-        corner !== null && isFeedForward(name)
-          ? (suite.experts.get(corner)!.get(name)!.data as Float32Array)
-          : taskArithmetic(
-              t.data as Float32Array,
-              experts.map((e) => e.get(name)!.data as Float32Array),
-              LAMBDA,
-            );
-      return [name, { ...t, data }];
+      const tensors = experts.map((e) => e.get(name)!.data as Float32Array);
+      return [name, { ...t, data: taskArithmetic(t.data as Float32Array, tensors, LAMBDA) }];
     }),
   );
 }
 
-/** Softmax entropy (natural log, FusionBench's +1e-8 inside) of logits row `row` of [n, V], or of a given row. */
-function entropy(values: Float64Array): number {
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of values) max = Math.max(max, v);
-  let z = 0;
-  for (const v of values) z += Math.exp(v - max);
-  let h = 0;
-  for (const v of values) {
-    const p = Math.exp(v - max) / z;
-    h -= p * Math.log(p + 1e-8);
-  }
-  return h;
+/** `merged` with every feed-forward module taken from expert `corner` (unchanged when null). */
+function cornerParams(suite: TextDemoSuite, merged: T5Params, corner: string | null): T5Params {
+  if (corner === null) return merged;
+  const expert = suite.experts.get(corner)!;
+  return new Map([...merged].map(([name, t]) => [name, isFeedForward(name) ? expert.get(name)! : t]));
 }
 
-/** FusionBench's objective averaged over batches of BATCH prompts, and the mean per-sample entropy. */
+/**
+ * FusionBench's objective averaged over batches of BATCH prompts (the entropy of each batch's mean
+ * logits; FusionBench adds 1e-8 inside the log, which moves none of these figures), and the mean
+ * per-sample entropy, from first-step logits [n, 1, V].
+ */
 function objectives(logits: Tensor): { batchMean: number; perSample: number } {
   const [n, , vocab] = logits.shape;
   const data = logits.data as Float32Array;
-  const row = (i: number) => Float64Array.from(data.subarray(i * vocab, (i + 1) * vocab));
-  let perSample = 0;
-  for (let i = 0; i < n; i++) perSample += entropy(row(i)) / n;
-  let batchMean = 0;
   const batches = Math.ceil(n / BATCH);
-  for (let start = 0; start < n; start += BATCH) {
-    const end = Math.min(n, start + BATCH);
-    const mean = new Float64Array(vocab);
-    for (let i = start; i < end; i++)
-      for (let v = 0; v < vocab; v++) mean[v] += data[i * vocab + v] / (end - start);
-    batchMean += entropy(mean) / batches;
+  const means = new Float32Array(batches * vocab);
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(i / BATCH);
+    const size = Math.min(BATCH, n - b * BATCH);
+    for (let v = 0; v < vocab; v++) means[b * vocab + v] += data[i * vocab + v] / size;
   }
-  return { batchMean, perSample };
+  return {
+    batchMean: meanPredictionEntropy(means, batches, vocab),
+    perSample: meanPredictionEntropy(data, n, vocab),
+  };
 }
 
 interface CornerScore {
@@ -83,31 +73,29 @@ interface CornerScore {
   readonly perSample: number;
 }
 
-/** Per task, the corner's accuracy and objectives. */
+/** Per task, the corner's accuracy and objectives; `prompts` holds each task's tokenized prompts. */
 async function scoreCorner(
   suite: TextDemoSuite,
-  corner: string | null,
+  params: T5Params,
+  prompts: readonly TokenBatch[],
   decoderToken: number,
 ): Promise<Map<string, CornerScore>> {
-  const runner = T5Runner.create(
-    { config: suite.pretrained.config, params: cornerParams(suite, corner) },
-    { threads: THREADS },
-  );
+  const runner = T5Runner.create({ config: suite.pretrained.config, params }, { threads: THREADS });
   try {
     const scores = await scoreTextTasks(runner, suite.tokenizer, suite.tasks, {
       batchSize: 64,
       progress: 'none',
     });
     const out = new Map<string, CornerScore>();
-    for (const { name, task, rows } of suite.tasks) {
-      const batch = await suite.tokenizer.batch(rows.map((row) => formatPrompt(task.template, row)));
-      const n = rows.length;
+    for (const [t, { name }] of suite.tasks.entries()) {
+      const { inputIds, attentionMask } = prompts[t];
+      const n = inputIds.shape[0];
       const decoderInputIds: Tensor = {
         dtype: 'I64',
         shape: [n, 1],
         data: new BigInt64Array(n).fill(BigInt(decoderToken)),
       };
-      const { logits } = await runner.forward(batch.inputIds, batch.attentionMask, decoderInputIds);
+      const { logits } = await runner.forward(inputIds, attentionMask, decoderInputIds);
       out.set(name, { accuracy: scores.perTask[name].accuracy, ...objectives(logits) });
     }
     return out;
@@ -123,10 +111,16 @@ async function main(): Promise<void> {
   const token = Number(values['decoder-token'] ?? FUSIONBENCH_TTA_TOKEN);
   const suite = await loadTextSuite({ root: values.root, limit: values.limit ? Number(values.limit) : 128 });
   const names = suite.tasks.map((t) => t.name);
-  const taskArithmeticScores = await scoreCorner(suite, null, token);
+  const merged = taskArithmeticParams(suite);
+  const prompts: TokenBatch[] = [];
+  for (const { task, rows } of suite.tasks)
+    prompts.push(await suite.tokenizer.batch(rows.map((row) => formatPrompt(task.template, row))));
+  const score = (corner: string | null) =>
+    scoreCorner(suite, cornerParams(suite, merged, corner), prompts, token);
+  const taskArithmeticScores = await score(null);
   const corners = new Map<string, Map<string, CornerScore>>();
   for (const corner of names) {
-    corners.set(corner, await scoreCorner(suite, corner, token));
+    corners.set(corner, await score(corner));
     process.stderr.write(`scored the corner of expert ${corner}\n`);
   }
   const lowest = (task: string, key: 'batchMean' | 'perSample') =>

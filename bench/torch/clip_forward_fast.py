@@ -6,8 +6,7 @@ CPU with torch 1.13 (no torch.compile): thread pools of OpenMP and OpenBLAS set 
 fused QKV projection per block on a concatenated weight with the 1/sqrt(head dim) scale folded into the
 Q rows, F.linear with bias everywhere, in-place softmax, activation and residual adds. Prints one JSON
 line {"images_per_s", "ms_per_batch", "cpu_ms_per_batch", "peak_rss_mib", "threads", "openblas_threads",
-"torch"} and writes
-pooler_output to --pooler-out (raw little-endian float32).
+"torch"} and writes pooler_output to --pooler-out (raw little-endian float32).
 
 Usage: clip_forward_fast.py --model DIR --input X.safetensors --threads T [--repeats R] [--pooler-out F]
 """
